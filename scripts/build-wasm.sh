@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds wasm-core into wasm-core/pkg with wasm-pack (Node.js target), using Debian's
+# rustc 1.63 for wasm32 and the vendored crate sources (scripts/setup-toolchain.sh).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+. scripts/toolchain.env
+export PATH="$HOME/.cargo/bin:$PATH"
+
+# A private CARGO_HOME points every cargo call wasm-pack makes (metadata, build) at the
+# vendored sources without a committed .cargo/config that would also bind the host cargo.
+export CARGO_HOME="$root/target/cargo-home-wasm"
+mkdir -p "$CARGO_HOME"
+cat > "$CARGO_HOME/config.toml" <<CFG
+[source.crates-io]
+replace-with = "vendored"
+[source.vendored]
+directory = "$root/target/vendor"
+[net]
+offline = true
+CFG
+export RUSTUP_TOOLCHAIN="$WASM_RUST_TOOLCHAIN"
+export CARGO_TARGET_DIR="$root/target/wasm"
+wasm-pack build wasm-core --release --target nodejs --out-dir pkg --no-pack "$@"
