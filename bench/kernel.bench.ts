@@ -1,0 +1,110 @@
+/**
+ * `npm run bench` (kernel part): the same deterministic workloads through the
+ * WASM kernel (via the TS batch API, as the runtime calls it), the pure-TS
+ * reference, and the same Rust kernel compiled natively — in one run.
+ * Writes bench/results/kernel.json and bench/results/kernel.md. Measures only;
+ * nothing here asserts a timing.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import b from 'benny';
+import { ReferenceKernel } from '../src/wasm/reference-kernel.js';
+import { WasmWindowKernel } from '../src/wasm/wasm-window-kernel.js';
+import type { WindowSpec, WindowStatsKernel } from '../src/wasm/window-stats-kernel.js';
+import { runPass } from './run-kernel.js';
+import { encodeColumns, kernelWorkloads, type Workload } from './workloads.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const BATCH = 10_000;
+const scale = Number(process.env['RIVULET_BENCH_SCALE'] ?? '1');
+
+type Impl = 'wasm' | 'ts' | 'native';
+interface Result {
+  workload: string;
+  impl: Impl;
+  recordsPerSec: number;
+}
+
+const factories: Record<Exclude<Impl, 'native'>, (s: WindowSpec) => WindowStatsKernel> = {
+  wasm: (s) => new WasmWindowKernel(s),
+  ts: (s) => new ReferenceKernel(s),
+};
+
+async function measureJs(w: Workload): Promise<Result[]> {
+  const n = w.columns.keys.length;
+  const results: Result[] = [];
+  const cases = (Object.keys(factories) as (keyof typeof factories)[]).map((impl) =>
+    b.add(
+      impl,
+      () => {
+        const k = factories[impl](w.spec);
+        runPass(k, w.columns, BATCH);
+        k.close();
+      },
+      // A pass is seconds long: a few samples are enough and keep the whole run bounded.
+      { minSamples: 2, maxTime: 1, initCount: 1 },
+    ),
+  );
+  await b.suite(
+    `${w.name}: ${w.description}`,
+    ...cases,
+    b.cycle(),
+    b.complete((summary) => {
+      for (const r of summary.results) {
+        results.push({ workload: w.name, impl: r.name as Impl, recordsPerSec: Math.round(r.ops * n) });
+      }
+    }),
+  );
+  return results;
+}
+
+function measureNative(w: Workload, bin: string): Result {
+  const file = join(root, 'bench', '.data', `${w.name}.bin`);
+  writeFileSync(file, encodeColumns(w.columns));
+  const s = w.spec;
+  const kind = { tumbling: 0, hopping: 1, sliding: 2 }[s.kind];
+  const args = [file, String(kind), String(s.sizeMs), String(s.advanceMs ?? s.sizeMs), String(s.graceMs ?? 0), s.emit === 'final' ? '1' : '0', String(BATCH)];
+  const out = execFileSync(bin, args, { encoding: 'utf8' });
+  const line = out.trim().split('\n').pop() ?? '{}';
+  const parsed = JSON.parse(line) as { recordsPerSec: number };
+  console.log(`native ${w.name}: ${line}`);
+  return { workload: w.name, impl: 'native', recordsPerSec: Math.round(parsed.recordsPerSec) };
+}
+
+function ratio(a: number | undefined, b: number | undefined): string {
+  return a !== undefined && b !== undefined && b > 0 ? (a / b).toFixed(2) : 'n/a';
+}
+
+async function main(): Promise<void> {
+  mkdirSync(join(root, 'bench', '.data'), { recursive: true });
+  mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+  const bin = join(root, 'target', 'release', 'native-bench');
+  const all: Result[] = [];
+  for (const w of kernelWorkloads(scale)) {
+    all.push(...(await measureJs(w)));
+    all.push(measureNative(w, bin));
+  }
+  writeFileSync(join(root, 'bench', 'results', 'kernel.json'), `${JSON.stringify(all, null, 2)}\n`);
+
+  const rate = (w: string, impl: Impl) => all.find((r) => r.workload === w && r.impl === impl)?.recordsPerSec;
+  const fmt = (x: number | undefined) => (x === undefined ? 'n/a' : x.toLocaleString('en-US'));
+  const lines = [
+    `Kernel benchmark (records/s, batches of ${BATCH}, emit final, scale ${scale}; ${new Date().toISOString()}, node ${process.version})`,
+    '',
+    '| workload | wasm | ts reference | native | wasm/ts | native/wasm |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ...kernelWorkloads(0).map((w) => {
+      const [wa, ts, na] = [rate(w.name, 'wasm'), rate(w.name, 'ts'), rate(w.name, 'native')];
+      return `| ${w.name} | ${fmt(wa)} | ${fmt(ts)} | ${fmt(na)} | ${ratio(wa, ts)} | ${ratio(na, wa)} |`;
+    }),
+    '',
+    `W2 per-record cost / W1 per-record cost (wasm): ${ratio(rate('W1', 'wasm'), rate('W2', 'wasm'))}`,
+  ];
+  const table = lines.join('\n');
+  writeFileSync(join(root, 'bench', 'results', 'kernel.md'), `${table}\n`);
+  console.log(`\n${table}`);
+}
+
+await main();
