@@ -1,0 +1,64 @@
+import type { Serde } from './serde.js';
+import { checkSize, deserializeError, serializeError } from './serde-failure.js';
+
+/**
+ * Checks a parsed value. Return the value (possibly narrowed or normalized) to
+ * accept it; throw, or return a string describing the problem, to reject it.
+ */
+export type JsonValidator<T> = (value: unknown) => T | string;
+
+/** Options of {@link jsonSerde}. */
+export interface JsonSerdeOptions<T> {
+  /** Runs after parsing; its rejection reason goes to the error handler and dead-letter headers. */
+  readonly validate?: JsonValidator<T>;
+  /** Payloads larger than this are rejected before parsing. Default 1 MiB. */
+  readonly maxBytes?: number;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+// Such keys are harmless inside JSON.parse's result but pollute prototypes as soon as
+// user code spreads or merges the object, so untrusted input carrying them is rejected.
+function reviver(key: string, value: unknown): unknown {
+  if (FORBIDDEN_KEYS.has(key)) throw new Error(`forbidden key "${key}"`);
+  return value;
+}
+
+/** JSON through UTF-8, with an optional validator; rejects prototype-polluting keys. */
+export function jsonSerde<T = unknown>(options: JsonSerdeOptions<T> = {}): Serde<T> {
+  const maxBytes = options.maxBytes ?? 1024 * 1024;
+  const validate = options.validate;
+  return {
+    name: 'json',
+    serialize: (value) => {
+      let text: string | undefined;
+      try {
+        text = JSON.stringify(value);
+      } catch (e) {
+        throw serializeError('json', `value cannot be encoded as JSON (${(e as Error).message})`, e);
+      }
+      if (text === undefined) throw serializeError('json', `value of type ${typeof value} has no JSON form`);
+      return encoder.encode(text);
+    },
+    deserialize: (bytes) => {
+      checkSize('json', bytes, maxBytes);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(decoder.decode(bytes), reviver);
+      } catch (e) {
+        throw deserializeError('json', `payload is not valid JSON (${(e as Error).message})`, e);
+      }
+      if (validate === undefined) return parsed as T;
+      let checked: T | string;
+      try {
+        checked = validate(parsed);
+      } catch (e) {
+        throw deserializeError('json', `validation failed: ${(e as Error).message}`, e);
+      }
+      if (typeof checked === 'string') throw deserializeError('json', `validation failed: ${checked}`);
+      return checked;
+    },
+  };
+}
