@@ -1,5 +1,5 @@
 import type { Serde } from './serde.js';
-import { deserializeError } from './serde-failure.js';
+import { deserializeError, serializeError } from './serde-failure.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -8,7 +8,12 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 export function stringSerde(): Serde<string> {
   return {
     name: 'string',
-    serialize: (value) => encoder.encode(value),
+    serialize: (value) => {
+      const t = typeof value;
+      if (t === 'string') return encoder.encode(value);
+      if (t === 'number' || t === 'bigint' || t === 'boolean') return encoder.encode(String(value));
+      throw serializeError('string', `cannot serialize a value of type ${value === null ? 'null' : t} as a string; give this sink or store a serde such as Serdes.json()`);
+    },
     deserialize: (bytes) => {
       try {
         return decoder.decode(bytes);

@@ -1,0 +1,63 @@
+import type { KeyValue } from '../processors/map.js';
+import type { ProcessorSupplier } from '../processors/processor.js';
+import type { TopicNameExtractor } from '../topology/topology-node.js';
+import type { KGroupedStream } from './kgrouped-stream.js';
+import type { KTable } from './ktable.js';
+import type { Grouped, Materialized, Named, Produced, Repartitioned } from './options.js';
+
+/**
+ * A record stream (Kafka Streams' `KStream`). Every method only adds to the
+ * topology; nothing runs until a `KafkaStreams` instance (or the test driver)
+ * runs the built topology.
+ *
+ * @example
+ * builder.stream<string, string>('lines')
+ *   .flatMapValues((line) => line.toLowerCase().split(/\W+/))
+ *   .groupBy((_k, word) => word)
+ *   .count({ storeName: 'word-counts' })
+ *   .toStream()
+ *   .to('word-counts');
+ */
+export interface KStream<K, V> {
+  filter(predicate: (key: K, value: V) => boolean, named?: Named): KStream<K, V>;
+  filterNot(predicate: (key: K, value: V) => boolean, named?: Named): KStream<K, V>;
+  /** New key and value; marks the stream for repartitioning before a grouping or join. */
+  map<KR, VR>(mapper: (key: K, value: V) => KeyValue<KR, VR>, named?: Named): KStream<KR, VR>;
+  mapValues<VR>(mapper: (value: V, key: K) => VR, named?: Named): KStream<K, VR>;
+  flatMap<KR, VR>(mapper: (key: K, value: V) => Iterable<KeyValue<KR, VR>>, named?: Named): KStream<KR, VR>;
+  flatMapValues<VR>(mapper: (value: V, key: K) => Iterable<VR>, named?: Named): KStream<K, VR>;
+  selectKey<KR>(mapper: (key: K, value: V) => KR, named?: Named): KStream<KR, V>;
+  peek(action: (key: K, value: V) => void, named?: Named): KStream<K, V>;
+  foreach(action: (key: K, value: V) => void, named?: Named): void;
+  /** Routes records to branches by predicate (first match wins). */
+  split(named?: Named): BranchedKStream<K, V>;
+  merge(other: KStream<K, V>, named?: Named): KStream<K, V>;
+  /** Writes through an internal topic so records are partitioned by their current key. */
+  repartition(options?: Repartitioned<K, V>): KStream<K, V>;
+  to(topic: string | TopicNameExtractor<K, V>, produced?: Produced<K, V>): void;
+  toTable(named?: Named, materialized?: Materialized<K, V>): KTable<K, V>;
+  groupByKey(grouped?: Grouped<K, V>): KGroupedStream<K, V>;
+  groupBy<KR>(selector: (key: K, value: V) => KR, grouped?: Grouped<KR, V>): KGroupedStream<KR, V>;
+  /** Runs a Processor API processor; it may forward any key and value and use the named stores. */
+  process<KR, VR>(supplier: ProcessorSupplier<K, V, KR, VR>, options?: ProcessOptions): KStream<KR, VR>;
+  /** As `process`, for processors that keep the key (no repartition needed afterwards). */
+  processValues<VR>(supplier: ProcessorSupplier<K, V, K, VR>, options?: ProcessOptions): KStream<K, VR>;
+}
+
+/** Options of `process`/`processValues`. */
+export interface ProcessOptions extends Named {
+  /** Stores (added with `StreamsBuilder.addStateStore`) the processor uses. */
+  readonly stores?: readonly string[];
+}
+
+/** Options of one branch. */
+export interface Branched extends Named {}
+
+/** The builder `split()` returns (Kafka Streams' `BranchedKStream`). */
+export interface BranchedKStream<K, V> {
+  branch(predicate: (key: K, value: V) => boolean, branched?: Branched): BranchedKStream<K, V>;
+  /** Records matching no predicate go here; returns every branch by name. */
+  defaultBranch(branched?: Branched): Record<string, KStream<K, V>>;
+  /** Records matching no predicate are dropped; returns every branch by name. */
+  noDefaultBranch(): Record<string, KStream<K, V>>;
+}

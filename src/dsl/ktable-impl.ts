@@ -1,0 +1,144 @@
+import { aggregateProcessor } from '../processors/aggregate.js';
+import type { ProcessorSupplier } from '../processors/processor.js';
+import { suppressProcessor } from '../processors/suppress.js';
+import { tableFilterProcessor, tableGroupByProcessor, tableMapValuesProcessor, toStreamProcessor, type GroupedChange } from '../processors/table-ops.js';
+import { groupedChangeSerde } from '../serde/grouped-change-serde.js';
+import type { Serde } from '../serde/serde.js';
+import { internalSerde, type StreamHandle } from './builder-context.js';
+import type { KGroupedTable } from './kgrouped-table.js';
+import type { KStream } from './kstream.js';
+import { KStreamImpl } from './kstream-impl.js';
+import type { KTable } from './ktable.js';
+import type { Grouped, Materialized, Named } from './options.js';
+import { passThroughProcessor } from '../processors/pass-through.js';
+import { throughRepartitionTopic } from './repartition.js';
+import type { Suppressed } from './suppressed.js';
+
+/** What a windowed table knows about its windows, for `suppress(untilWindowCloses())`. */
+export interface TableWindowing {
+  readonly graceMs: number;
+  /** Set when the table comes from the WASM kernel: suppression switches the kernel to final emission instead. */
+  readonly kernelStore?: string;
+}
+
+export class KTableImpl<K, V> implements KTable<K, V> {
+  constructor(
+    readonly h: StreamHandle,
+    readonly queryableStoreName: string | undefined,
+    readonly windowing: TableWindowing | undefined,
+  ) {}
+
+  private then<VR>(prefix: string, named: Named | undefined, supplier: ProcessorSupplier, valueChanged: boolean, keepStore: boolean): KTableImpl<K, VR> {
+    const name = named?.name ?? this.h.ctx.next(prefix);
+    this.h.ctx.topology.addProcessor(name, supplier, this.h.node);
+    return new KTableImpl<K, VR>(
+      { ...this.h, node: name, valueSerde: valueChanged ? undefined : this.h.valueSerde },
+      keepStore ? this.queryableStoreName : undefined,
+      this.windowing,
+    );
+  }
+
+  filter(predicate: (key: K, value: V) => boolean, named?: Named): KTable<K, V> {
+    return this.then('KTABLE-FILTER-', named, tableFilterProcessor(predicate, true) as ProcessorSupplier, false, false);
+  }
+
+  filterNot(predicate: (key: K, value: V) => boolean, named?: Named): KTable<K, V> {
+    return this.then('KTABLE-FILTER-', named, tableFilterProcessor(predicate, false) as ProcessorSupplier, false, false);
+  }
+
+  mapValues<VR>(mapper: (value: V, key: K) => VR, named?: Named): KTable<K, VR> {
+    return this.then<VR>('KTABLE-MAPVALUES-', named, tableMapValuesProcessor(mapper) as ProcessorSupplier, true, false);
+  }
+
+  toStream(named?: Named): KStream<K, V> {
+    const name = named?.name ?? this.h.ctx.next('KTABLE-TOSTREAM-');
+    this.h.ctx.topology.addProcessor(name, toStreamProcessor() as ProcessorSupplier, this.h.node);
+    return new KStreamImpl<K, V>({ ...this.h, node: name, repartitionRequired: false });
+  }
+
+  groupBy<KR, VR>(selector: (key: K, value: V) => { key: KR; value: VR }, grouped: Grouped<KR, VR> = {}): KGroupedTable<KR, VR> {
+    const ctx = this.h.ctx;
+    const name = grouped.name ?? ctx.next('KTABLE-SELECT-');
+    ctx.topology.addProcessor(name, tableGroupByProcessor(selector) as ProcessorSupplier, this.h.node);
+    const valueSerde = groupedChangeSerde((grouped.valueSerde ?? internalSerde) as Serde<VR>) as Serde<unknown>;
+    const repartitioned = throughRepartitionTopic(
+      { ctx, node: name, keySerde: grouped.keySerde as Serde<unknown> | undefined, valueSerde, repartitionRequired: true },
+      name,
+      grouped.keySerde as Serde<unknown> | undefined,
+      valueSerde,
+    );
+    return new KGroupedTableImpl<KR, VR>(repartitioned, grouped.keySerde as Serde<KR> | undefined);
+  }
+
+  suppress(suppressed: Suppressed, named?: Named): KTable<K, V> {
+    const ctx = this.h.ctx;
+    const name = named?.name ?? ctx.next('KTABLE-SUPPRESS-');
+    if (suppressed.kind === 'untilWindowCloses' && this.windowing?.kernelStore !== undefined) {
+      // The kernel emits each window once when it closes: that is exactly this suppression.
+      const def = ctx.topology.store(this.windowing.kernelStore);
+      if (def?.kernel !== undefined) ctx.topology.updateStore({ ...def, kernel: { ...def.kernel, emit: 'final' } });
+      ctx.topology.addProcessor(name, passThroughProcessor() as ProcessorSupplier, this.h.node);
+    } else {
+      const keySerde = (this.h.keySerde ?? internalSerde) as Serde<K>;
+      ctx.topology.addProcessor(name, suppressProcessor<K, V>({ suppressed, keySerde, graceMs: this.windowing?.graceMs ?? 0 }) as ProcessorSupplier, this.h.node);
+    }
+    return new KTableImpl<K, V>({ ...this.h, node: name }, undefined, this.windowing);
+  }
+}
+
+export class KGroupedTableImpl<K, V> implements KGroupedTable<K, V> {
+  constructor(
+    private readonly h: StreamHandle,
+    private readonly keySerde: Serde<K> | undefined,
+  ) {}
+
+  count(materialized: Materialized<K, number> = {}): KTable<K, number> {
+    return this.aggregate(() => 0, (_k, _v, n: number) => n + 1, (_k, _v, n: number) => n - 1, materialized);
+  }
+
+  reduce(adder: (aggregate: V, value: V) => V, subtractor: (aggregate: V, value: V) => V, materialized: Materialized<K, V> = {}): KTable<K, V> {
+    return this.aggregate<V>(
+      () => undefined as unknown as V,
+      (_k, v, agg) => (agg === undefined ? v : adder(agg, v)),
+      (_k, v, agg) => subtractor(agg, v),
+      materialized,
+    );
+  }
+
+  aggregate<VA>(
+    initializer: () => VA,
+    adder: (key: K, value: V, aggregate: VA) => VA,
+    subtractor: (key: K, value: V, aggregate: VA) => VA,
+    materialized: Materialized<K, VA> = {},
+  ): KTable<K, VA> {
+    const ctx = this.h.ctx;
+    const name = ctx.next('KTABLE-AGGREGATE-');
+    const store = ctx.addStore(
+      {
+        name: materialized.storeName,
+        prefix: 'KTABLE-AGGREGATE-STATE-STORE-',
+        type: 'key-value',
+        keySerde: (materialized.keySerde ?? this.keySerde) as Serde<unknown> | undefined,
+        valueSerde: materialized.valueSerde as Serde<unknown> | undefined,
+        persistent: materialized.persistent,
+        changelog: materialized.loggingEnabled,
+      },
+      'KGroupedTable.aggregate',
+    );
+    const aggregator = (key: K, change: GroupedChange<V>, agg: VA): VA => (change.op === 'add' ? adder(key, change.value, agg) : subtractor(key, change.value, agg));
+    ctx.topology.addProcessor(
+      name,
+      aggregateProcessor<K, GroupedChange<V>, VA>({
+        storeName: store.name,
+        keySerde: store.keySerde as Serde<K>,
+        initializer,
+        aggregator,
+        caching: materialized.cachingEnabled ?? true,
+      }) as ProcessorSupplier,
+      this.h.node,
+    );
+    ctx.topology.addStateStore(store, name);
+    const keySerde = (materialized.keySerde ?? this.keySerde) as Serde<unknown> | undefined;
+    return new KTableImpl<K, VA>({ ctx, node: name, keySerde, valueSerde: materialized.valueSerde as Serde<unknown> | undefined, repartitionRequired: false }, store.name, undefined);
+  }
+}

@@ -1,0 +1,21 @@
+import type { KGroupedTable } from './kgrouped-table.js';
+import type { KStream } from './kstream.js';
+import type { Grouped, Materialized, Named } from './options.js';
+import type { Suppressed } from './suppressed.js';
+
+/** A changelog stream viewed as a table: the latest value per key (Kafka Streams' `KTable`). */
+export interface KTable<K, V> {
+  /** Keys whose value fails the predicate are deleted downstream. */
+  filter(predicate: (key: K, value: V) => boolean, named?: Named): KTable<K, V>;
+  filterNot(predicate: (key: K, value: V) => boolean, named?: Named): KTable<K, V>;
+  mapValues<VR>(mapper: (value: V, key: K) => VR, named?: Named): KTable<K, VR>;
+  /** Each update as a record; deletions become `null` values. */
+  toStream(named?: Named): KStream<K, V>;
+  /** Re-groups rows by a new key for re-aggregation with an adder and a subtractor. */
+  groupBy<KR, VR>(selector: (key: K, value: V) => { key: KR; value: VR }, grouped?: Grouped<KR, VR>): KGroupedTable<KR, VR>;
+  suppress(suppressed: Suppressed, named?: Named): KTable<K, V>;
+  /** The store interactive queries read, if this table is materialized. */
+  readonly queryableStoreName: string | undefined;
+}
+
+export type { Materialized };

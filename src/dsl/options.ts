@@ -1,0 +1,50 @@
+import type { Serde } from '../serde/serde.js';
+import type { StreamPartitioner } from '../topology/topology-node.js';
+import type { TimestampExtractor } from '../topology/timestamp-extractor.js';
+
+/** Names an operator; stateful operators should be named so renames do not lose state. */
+export interface Named {
+  readonly name?: string;
+}
+
+/** How a source topic is read (Kafka Streams' `Consumed`). */
+export interface Consumed<K, V> extends Named {
+  readonly keySerde?: Serde<K>;
+  readonly valueSerde?: Serde<V>;
+  readonly timestampExtractor?: TimestampExtractor;
+}
+
+/** How records are written to a topic (Kafka Streams' `Produced`). */
+export interface Produced<K, V> extends Named {
+  readonly keySerde?: Serde<K>;
+  readonly valueSerde?: Serde<V>;
+  readonly partitioner?: StreamPartitioner<K, V>;
+}
+
+/** Serdes and name for a grouping's repartition topic (Kafka Streams' `Grouped`). */
+export interface Grouped<K, V> extends Named {
+  readonly keySerde?: Serde<K>;
+  readonly valueSerde?: Serde<V>;
+}
+
+/** Options of `repartition()` (Kafka Streams' `Repartitioned`). */
+export interface Repartitioned<K, V> extends Grouped<K, V> {
+  readonly numberOfPartitions?: number;
+  readonly partitioner?: StreamPartitioner<K, V>;
+}
+
+/** How an aggregation's store is kept (Kafka Streams' `Materialized`). */
+export interface Materialized<K, V> {
+  /** Store name; also the queryable name and the changelog topic's middle part. */
+  readonly storeName?: string;
+  readonly keySerde?: Serde<K>;
+  readonly valueSerde?: Serde<V>;
+  /** LevelDB (default) or memory only; both are restored from the changelog. */
+  readonly persistent?: boolean;
+  /** Write changes to a changelog topic (default true). */
+  readonly loggingEnabled?: boolean;
+  /** Coalesce updates per commit before forwarding (default true). */
+  readonly cachingEnabled?: boolean;
+  /** Window stores: how long windows stay queryable. */
+  readonly retention?: number;
+}

@@ -1,0 +1,18 @@
+import type { ProcessorContext } from './processor.js';
+import type { StreamRecord } from './stream-record.js';
+
+/** Why a record was dropped; each reason has its own counter in the metrics. */
+export type DropReason = 'late' | 'null-key' | 'null-value' | 'invalid-value' | 'expired-window';
+
+/** What the runtime gives rivulet's own processors beyond the public context. */
+export interface InternalProcessorContext<KOut = unknown, VOut = unknown> extends ProcessorContext<KOut, VOut> {
+  /** Counts the drop by reason, logs it, and sends the record to the late-records topic when configured. */
+  dropRecord(reason: DropReason, record: StreamRecord<unknown, unknown>, detail: string): void;
+  /** Adds time spent in the WASM kernel to the task's metrics. */
+  recordKernelTime(ms: number): void;
+}
+
+/** The runtime always passes an internal context; public processors just do not see the extras. */
+export function internal<K, V>(ctx: ProcessorContext<K, V>): InternalProcessorContext<K, V> {
+  return ctx as InternalProcessorContext<K, V>;
+}

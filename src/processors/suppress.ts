@@ -1,0 +1,92 @@
+import type { Suppressed } from '../dsl/suppressed.js';
+import type { Windowed } from '../dsl/windows.js';
+import type { Serde } from '../serde/serde.js';
+import { bytesToKey } from '../state/byte-keys.js';
+import type { Change } from './change.js';
+import type { ProcessorContext, ProcessorSupplier } from './processor.js';
+import type { StreamRecord } from './stream-record.js';
+
+export interface SuppressOptions<K> {
+  readonly suppressed: Suppressed;
+  readonly keySerde: Serde<K>;
+  /** For `untilWindowCloses`: the upstream windows' grace, ms. */
+  readonly graceMs: number;
+  /** Sliding and session windows have inclusive ends (a window closes when end <= streamTime - grace either way). */
+}
+
+interface Buffered<K, V> {
+  record: StreamRecord<K, Change<V>>;
+  firstBufferedAt: number;
+  order: number;
+}
+
+/**
+ * Holds back a KTable's updates. `untilWindowCloses`: one final result per
+ * window, emitted once stream time reaches window end + grace. `untilTimeLimit`:
+ * a key's latest value once `timeToWait` of stream time has passed since its
+ * first buffered update. A full buffer (maxRecords) emits its oldest entries early.
+ */
+export function suppressProcessor<K, V>(o: SuppressOptions<K>): ProcessorSupplier<K, Change<V>, K, Change<V>> {
+  return () => {
+    let ctx!: ProcessorContext<K, Change<V>>;
+    const buffer = new Map<string, Buffered<K, V>>();
+    let order = 0;
+    let streamTime = Number.NEGATIVE_INFINITY;
+    const s = o.suppressed;
+    const maxRecords = s.buffer.maxRecords ?? Number.POSITIVE_INFINITY;
+
+    const keyId = (key: K): string => {
+      if (s.kind === 'untilWindowCloses') {
+        const wk = key as unknown as Windowed<unknown>;
+        return `${bytesToKey((o.keySerde as Serde<unknown>).serialize(wk.key))}@${wk.window.start}`;
+      }
+      return bytesToKey(o.keySerde.serialize(key));
+    };
+    const due = (b: Buffered<K, V>): boolean => {
+      if (s.kind === 'untilWindowCloses') {
+        const wk = b.record.key as unknown as Windowed<unknown>;
+        return wk.window.end <= streamTime - o.graceMs;
+      }
+      return streamTime - b.firstBufferedAt >= s.timeToWaitMs;
+    };
+    const emitDue = (): void => {
+      const ready = [...buffer.entries()].filter(([, b]) => due(b));
+      if (s.kind === 'untilWindowCloses') {
+        ready.sort(([, a], [, b]) => {
+          const wa = (a.record.key as unknown as Windowed<unknown>).window;
+          const wb = (b.record.key as unknown as Windowed<unknown>).window;
+          return wa.end - wb.end || a.order - b.order;
+        });
+      } else ready.sort(([, a], [, b]) => a.order - b.order);
+      for (const [id, b] of ready) {
+        buffer.delete(id);
+        ctx.forward(b.record);
+      }
+    };
+    return {
+      init: (c) => void (ctx = c),
+      process: (r) => {
+        streamTime = Math.max(streamTime, r.timestamp, ctx.currentStreamTimeMs());
+        const id = keyId(r.key);
+        const prev = buffer.get(id);
+        // Retractions collapse: the emitted change carries the value before the first buffered update.
+        const oldValue = prev === undefined ? r.value.oldValue : prev.record.value.oldValue;
+        buffer.set(id, {
+          record: { ...r, value: { newValue: r.value.newValue, oldValue } },
+          firstBufferedAt: prev?.firstBufferedAt ?? r.timestamp,
+          order: prev?.order ?? order++,
+        });
+        emitDue();
+        while (buffer.size > maxRecords) {
+          const [oldestId, oldest] = [...buffer.entries()].reduce((a, b) => (a[1].order <= b[1].order ? a : b));
+          buffer.delete(oldestId);
+          ctx.forward(oldest.record);
+        }
+      },
+      flush: () => {
+        streamTime = Math.max(streamTime, ctx.currentStreamTimeMs());
+        emitDue();
+      },
+    };
+  };
+}

@@ -1,0 +1,94 @@
+import type { Windowed } from '../dsl/windows.js';
+import type { Serde } from '../serde/serde.js';
+import { bytesToKey } from '../state/byte-keys.js';
+import type { WorkingWindowStore } from '../state/working-window-store.js';
+import type { Change } from './change.js';
+import { internal, type InternalProcessorContext } from './internal-context.js';
+import type { ProcessorSupplier } from './processor.js';
+
+/** Time windows in ms: tumbling when advance == size. */
+export interface TimeWindowSpec {
+  readonly sizeMs: number;
+  readonly advanceMs: number;
+  readonly graceMs: number;
+}
+
+export interface WindowedAggregateOptions<K, V, VA> {
+  readonly storeName: string;
+  readonly keySerde: Serde<K>;
+  readonly windows: TimeWindowSpec;
+  readonly initializer: () => VA;
+  readonly aggregator: (key: K, value: V, aggregate: VA) => VA;
+  readonly caching: boolean;
+}
+
+/** Starts of the epoch-aligned windows containing `ts` (Kafka Streams' `TimeWindows.windowsFor`). */
+export function windowStartsFor(ts: number, w: TimeWindowSpec): number[] {
+  const out: number[] = [];
+  let start = Math.max(0, ts - w.sizeMs + w.advanceMs);
+  start -= start % w.advanceMs;
+  for (; start <= ts; start += w.advanceMs) out.push(start);
+  return out;
+}
+
+/**
+ * Generic windowed aggregation over time windows with JS aggregators (count,
+ * reduce, aggregate). Numeric statistics take the WASM path instead
+ * (`window-stats.ts`). A record is applied to each window containing it whose
+ * end is after `streamTime - grace`; if there is none it is late: dropped and counted.
+ */
+export function windowedAggregateProcessor<K, V, VA>(o: WindowedAggregateOptions<K, V, VA>): ProcessorSupplier<K, V, Windowed<K>, Change<VA>> {
+  return () => {
+    let ctx!: InternalProcessorContext<Windowed<K>, Change<VA>>;
+    let store!: WorkingWindowStore<K, VA>;
+    let streamTime = Number.NEGATIVE_INFINITY;
+    const pending = new Map<string, { key: Windowed<K>; oldValue: VA | undefined; newValue: VA; timestamp: number }>();
+    return {
+      init: (c) => {
+        ctx = internal(c);
+        store = c.getStateStore<WorkingWindowStore<K, VA>>(o.storeName);
+      },
+      process: (r) => {
+        if (r.key === null || r.key === undefined) {
+          ctx.dropRecord('null-key', r, `${o.storeName}: records with a null key cannot be aggregated`);
+          return;
+        }
+        if (r.value === null || r.value === undefined) {
+          ctx.dropRecord('null-value', r, `${o.storeName}: records with a null value are skipped by aggregations`);
+          return;
+        }
+        streamTime = Math.max(streamTime, r.timestamp);
+        const closeTime = streamTime - o.windows.graceMs;
+        let applied = false;
+        for (const start of windowStartsFor(r.timestamp, o.windows)) {
+          const end = start + o.windows.sizeMs;
+          if (end <= closeTime) continue;
+          applied = true;
+          const old = store.fetch(r.key, start);
+          const next = o.aggregator(r.key, r.value, old === undefined ? o.initializer() : old);
+          store.put(r.key, next, start);
+          const wk: Windowed<K> = { key: r.key, window: { start, end } };
+          if (!o.caching) {
+            ctx.forward({ key: wk, value: { newValue: next, oldValue: old }, timestamp: r.timestamp });
+            continue;
+          }
+          const pk = `${bytesToKey(o.keySerde.serialize(r.key))}@${start}`;
+          const p = pending.get(pk);
+          if (p === undefined) pending.set(pk, { key: wk, oldValue: old, newValue: next, timestamp: r.timestamp });
+          else {
+            p.newValue = next;
+            p.timestamp = Math.max(p.timestamp, r.timestamp);
+          }
+        }
+        if (!applied) {
+          ctx.dropRecord('late', r, `${o.storeName}: every window containing timestamp ${r.timestamp} closed (stream time ${streamTime}, grace ${o.windows.graceMs} ms)`);
+        }
+      },
+      flush: () => {
+        for (const p of pending.values()) ctx.forward({ key: p.key, value: { newValue: p.newValue, oldValue: p.oldValue }, timestamp: p.timestamp });
+        pending.clear();
+        if (Number.isFinite(streamTime)) store.expire(streamTime);
+      },
+    };
+  };
+}

@@ -1,0 +1,17 @@
+/** A serialized record on its way to a topic. */
+export interface OutgoingRecord {
+  readonly topic: string;
+  /** Undefined: the collector applies the default (murmur2) partitioner. */
+  readonly partition: number | undefined;
+  readonly key: Uint8Array | null;
+  readonly value: Uint8Array | null;
+  readonly timestamp: number;
+  readonly headers: { readonly [name: string]: Uint8Array | string };
+}
+
+/** Where a task's sinks, changelogs and dead letters go: the producer at runtime, lists in the test driver. */
+export interface RecordCollector {
+  send(record: OutgoingRecord): void;
+  /** Partition count of an output topic, for custom partitioners; undefined if unknown. */
+  partitionsFor(topic: string): number | undefined;
+}

@@ -1,0 +1,307 @@
+import { RivuletError, SerdeError, TopologyError } from '../errors.js';
+import { newTaskMetrics, type TaskMetrics } from '../metrics/task-metrics.js';
+import type { DropReason, InternalProcessorContext } from '../processors/internal-context.js';
+import type { Cancellable, Processor, PunctuationType } from '../processors/processor.js';
+import type { RecordMetadata, StreamRecord } from '../processors/stream-record.js';
+import type { BatchAware } from '../processors/window-stats.js';
+import type { Serde } from '../serde/serde.js';
+import { recordTimestamp } from '../topology/timestamp-extractor.js';
+import type { SinkNode, SourceNode } from '../topology/topology-node.js';
+import type { SubTopology, Topology } from '../topology/topology.js';
+import { DLQ_HEADERS, deadLetterTopic, type FailureStage } from './error-handling.js';
+import type { RecordCollector } from './record-collector.js';
+import { createWorkingStore, type TaskStore } from './state-factory.js';
+import type { ResolvedConfig } from './streams-config.js';
+import { taskIdString, type TaskId } from './task-id.js';
+
+/** A record as polled from a topic, before deserialization. */
+export interface IncomingRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: Uint8Array | null;
+  readonly value: Uint8Array | null;
+  readonly timestamp: number;
+  readonly headers?: { readonly [name: string]: Uint8Array | string };
+}
+
+/** What a task needs from whoever runs it (the runtime or the test driver). */
+export interface TaskEnvironment {
+  readonly config: ResolvedConfig;
+  readonly collector: RecordCollector;
+  /** The real topic name of a topology topic (internal ones get the application id prefix). */
+  topicName(topic: string, internal: boolean): string;
+  now(): number;
+}
+
+/** Thrown when a failure's handling is `fail`: the runtime stops with it. */
+export class TaskFailure extends RivuletError {}
+
+interface NodeRuntime {
+  readonly name: string;
+  readonly processor: Processor;
+  readonly children: string[];
+}
+
+interface PunctuationSchedule {
+  readonly type: PunctuationType;
+  readonly intervalMs: number;
+  next: number;
+  cancelled: boolean;
+  readonly fn: (timestamp: number) => void;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * One sub-topology on one partition: its processors, its stores and its stream
+ * time. Records are processed synchronously, one at a time, depth first.
+ */
+export class StreamTask {
+  readonly name: string;
+  readonly metrics: TaskMetrics = newTaskMetrics();
+  readonly stores = new Map<string, TaskStore>();
+  private readonly nodes = new Map<string, NodeRuntime>();
+  private readonly sources = new Map<string, SourceNode>();
+  private readonly order: string[] = [];
+  private readonly punctuations: PunctuationSchedule[] = [];
+  private streamTimeMs = Number.NEGATIVE_INFINITY;
+  private readonly partitionTime = new Map<string, number>();
+  private current: IncomingRecord | undefined;
+  private initialized = false;
+
+  constructor(
+    readonly id: TaskId,
+    readonly sub: SubTopology,
+    private readonly topology: Topology,
+    private readonly env: TaskEnvironment,
+  ) {
+    this.name = taskIdString(id);
+    for (const storeName of sub.stores) {
+      const def = topology.store(storeName);
+      if (def === undefined) throw new TopologyError('RIVULET_TOPOLOGY_UNKNOWN_STORE', `task ${this.name}: store "${storeName}" is not declared`);
+      this.stores.set(storeName, createWorkingStore(def));
+    }
+    for (const node of sub.nodes) {
+      if (node.kind === 'source') for (const t of node.topics) this.sources.set(env.topicName(t, node.internal), node);
+    }
+  }
+
+  /** Source topics (real names) this task reads. */
+  get inputTopics(): string[] {
+    return [...this.sources.keys()];
+  }
+
+  get streamTime(): number {
+    return this.streamTimeMs;
+  }
+
+  /** Creates and initializes the processors; call after stores are restored. */
+  init(): void {
+    if (this.initialized) return;
+    this.initialized = true;
+    for (const node of this.sub.nodes) {
+      const processor = this.processorFor(node);
+      this.nodes.set(node.name, { name: node.name, processor, children: this.topology.children(node.name) });
+      this.order.push(node.name);
+    }
+    for (const name of this.order) {
+      const n = this.nodes.get(name) as NodeRuntime;
+      n.processor.init?.(this.contextFor(n));
+    }
+  }
+
+  private processorFor(node: SubTopology['nodes'][number]): Processor {
+    switch (node.kind) {
+      case 'source':
+        return { process: () => undefined };
+      case 'processor':
+        return node.supplier();
+      case 'sink':
+        return this.sinkProcessor(node);
+    }
+  }
+
+  private sinkProcessor(node: SinkNode): Processor {
+    const keySerde = (node.keySerde ?? this.env.config.defaultKeySerde) as Serde<unknown>;
+    const valueSerde = (node.valueSerde ?? this.env.config.defaultValueSerde) as Serde<unknown>;
+    return {
+      process: (r: StreamRecord<unknown, unknown>) => {
+        const meta = this.current;
+        const raw = typeof node.topic === 'string' ? node.topic : node.topic(r.key, r.value, { ...(meta ? { topic: meta.topic } : {}), partition: this.id.partition });
+        const topic = this.env.topicName(raw, node.internal);
+        const key = r.key === null || r.key === undefined ? null : keySerde.serialize(r.key);
+        const value = r.value === null || r.value === undefined ? null : valueSerde.serialize(r.value);
+        let partition: number | undefined;
+        if (node.partitioner !== undefined) {
+          const n = this.env.collector.partitionsFor(topic);
+          if (n !== undefined) partition = node.partitioner(topic, r.key, r.value, n);
+        }
+        this.env.collector.send({ topic, partition, key, value, timestamp: r.timestamp, headers: r.headers ?? {} });
+        this.metrics.produced++;
+      },
+    };
+  }
+
+  private contextFor(n: NodeRuntime): InternalProcessorContext {
+    const task = this;
+    const allowed = new Set(this.topology.node(n.name)?.kind === 'processor' ? (this.topology.node(n.name) as { stores: readonly string[] }).stores : []);
+    return {
+      applicationId: this.env.config.applicationId,
+      taskId: this.name,
+      partition: this.id.partition,
+      forward(record, childName) {
+        if (childName !== undefined) {
+          if (!n.children.includes(childName)) {
+            throw new TopologyError('RIVULET_TOPOLOGY_UNKNOWN_CHILD', `ProcessorContext.forward: "${childName}" is not a child of "${n.name}" (children: ${n.children.join(', ') || 'none'})`);
+          }
+          task.deliver(childName, record);
+          return;
+        }
+        for (const c of n.children) task.deliver(c, record);
+      },
+      getStateStore<S>(name: string): S {
+        if (!allowed.has(name)) {
+          throw new TopologyError('RIVULET_TOPOLOGY_STORE_NOT_CONNECTED', `ProcessorContext.getStateStore: processor "${n.name}" is not connected to store "${name}"; list it in the processor's stores`);
+        }
+        return task.stores.get(name) as unknown as S;
+      },
+      schedule(intervalMs: number, type: PunctuationType, fn: (timestamp: number) => void): Cancellable {
+        if (!(intervalMs >= 1)) throw new TopologyError('RIVULET_TOPOLOGY_INVALID_INTERVAL', `ProcessorContext.schedule: interval must be >= 1 ms (got ${intervalMs})`);
+        const s: PunctuationSchedule = {
+          type,
+          intervalMs,
+          next: type === 'wall-clock' ? task.env.now() + intervalMs : task.streamTimeMs,
+          cancelled: false,
+          fn,
+        };
+        task.punctuations.push(s);
+        return { cancel: () => void (s.cancelled = true) };
+      },
+      recordMetadata(): RecordMetadata | undefined {
+        const c = task.current;
+        return c === undefined ? undefined : { topic: c.topic, partition: c.partition, offset: c.offset };
+      },
+      currentStreamTimeMs: () => task.streamTimeMs,
+      currentSystemTimeMs: () => task.env.now(),
+      dropRecord(reason: DropReason, record: StreamRecord<unknown, unknown>, detail: string) {
+        task.metrics.dropped[reason]++;
+        const c = task.current;
+        task.env.config.logger.debug('dropped record', { task: task.name, reason, detail, topic: c?.topic, partition: c?.partition, offset: c?.offset, timestamp: record.timestamp });
+        const lateTopic = task.env.config.lateRecordsTopic;
+        if (reason === 'late' && lateTopic !== undefined && c !== undefined) {
+          task.env.collector.send({ topic: lateTopic, partition: undefined, key: c.key, value: c.value, timestamp: c.timestamp, headers: { ...(c.headers ?? {}), [DLQ_HEADERS.reason]: detail } });
+        }
+      },
+      recordKernelTime(ms: number) {
+        task.metrics.kernelMs += ms;
+      },
+    };
+  }
+
+  private deliver(nodeName: string, record: StreamRecord<unknown, unknown>): void {
+    (this.nodes.get(nodeName) as NodeRuntime).processor.process(record);
+  }
+
+  /** Deserializes, timestamps and processes one polled record. Failures go to the configured handler. */
+  process(rec: IncomingRecord): void {
+    const source = this.sources.get(rec.topic);
+    if (source === undefined) throw new TopologyError('RIVULET_TOPOLOGY_UNKNOWN_TOPIC', `task ${this.name}: received a record of topic "${rec.topic}", which it does not read`);
+    this.current = rec;
+    try {
+      let key: unknown;
+      let value: unknown;
+      let ts: number;
+      try {
+        const ks = (source.keySerde ?? this.env.config.defaultKeySerde) as Serde<unknown>;
+        const vs = (source.valueSerde ?? this.env.config.defaultValueSerde) as Serde<unknown>;
+        key = rec.key === null ? null : ks.deserialize(rec.key);
+        value = rec.value === null ? null : vs.deserialize(rec.value);
+        const extractor = source.timestampExtractor ?? recordTimestamp;
+        const pt = this.partitionTime.get(rec.topic) ?? -1;
+        ts = extractor({ topic: rec.topic, partition: rec.partition, offset: rec.offset, key, value, timestamp: rec.timestamp }, pt);
+        if (typeof ts !== 'number' || !Number.isFinite(ts) || ts < 0) {
+          throw new SerdeError('RIVULET_SERDE_INVALID_TIMESTAMP', `timestamp extractor returned ${String(ts)} for ${rec.topic}-${rec.partition}@${rec.offset}; timestamps must be finite ms >= 0`);
+        }
+      } catch (e) {
+        this.fail('deserialization', e, rec);
+        return;
+      }
+      this.partitionTime.set(rec.topic, Math.max(this.partitionTime.get(rec.topic) ?? -1, ts));
+      this.streamTimeMs = Math.max(this.streamTimeMs, ts);
+      this.metrics.processed++;
+      try {
+        const node = this.nodes.get(source.name) as NodeRuntime;
+        const record: StreamRecord<unknown, unknown> = { key, value, timestamp: ts, headers: rec.headers ?? {} };
+        for (const c of node.children) this.deliver(c, record);
+      } catch (e) {
+        this.fail('processing', e, rec);
+      }
+      this.punctuate('stream-time', this.streamTimeMs);
+    } finally {
+      this.current = undefined;
+    }
+  }
+
+  private fail(stage: FailureStage, error: unknown, rec: IncomingRecord): void {
+    const cfg = this.env.config;
+    const handling = stage === 'deserialization' ? cfg.deserializationErrorHandling : cfg.processingErrorHandling;
+    const code = error instanceof RivuletError ? error.code : stage === 'processing' ? 'RIVULET_PROCESSING_FAILED' : 'RIVULET_SERDE_DESERIALIZE';
+    const reason = error instanceof Error ? error.message : String(error);
+    const where = { task: this.name, stage, code, topic: rec.topic, partition: rec.partition, offset: rec.offset, timestamp: rec.timestamp, reason };
+    if (handling === 'fail') {
+      cfg.logger.error('record failed; stopping (handling: fail)', where);
+      throw new TaskFailure('RIVULET_RECORD_FAILED', `task ${this.name}: ${stage} of ${rec.topic}-${rec.partition}@${rec.offset} failed: ${reason}`, { cause: error });
+    }
+    cfg.logger.warn(handling === 'skip' ? 'record skipped' : 'record dead-lettered', where);
+    this.metrics.dropped['invalid-value']++;
+    if (handling === 'dead-letter') {
+      this.metrics.deadLettered++;
+      this.env.collector.send({
+        topic: deadLetterTopic(cfg.applicationId),
+        partition: undefined,
+        key: rec.key,
+        value: rec.value,
+        timestamp: rec.timestamp,
+        headers: {
+          ...(rec.headers ?? {}),
+          [DLQ_HEADERS.stage]: stage,
+          [DLQ_HEADERS.code]: code,
+          [DLQ_HEADERS.reason]: encoder.encode(reason.slice(0, 1000)),
+          [DLQ_HEADERS.topic]: rec.topic,
+          [DLQ_HEADERS.partition]: String(rec.partition),
+          [DLQ_HEADERS.offset]: String(rec.offset),
+          [DLQ_HEADERS.timestamp]: String(rec.timestamp),
+        },
+      });
+    }
+  }
+
+  /** Runs due punctuations of one type. */
+  punctuate(type: PunctuationType, now: number): void {
+    for (const s of this.punctuations) {
+      if (s.cancelled || s.type !== type || !Number.isFinite(now) || now < s.next) continue;
+      s.next = now + s.intervalMs;
+      this.metrics.punctuations++;
+      s.fn(now);
+    }
+  }
+
+  /** Tells buffering processors (the WASM kernel operators) that the polled batch ended. */
+  endBatch(): void {
+    for (const name of this.order) {
+      const p = (this.nodes.get(name) as NodeRuntime).processor as Processor & Partial<BatchAware>;
+      p.onBatchEnd?.();
+    }
+  }
+
+  /** Commit step 1: processors emit what they buffer, parents before children. */
+  flush(): void {
+    for (const name of this.order) (this.nodes.get(name) as NodeRuntime).processor.flush?.();
+  }
+
+  close(): void {
+    for (const name of this.order) (this.nodes.get(name) as NodeRuntime).processor.close?.();
+    for (const s of this.stores.values()) s.close?.();
+  }
+}

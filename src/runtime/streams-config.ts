@@ -1,0 +1,90 @@
+import { ConfigError } from '../errors.js';
+import { jsonSerde } from '../serde/json-serde.js';
+import type { Serde } from '../serde/serde.js';
+import { stringSerde } from '../serde/string-serde.js';
+import type { ErrorHandling } from './error-handling.js';
+
+/** Configuration of a `KafkaStreams` instance (Kafka Streams' `StreamsConfig`, camelCased). */
+export interface StreamsConfig {
+  /** Names the consumer group, internal topics and the state directory. Required. */
+  readonly applicationId: string;
+  /** Kafka bootstrap servers; none means the in-process embedded broker. */
+  readonly brokers?: readonly string[];
+  /** Where persistent stores live: `<stateDir>/<applicationId>/<taskId>/`. Default `./.rivulet-state`. */
+  readonly stateDir?: string;
+  /** How often offsets are committed and stores flushed, ms. Default 1000 (Kafka Streams: 30000; 100 with EOS). */
+  readonly commitIntervalMs?: number;
+  readonly processingGuarantee?: 'at_least_once' | 'exactly_once';
+  /** Serdes used where the topology gives none. Defaults: string keys, JSON values. */
+  readonly defaultKeySerde?: Serde<unknown>;
+  readonly defaultValueSerde?: Serde<unknown>;
+  readonly deserializationErrorHandling?: ErrorHandling;
+  readonly processingErrorHandling?: ErrorHandling;
+  /** Topic that receives records dropped as late; none by default (they are counted and logged). */
+  readonly lateRecordsTopic?: string;
+  /** Records fetched per poll at most. Default 10 000. */
+  readonly maxPollRecords?: number;
+  /** Partitions of internal topics when no source topic tells. Default 1. */
+  readonly defaultPartitions?: number;
+  readonly logger?: Logger;
+}
+
+/** Leveled, structured logging; the default writes JSON lines to stderr for warn and error. */
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export type ResolvedConfig = Required<Omit<StreamsConfig, 'brokers' | 'lateRecordsTopic'>> & {
+  readonly brokers: readonly string[] | undefined;
+  readonly lateRecordsTopic: string | undefined;
+};
+
+function stderrLogger(minLevel: 'debug' | 'info' | 'warn' | 'error'): Logger {
+  const order = { debug: 0, info: 1, warn: 2, error: 3 } as const;
+  const log = (level: keyof typeof order) => (message: string, fields?: Record<string, unknown>) => {
+    if (order[level] < order[minLevel]) return;
+    process.stderr.write(`${JSON.stringify({ level, time: new Date().toISOString(), message, ...fields })}\n`);
+  };
+  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+}
+
+const APP_ID = /^[A-Za-z0-9._-]+$/;
+
+/** Applies defaults and checks every value, naming the bad one. */
+export function resolveConfig(c: StreamsConfig): ResolvedConfig {
+  if (typeof c.applicationId !== 'string' || !APP_ID.test(c.applicationId)) {
+    throw new ConfigError('RIVULET_CONFIG_INVALID_APPLICATION_ID', `KafkaStreams: applicationId must be letters, digits, '.', '_' or '-' (got ${JSON.stringify(c.applicationId)}); it names the consumer group and internal topics`);
+  }
+  const positive = (what: string, v: number | undefined, dflt: number): number => {
+    const x = v ?? dflt;
+    if (!Number.isInteger(x) || x <= 0) throw new ConfigError('RIVULET_CONFIG_INVALID_VALUE', `KafkaStreams: ${what} must be a whole number > 0 (got ${String(v)})`);
+    return x;
+  };
+  const handling = (what: string, v: ErrorHandling | undefined, dflt: ErrorHandling): ErrorHandling => {
+    const x = v ?? dflt;
+    if (x !== 'fail' && x !== 'skip' && x !== 'dead-letter') throw new ConfigError('RIVULET_CONFIG_INVALID_VALUE', `KafkaStreams: ${what} must be 'fail', 'skip' or 'dead-letter' (got ${JSON.stringify(v)})`);
+    return x;
+  };
+  const guarantee = c.processingGuarantee ?? 'at_least_once';
+  if (guarantee !== 'at_least_once' && guarantee !== 'exactly_once') {
+    throw new ConfigError('RIVULET_CONFIG_INVALID_VALUE', `KafkaStreams: processingGuarantee must be 'at_least_once' or 'exactly_once' (got ${JSON.stringify(c.processingGuarantee)})`);
+  }
+  return {
+    applicationId: c.applicationId,
+    brokers: c.brokers,
+    stateDir: c.stateDir ?? './.rivulet-state',
+    commitIntervalMs: positive('commitIntervalMs', c.commitIntervalMs, 1000),
+    processingGuarantee: guarantee,
+    defaultKeySerde: c.defaultKeySerde ?? (stringSerde() as Serde<unknown>),
+    defaultValueSerde: c.defaultValueSerde ?? jsonSerde(),
+    deserializationErrorHandling: handling('deserializationErrorHandling', c.deserializationErrorHandling, 'dead-letter'),
+    processingErrorHandling: handling('processingErrorHandling', c.processingErrorHandling, 'dead-letter'),
+    lateRecordsTopic: c.lateRecordsTopic,
+    maxPollRecords: positive('maxPollRecords', c.maxPollRecords, 10_000),
+    defaultPartitions: positive('defaultPartitions', c.defaultPartitions, 1),
+    logger: c.logger ?? stderrLogger('warn'),
+  };
+}

@@ -1,0 +1,78 @@
+import type { Serde } from '../serde/serde.js';
+import { bytesToKey, keyToBytes, lengthPrefixed, timeFromKey, timeKey } from './byte-keys.js';
+import type { SessionEntry, SessionStore } from './store-api.js';
+import { WorkingTable, type PersistableState, type StoreChange } from './working-table.js';
+
+/**
+ * A task's session store, served from memory. Entries are keyed by
+ * `u32 key length | key bytes | 8-byte end | 8-byte start` (Kafka Streams orders
+ * sessions of a key by end time, then start).
+ */
+export class WorkingSessionStore<K, V> implements SessionStore<K, V>, PersistableState {
+  private readonly table = new WorkingTable<SessionEntry<K, V>>();
+
+  constructor(
+    readonly name: string,
+    private readonly keySerde: Serde<K>,
+    private readonly valueSerde: Serde<V>,
+    readonly retentionMs: number,
+  ) {}
+
+  private prefix(key: K): string {
+    return lengthPrefixed(bytesToKey(this.keySerde.serialize(key)));
+  }
+
+  put(key: K, start: number, end: number, value: V): void {
+    this.table.set(this.prefix(key) + timeKey(end) + timeKey(start), { key, start, end, value });
+  }
+
+  remove(key: K, start: number, end: number): void {
+    this.table.delete(this.prefix(key) + timeKey(end) + timeKey(start));
+  }
+
+  fetchSession(key: K, start: number, end: number): V | undefined {
+    return this.table.get(this.prefix(key) + timeKey(end) + timeKey(start))?.value;
+  }
+
+  findSessions(key: K, earliestSessionEnd: number, latestSessionStart: number): SessionEntry<K, V>[] {
+    const p = this.prefix(key);
+    return this.table
+      .keysInRange(p + timeKey(earliestSessionEnd), p + timeKey(Number.MAX_SAFE_INTEGER - 2 ** 52))
+      .map((k) => this.table.get(k) as SessionEntry<K, V>)
+      .filter((e) => e.start <= latestSessionStart);
+  }
+
+  all(): SessionEntry<K, V>[] {
+    return this.table.keysInRange().map((k) => this.table.get(k) as SessionEntry<K, V>);
+  }
+
+  /** Drops sessions that ended before stream time minus retention. */
+  expire(streamTime: number): void {
+    const cutoff = streamTime - this.retentionMs;
+    for (const k of this.table.keysInRange()) if ((this.table.get(k) as SessionEntry<K, V>).end < cutoff) this.table.delete(k);
+  }
+
+  size(): number {
+    return this.table.size;
+  }
+
+  drainChanges(): StoreChange[] {
+    return this.table.drainDirty().map(([k, e]) => ({ key: keyToBytes(k), value: e === undefined ? null : this.valueSerde.serialize(e.value) }));
+  }
+
+  restore(key: Uint8Array, value: Uint8Array | null): void {
+    const k = bytesToKey(key);
+    if (value === null) {
+      this.table.delete(k, false);
+      return;
+    }
+    const n = ((k.charCodeAt(0) << 24) | (k.charCodeAt(1) << 16) | (k.charCodeAt(2) << 8) | k.charCodeAt(3)) >>> 0;
+    const entry = {
+      key: this.keySerde.deserialize(keyToBytes(k.slice(4, 4 + n))),
+      end: timeFromKey(k, 4 + n),
+      start: timeFromKey(k, 12 + n),
+      value: this.valueSerde.deserialize(value),
+    };
+    this.table.set(k, entry, false);
+  }
+}

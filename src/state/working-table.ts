@@ -1,0 +1,97 @@
+import { bytesToKey, keyToBytes } from './byte-keys.js';
+
+/** A change ready to be written to LevelDB and the changelog; `value: null` deletes. */
+export interface StoreChange {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array | null;
+}
+
+/**
+ * What the runtime needs from every working store: the changes since the last
+ * commit, and a way to load persisted or changelogged entries back.
+ */
+export interface PersistableState {
+  readonly name: string;
+  /** Serialized changes since the previous call, one per key (last write wins). */
+  drainChanges(): StoreChange[];
+  /** Applies a persisted entry without recording it as a change. */
+  restore(key: Uint8Array, value: Uint8Array | null): void;
+  /** Number of entries held. */
+  size(): number;
+}
+
+/**
+ * An in-memory table keyed by byte strings (see `byte-keys.ts`), ordered on
+ * demand for ranges, that remembers which keys changed since the last drain.
+ */
+export class WorkingTable<E> {
+  private readonly map = new Map<string, E>();
+  private sortedKeys: string[] | undefined;
+  private readonly dirty = new Set<string>();
+
+  get(k: string): E | undefined {
+    return this.map.get(k);
+  }
+
+  set(k: string, e: E, track = true): void {
+    if (!this.map.has(k)) this.sortedKeys = undefined;
+    this.map.set(k, e);
+    if (track) this.dirty.add(k);
+  }
+
+  delete(k: string, track = true): E | undefined {
+    const old = this.map.get(k);
+    if (old !== undefined) {
+      this.map.delete(k);
+      this.sortedKeys = undefined;
+    }
+    if (track) this.dirty.add(k);
+    return old;
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  private sorted(): string[] {
+    if (this.sortedKeys === undefined) this.sortedKeys = [...this.map.keys()].sort();
+    return this.sortedKeys;
+  }
+
+  /** Keys in `[from, to]` (inclusive, either open), ascending. */
+  keysInRange(from?: string, to?: string): string[] {
+    const keys = this.sorted();
+    let lo = 0;
+    if (from !== undefined) {
+      let hi = keys.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if ((keys[mid] as string) < from) lo = mid + 1;
+        else hi = mid;
+      }
+    }
+    const out: string[] = [];
+    for (let i = lo; i < keys.length; i++) {
+      const k = keys[i] as string;
+      if (to !== undefined && k > to) break;
+      out.push(k);
+    }
+    return out;
+  }
+
+  /** Changed keys since the last drain with their current entry (undefined = deleted). */
+  drainDirty(): [string, E | undefined][] {
+    const out: [string, E | undefined][] = [];
+    for (const k of this.dirty) out.push([k, this.map.get(k)]);
+    this.dirty.clear();
+    return out;
+  }
+
+  static bytes(k: string): Uint8Array {
+    return keyToBytes(k);
+  }
+
+  static key(b: Uint8Array): string {
+    return bytesToKey(b);
+  }
+}

@@ -1,0 +1,74 @@
+import { assertNever, type TopologyNode } from './topology-node.js';
+import type { Topology } from './topology.js';
+
+/** A topology's shape, printable as Kafka Streams prints `Topology.describe()`. */
+export interface TopologyDescription {
+  /** Kafka Streams' text format. */
+  toString(): string;
+  /** A Mermaid flowchart: sub-topologies as subgraphs, topics as stadium shapes, stores as cylinders. */
+  toMermaid(): string;
+}
+
+function topicLabel(n: TopologyNode): string {
+  switch (n.kind) {
+    case 'source':
+      return `Source: ${n.name} (topics: [${n.topics.join(', ')}])`;
+    case 'processor':
+      return `Processor: ${n.name} (stores: [${n.stores.join(', ')}])`;
+    case 'sink':
+      return `Sink: ${n.name} (${typeof n.topic === 'string' ? `topic: ${n.topic}` : 'extractor class: TopicNameExtractor'})`;
+    default:
+      return assertNever(n);
+  }
+}
+
+const mermaidId = (s: string) => s.replace(/[^A-Za-z0-9_]/g, '_');
+
+export function describeTopology(topology: Topology): TopologyDescription {
+  const subs = topology.subTopologies();
+  const text = (): string => {
+    const lines = ['Topologies:'];
+    for (const sub of subs) {
+      lines.push(`   Sub-topology: ${sub.id}`);
+      for (const n of sub.nodes) {
+        lines.push(`    ${topicLabel(n)}`);
+        const children = topology.children(n.name);
+        lines.push(`      --> ${children.length === 0 ? 'none' : children.join(', ')}`);
+        if (n.kind !== 'source') lines.push(`      <-- ${n.parents.join(', ')}`);
+      }
+    }
+    return `${lines.join('\n')}\n`;
+  };
+  const mermaid = (): string => {
+    const lines = ['flowchart TD'];
+    const topics = new Set<string>();
+    for (const sub of subs) {
+      lines.push(`  subgraph sub${sub.id}["Sub-topology ${sub.id}"]`);
+      for (const n of sub.nodes) {
+        const shape = n.kind === 'processor' ? `["${n.name}"]` : `(["${n.name}"])`;
+        lines.push(`    ${mermaidId(n.name)}${shape}`);
+      }
+      lines.push('  end');
+      for (const n of sub.nodes) {
+        if (n.kind === 'source') {
+          for (const t of n.topics) {
+            topics.add(t);
+            lines.push(`  topic_${mermaidId(t)} --> ${mermaidId(n.name)}`);
+          }
+        } else {
+          for (const p of n.parents) lines.push(`  ${mermaidId(p)} --> ${mermaidId(n.name)}`);
+          if (n.kind === 'sink' && typeof n.topic === 'string') {
+            topics.add(n.topic);
+            lines.push(`  ${mermaidId(n.name)} --> topic_${mermaidId(n.topic)}`);
+          }
+          if (n.kind === 'processor') {
+            for (const s of n.stores) lines.push(`  ${mermaidId(n.name)} -.- store_${mermaidId(s)}[("${s}")]`);
+          }
+        }
+      }
+    }
+    for (const t of topics) lines.push(`  topic_${mermaidId(t)}{{"${t}"}}`);
+    return `${lines.join('\n')}\n`;
+  };
+  return { toString: text, toMermaid: mermaid };
+}
