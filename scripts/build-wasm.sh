@@ -22,3 +22,6 @@ CFG
 export RUSTUP_TOOLCHAIN="$WASM_RUST_TOOLCHAIN"
 export CARGO_TARGET_DIR="$root/target/wasm"
 wasm-pack build wasm-core --release --target nodejs --out-dir pkg --no-pack "$@"
+# The generated glue is CommonJS; without this the root package's "type": "module" would make
+# Node parse it as ESM.
+printf '{ "type": "commonjs" }\n' > wasm-core/pkg/package.json

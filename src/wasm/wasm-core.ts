@@ -32,6 +32,11 @@ export interface CoreKernel {
   free(): void;
 }
 
+/** The exported linear memory; only its buffer is used (the lib has no DOM types). */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+
 /** The module wasm-pack builds into `wasm-core/pkg` (Node.js target). */
 export interface WasmCore {
   Kernel: new (
@@ -43,7 +48,7 @@ export interface WasmCore {
     emit: number,
     zscore: boolean,
   ) => CoreKernel;
-  memory(): WebAssembly.Memory;
+  memory(): WasmMemory;
   error_code_table(): string;
 }
 

@@ -1,6 +1,6 @@
 import { KernelError } from '../errors.js';
 import { kernelError, kernelErrorFromThrown } from './kernel-error-codes.js';
-import { ROW_F64S, wasmCore, type CoreKernel } from './wasm-core.js';
+import { ROW_F64S, wasmCore, type CoreKernel, type WasmMemory } from './wasm-core.js';
 import { toKernelSpec } from './window-spec.js';
 import type {
   BatchOutcome,
@@ -61,7 +61,7 @@ class WasmWindowResults implements WindowResults {
 export class WasmWindowKernel implements WindowStatsKernel {
   readonly spec: Readonly<Required<WindowSpec>>;
   private kernel: CoreKernel | undefined;
-  private readonly memory: WebAssembly.Memory;
+  private readonly memory: WasmMemory;
   // Views are rebuilt whenever WASM memory grows (growth detaches the old buffer).
   private buffer: ArrayBuffer | undefined;
   private input: InputColumns | undefined;
