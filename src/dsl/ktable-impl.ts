@@ -17,6 +17,8 @@ import type { Suppressed } from './suppressed.js';
 /** What a windowed table knows about its windows, for `suppress(untilWindowCloses())`. */
 export interface TableWindowing {
   readonly graceMs: number;
+  /** Session and sliding windows end inclusively. */
+  readonly inclusiveEnd?: boolean;
   /** Set when the table comes from the WASM kernel: suppression switches the kernel to final emission instead. */
   readonly kernelStore?: string;
 }
@@ -80,7 +82,7 @@ export class KTableImpl<K, V> implements KTable<K, V> {
       ctx.topology.addProcessor(name, passThroughProcessor() as ProcessorSupplier, this.h.node);
     } else {
       const keySerde = (this.h.keySerde ?? internalSerde) as Serde<K>;
-      ctx.topology.addProcessor(name, suppressProcessor<K, V>({ suppressed, keySerde, graceMs: this.windowing?.graceMs ?? 0 }) as ProcessorSupplier, this.h.node);
+      ctx.topology.addProcessor(name, suppressProcessor<K, V>({ suppressed, keySerde, graceMs: this.windowing?.graceMs ?? 0, inclusiveEnd: this.windowing?.inclusiveEnd ?? false }) as ProcessorSupplier, this.h.node);
     }
     return new KTableImpl<K, V>({ ...this.h, node: name }, undefined, this.windowing);
   }

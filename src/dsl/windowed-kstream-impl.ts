@@ -201,6 +201,7 @@ export class SessionWindowedKStreamImpl<K, V> implements SessionWindowedKStream<
     ctx.topology.addStateStore(store, name);
     return new KTableImpl<Windowed<K>, VA>({ ctx, node: name, keySerde: internalSerde, valueSerde: materialized.valueSerde as Serde<unknown> | undefined, repartitionRequired: false }, store.name, {
       graceMs: w.graceMs,
+      inclusiveEnd: true,
     });
   }
 }

@@ -11,7 +11,8 @@ export interface SuppressOptions<K> {
   readonly keySerde: Serde<K>;
   /** For `untilWindowCloses`: the upstream windows' grace, ms. */
   readonly graceMs: number;
-  /** Sliding and session windows have inclusive ends (a window closes when end <= streamTime - grace either way). */
+  /** Session and sliding windows have inclusive ends: they close when `end < streamTime - grace`. */
+  readonly inclusiveEnd: boolean;
 }
 
 interface Buffered<K, V> {
@@ -45,7 +46,8 @@ export function suppressProcessor<K, V>(o: SuppressOptions<K>): ProcessorSupplie
     const due = (b: Buffered<K, V>): boolean => {
       if (s.kind === 'untilWindowCloses') {
         const wk = b.record.key as unknown as Windowed<unknown>;
-        return wk.window.end <= streamTime - o.graceMs;
+        const closeTime = streamTime - o.graceMs;
+        return o.inclusiveEnd ? wk.window.end < closeTime : wk.window.end <= closeTime;
       }
       return streamTime - b.firstBufferedAt >= s.timeToWaitMs;
     };

@@ -171,7 +171,9 @@ export class StreamTask {
         const s: PunctuationSchedule = {
           type,
           intervalMs,
-          next: type === 'wall-clock' ? task.env.now() + intervalMs : task.streamTimeMs,
+          // Kafka Streams' alignment: stream-time schedules are due at multiples of the
+          // interval from 0 (the first as soon as there is data), wall-clock ones at now + interval.
+          next: type === 'wall-clock' ? task.env.now() + intervalMs : 0,
           cancelled: false,
           fn,
         };
@@ -277,11 +279,15 @@ export class StreamTask {
     }
   }
 
-  /** Runs due punctuations of one type. */
+  /**
+   * Runs due punctuations of one type. Each schedule keeps its grid (due, due +
+   * interval, …): missed intervals fire once, and the next is the first grid
+   * point after `now`, as Kafka Streams' `PunctuationSchedule.next`.
+   */
   punctuate(type: PunctuationType, now: number): void {
     for (const s of this.punctuations) {
       if (s.cancelled || s.type !== type || !Number.isFinite(now) || now < s.next) continue;
-      s.next = now + s.intervalMs;
+      s.next += (Math.floor((now - s.next) / s.intervalMs) + 1) * s.intervalMs;
       this.metrics.punctuations++;
       s.fn(now);
     }

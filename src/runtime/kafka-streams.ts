@@ -1,0 +1,282 @@
+import { randomUUID } from 'node:crypto';
+import { ConfigError, RivuletError, StateError, TopologyError } from '../errors.js';
+import { addMetrics, newTaskMetrics, type TaskMetrics } from '../metrics/task-metrics.js';
+import type { ReadOnlyKeyValueStore, ReadOnlyWindowStore, KeyValueEntry, WindowEntry, ReadOnlySessionStore, SessionEntry } from '../state/store-api.js';
+import { changelogTopic } from '../topology/store-definition.js';
+import type { Topology } from '../topology/topology.js';
+import { EmbeddedBroker } from '../transport/embedded/embedded-broker.js';
+import type { NewTopic, Transport } from '../transport/transport.js';
+import { deadLetterTopic } from './error-handling.js';
+import { StreamThread } from './stream-thread.js';
+import { resolveConfig, type ResolvedConfig, type StreamsConfig } from './streams-config.js';
+import type { RestoreProgress } from './task-manager.js';
+
+/** Kafka Streams' lifecycle states. */
+export type KafkaStreamsState = 'CREATED' | 'REBALANCING' | 'RUNNING' | 'PENDING_SHUTDOWN' | 'NOT_RUNNING' | 'ERROR';
+
+const TRANSITIONS: Readonly<Record<KafkaStreamsState, readonly KafkaStreamsState[]>> = {
+  CREATED: ['REBALANCING', 'PENDING_SHUTDOWN', 'ERROR'],
+  REBALANCING: ['RUNNING', 'REBALANCING', 'PENDING_SHUTDOWN', 'ERROR'],
+  RUNNING: ['REBALANCING', 'PENDING_SHUTDOWN', 'ERROR'],
+  PENDING_SHUTDOWN: ['NOT_RUNNING'],
+  NOT_RUNNING: [],
+  ERROR: ['PENDING_SHUTDOWN'],
+};
+
+/** Options beyond {@link StreamsConfig}: where the broker is. */
+export interface KafkaStreamsOptions extends StreamsConfig {
+  /** A transport to use instead of creating one (tests, custom clients). */
+  readonly transport?: Transport;
+  /** The embedded broker to join when no brokers are configured; default: the process-wide one. */
+  readonly embeddedBroker?: EmbeddedBroker;
+}
+
+let processBroker: EmbeddedBroker | undefined;
+
+/** The process-wide embedded broker every instance without `brokers` shares. */
+export function defaultEmbeddedBroker(): EmbeddedBroker {
+  processBroker ??= new EmbeddedBroker();
+  return processBroker;
+}
+
+type Listener = (next: KafkaStreamsState, previous: KafkaStreamsState) => void;
+
+/**
+ * Runs a topology (Kafka Streams' `KafkaStreams`). Instances sharing an
+ * `applicationId` form one consumer group and split the input partitions;
+ * a task that moves rebuilds its stores from the changelog before processing.
+ *
+ * @example
+ * const app = new KafkaStreams(builder.build(), { applicationId: 'iot' });
+ * app.onStateChange((s) => console.log('state', s));
+ * await app.start();
+ * // ...
+ * await app.close();
+ */
+export class KafkaStreams {
+  readonly config: ResolvedConfig;
+  /** Unique per instance; names its consumer and transactional producer. */
+  readonly instanceId = randomUUID();
+  private current: KafkaStreamsState = 'CREATED';
+  private readonly listeners = new Set<Listener>();
+  private readonly restoreListeners = new Set<(p: RestoreProgress) => void>();
+  private transport: Transport | undefined;
+  private thread: StreamThread | undefined;
+  private loop: Promise<void> | undefined;
+  private failure: unknown;
+
+  constructor(
+    private readonly topology: Topology,
+    private readonly options: KafkaStreamsOptions,
+  ) {
+    this.config = resolveConfig(options);
+    for (const w of topology.warnings) this.config.logger.warn(w);
+  }
+
+  state(): KafkaStreamsState {
+    return this.current;
+  }
+
+  /** Calls `listener(next, previous)` on every state change; returns an unsubscribe function. */
+  onStateChange(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Restore progress of moved or restarted tasks (records done, total, rate). */
+  onRestore(listener: (p: RestoreProgress) => void): () => void {
+    this.restoreListeners.add(listener);
+    return () => this.restoreListeners.delete(listener);
+  }
+
+  private setState(next: KafkaStreamsState): void {
+    const prev = this.current;
+    if (prev === next && next !== 'REBALANCING') return;
+    if (!TRANSITIONS[prev].includes(next)) return;
+    this.current = next;
+    for (const l of this.listeners) l(next, prev);
+  }
+
+  /** Resolves once the instance is in `state`, or rejects after `timeoutMs` (or when it fails). */
+  async waitForState(state: KafkaStreamsState, timeoutMs = 30_000): Promise<void> {
+    if (this.current === state) return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new RivuletError('RIVULET_TIMEOUT', `KafkaStreams.waitForState: still ${this.current} after ${timeoutMs} ms (waiting for ${state})`));
+      }, timeoutMs);
+      const off = this.onStateChange((next) => {
+        if (next === state || next === 'ERROR' || next === 'NOT_RUNNING') {
+          clearTimeout(timer);
+          off();
+          if (next === state) resolve();
+          else reject(new RivuletError('RIVULET_STOPPED', `KafkaStreams.waitForState: instance went to ${next} while waiting for ${state}`, { cause: this.failure }));
+        }
+      });
+    });
+  }
+
+  /** Connects, creates internal topics and starts processing in the background. */
+  async start(): Promise<void> {
+    if (this.current !== 'CREATED') {
+      throw new StateError('RIVULET_STATE_ILLEGAL', `KafkaStreams.start: can only start once, from CREATED (now ${this.current}); create a new instance to restart`);
+    }
+    this.topology.seal();
+    this.setState('REBALANCING');
+    const transport = this.options.transport ?? (await this.makeTransport());
+    this.transport = transport;
+    await transport.connect();
+    const partitionCounts = await this.prepareTopics(transport);
+    const eos = this.config.processingGuarantee === 'exactly_once';
+    const clientId = `${this.config.applicationId}-${this.instanceId}`;
+    const consumer = await transport.consumer({ groupId: this.config.applicationId, clientId, isolation: eos ? 'read_committed' : 'read_uncommitted' });
+    const producer = await transport.producer(eos ? { transactionalId: clientId, clientId } : { idempotent: true, clientId });
+    this.thread = new StreamThread(this.topology, this.config, transport, consumer, producer, {
+      rebalancing: () => this.setState('REBALANCING'),
+      running: () => this.setState('RUNNING'),
+      restoring: (p) => {
+        this.config.logger.info('restoring', { ...p });
+        for (const l of this.restoreListeners) l(p);
+      },
+    }, partitionCounts);
+    this.loop = this.thread.run().catch((e: unknown) => {
+      this.failure = e;
+      this.config.logger.error('stream thread failed', { error: e instanceof Error ? e.message : String(e) });
+      this.setState('ERROR');
+    });
+  }
+
+  private async makeTransport(): Promise<Transport> {
+    if (this.config.brokers !== undefined && this.config.brokers.length > 0) {
+      throw new ConfigError(
+        'RIVULET_CONFIG_NO_KAFKA_TRANSPORT',
+        `KafkaStreams: brokers ${this.config.brokers.join(',')} were given, but this build has no Kafka transport yet; omit brokers to run on the embedded broker, or pass a transport`,
+      );
+    }
+    return (this.options.embeddedBroker ?? defaultEmbeddedBroker()).transport({ clientId: `${this.config.applicationId}-${this.instanceId}` });
+  }
+
+  /** Checks source topics and creates repartition, changelog and dead-letter topics. */
+  private async prepareTopics(t: Transport): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    const missing: string[] = [];
+    let maxPartitions = 0;
+    for (const n of this.topology.nodes()) {
+      if (n.kind !== 'source' || n.internal) continue;
+      for (const topic of n.topics) {
+        const c = await t.partitionCount(topic);
+        if (c === undefined) missing.push(topic);
+        else {
+          counts.set(topic, c);
+          maxPartitions = Math.max(maxPartitions, c);
+        }
+      }
+    }
+    if (missing.length > 0) {
+      throw new TopologyError('RIVULET_TOPOLOGY_MISSING_SOURCE_TOPIC', `KafkaStreams.start: source topics ${missing.map((m) => `"${m}"`).join(', ')} do not exist; create them before starting the application`);
+    }
+    const partitions = maxPartitions > 0 ? maxPartitions : this.config.defaultPartitions;
+    const appId = this.config.applicationId;
+    const topics: NewTopic[] = [];
+    for (const n of this.topology.nodes()) {
+      if ((n.kind === 'source' || n.kind === 'sink') && n.internal) {
+        const names = n.kind === 'source' ? n.topics : typeof n.topic === 'string' ? [n.topic] : [];
+        for (const name of names) topics.push({ topic: `${appId}-${name}`, partitions });
+      } else if (n.kind === 'sink' && typeof n.topic === 'string' && (await t.partitionCount(n.topic)) === undefined) {
+        // Output topics are created like a broker with auto-create would, sized like the input.
+        topics.push({ topic: n.topic, partitions });
+      }
+    }
+    for (const s of this.topology.stores()) {
+      if (!s.changelog) continue;
+      const config: Record<string, string> = s.type === 'window' || s.type === 'session' ? { 'cleanup.policy': 'compact,delete', 'retention.ms': String((s.retentionMs ?? 86_400_000) + 86_400_000) } : { 'cleanup.policy': 'compact' };
+      topics.push({ topic: changelogTopic(appId, s.name), partitions, config });
+    }
+    topics.push({ topic: deadLetterTopic(appId), partitions: 1 });
+    if (this.config.lateRecordsTopic !== undefined) topics.push({ topic: this.config.lateRecordsTopic, partitions: 1 });
+    await t.createTopics(topics);
+    for (const nt of topics) counts.set(nt.topic, (await t.partitionCount(nt.topic)) ?? nt.partitions);
+    return counts;
+  }
+
+  /** Stops processing: commits, closes tasks (writing checkpoints), leaves the group. */
+  async close(): Promise<void> {
+    if (this.current === 'NOT_RUNNING' || this.current === 'PENDING_SHUTDOWN') return;
+    this.setState('PENDING_SHUTDOWN');
+    const thread = this.thread;
+    if (thread !== undefined) {
+      thread.stop();
+      await this.loop;
+      if (this.failure === undefined) {
+        try {
+          await thread.commit();
+          await thread.tasks.closeAll(true);
+        } catch (e) {
+          this.config.logger.warn('commit on close failed; state will be restored from the changelog', { error: String(e) });
+          await thread.abandon();
+        }
+      } else {
+        await thread.abandon();
+      }
+    }
+    await this.transport?.close();
+    this.setState('NOT_RUNNING');
+  }
+
+  /** Counters summed over this instance's tasks. */
+  metrics(): TaskMetrics & { tasks: number } {
+    const m = newTaskMetrics();
+    const tasks = this.thread?.tasks.tasks ?? new Map();
+    for (const t of tasks.values()) addMetrics(m, t.task.metrics);
+    return { ...m, tasks: tasks.size };
+  }
+
+  /** The error that stopped the instance, if it is in ERROR. */
+  error(): unknown {
+    return this.failure;
+  }
+
+  private localStores(name: string): unknown[] {
+    const out: unknown[] = [];
+    for (const m of this.thread?.tasks.tasks.values() ?? []) {
+      const s = m.task.stores.get(name);
+      if (s !== undefined) out.push(s);
+    }
+    return out;
+  }
+
+  /**
+   * Interactive queries over this instance's tasks: the named store as a
+   * read-only view (key-value or window stores). Keys owned by other instances
+   * are not visible here.
+   */
+  store<K, V>(name: string): ReadOnlyKeyValueStore<K, V> & ReadOnlyWindowStore<K, V> & ReadOnlySessionStore<K, V> {
+    const def = this.topology.store(name);
+    if (def === undefined) {
+      throw new StateError('RIVULET_STATE_UNKNOWN_STORE', `KafkaStreams.store: no store named "${name}" (stores: ${this.topology.stores().map((s) => s.name).join(', ') || 'none'})`);
+    }
+    const parts = () => this.localStores(name) as (ReadOnlyKeyValueStore<K, V> & ReadOnlyWindowStore<K, V> & ReadOnlySessionStore<K, V>)[];
+    const first = <T>(f: (s: ReadOnlyKeyValueStore<K, V> & ReadOnlyWindowStore<K, V> & ReadOnlySessionStore<K, V>) => T | undefined): T | undefined => {
+      for (const s of parts()) {
+        const v = f(s);
+        if (v !== undefined) return v;
+      }
+      return undefined;
+    };
+    const all = <T>(f: (s: ReadOnlyKeyValueStore<K, V> & ReadOnlyWindowStore<K, V> & ReadOnlySessionStore<K, V>) => T[]): T[] => parts().flatMap(f);
+    return {
+      name,
+      get: (key) => first((s) => s.get(key)),
+      range: (from, to) => all((s) => s.range(from, to)),
+      reverseRange: (from, to) => all((s) => s.reverseRange(from, to)),
+      all: () => all((s) => s.all() as (KeyValueEntry<K, V> & WindowEntry<K, V> & SessionEntry<K, V>)[]),
+      prefixScan: (prefix) => all((s) => s.prefixScan(prefix)),
+      approximateNumEntries: () => parts().reduce((n, s) => n + s.approximateNumEntries(), 0),
+      fetch: (key, start) => first((s) => s.fetch(key, start)),
+      fetchRange: (key, from, to) => all((s) => s.fetchRange(key, from, to)),
+      fetchAll: (from, to) => all((s) => s.fetchAll(from, to)),
+      findSessions: (key, a, b) => all((s) => s.findSessions(key, a, b)),
+      fetchSession: (key, a, b) => first((s) => s.fetchSession(key, a, b)),
+    };
+  }
+}

@@ -1,0 +1,50 @@
+import { rm } from 'node:fs/promises';
+import { LevelKeyValueStore } from '../state/level-key-value-store.js';
+import type { PersistableState, StoreChange } from '../state/working-table.js';
+
+/** A working store's local LevelDB copy under `stateDir/applicationId/taskId/storeName`. */
+export class StorePersistence {
+  private level: LevelKeyValueStore;
+
+  constructor(
+    readonly storeName: string,
+    readonly location: string,
+  ) {
+    this.level = new LevelKeyValueStore(storeName, location);
+  }
+
+  async open(): Promise<void> {
+    await this.level.open();
+  }
+
+  /** Loads every persisted entry into the working store; returns how many. */
+  async loadInto(state: PersistableState): Promise<number> {
+    let n = 0;
+    for await (const e of this.level.all()) {
+      state.restore(e.key, e.value);
+      n++;
+    }
+    return n;
+  }
+
+  async write(changes: readonly StoreChange[]): Promise<void> {
+    const puts: { key: Uint8Array; value: Uint8Array }[] = [];
+    for (const c of changes) {
+      if (c.value === null) await this.level.delete(c.key);
+      else puts.push({ key: c.key, value: c.value });
+    }
+    if (puts.length > 0) await this.level.putAll(puts);
+  }
+
+  /** Drops the local copy (it is not known to match the changelog). */
+  async wipe(): Promise<void> {
+    await this.level.close();
+    await rm(this.location, { recursive: true, force: true });
+    this.level = new LevelKeyValueStore(this.storeName, this.location);
+    await this.level.open();
+  }
+
+  async close(): Promise<void> {
+    await this.level.close();
+  }
+}

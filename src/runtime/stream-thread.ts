@@ -1,0 +1,186 @@
+import { TransportError } from '../errors.js';
+import type { Topology } from '../topology/topology.js';
+import { changelogTopic } from '../topology/store-definition.js';
+import type { GroupConsumer, Producer, ProducerRecord, RecordHeaders, TopicPartitionOffset, Transport } from '../transport/transport.js';
+import type { OutgoingRecord, RecordCollector } from './record-collector.js';
+import type { TaskEnvironment } from './stream-task.js';
+import type { ResolvedConfig } from './streams-config.js';
+import { TaskManager, type RestoreProgress } from './task-manager.js';
+
+const encoder = new TextEncoder();
+
+function headerBytes(h: OutgoingRecord['headers']): RecordHeaders {
+  const out: Record<string, Uint8Array> = {};
+  for (const [k, v] of Object.entries(h)) out[k] = typeof v === 'string' ? encoder.encode(v) : v;
+  return out;
+}
+
+/** Callbacks from the loop to its owner. */
+export interface ThreadEvents {
+  rebalancing(): void;
+  running(): void;
+  restoring(p: RestoreProgress): void;
+}
+
+/**
+ * Kafka Streams' StreamThread: poll a batch, process it task by task, run
+ * punctuations, and every `commitIntervalMs` commit — flush processors and
+ * stores, send outputs and changelog records, then commit input offsets
+ * (atomically in one transaction under exactly-once).
+ */
+export class StreamThread {
+  readonly tasks: TaskManager;
+  private readonly pending: ProducerRecord[] = [];
+  private readonly consumed = new Map<string, TopicPartitionOffset>();
+  private lastCommit = Date.now();
+  private stopping = false;
+  private inTransaction = false;
+  private partitionCounts = new Map<string, number>();
+  readonly env: TaskEnvironment;
+
+  constructor(
+    private readonly topology: Topology,
+    private readonly config: ResolvedConfig,
+    private readonly transport: Transport,
+    private readonly consumer: GroupConsumer,
+    private readonly producer: Producer,
+    private readonly events: ThreadEvents,
+    partitionCounts: Map<string, number>,
+  ) {
+    this.partitionCounts = partitionCounts;
+    const collector: RecordCollector = {
+      send: (r) => {
+        this.pending.push({
+          topic: r.topic,
+          ...(r.partition === undefined ? {} : { partition: r.partition }),
+          key: r.key,
+          value: r.value,
+          timestamp: r.timestamp,
+          headers: headerBytes(r.headers),
+        });
+      },
+      partitionsFor: (topic) => this.partitionCounts.get(topic),
+    };
+    const appId = config.applicationId;
+    this.env = {
+      config,
+      collector,
+      topicName: (t, internal) => (internal ? `${appId}-${t}` : t),
+      now: () => Date.now(),
+    };
+    this.tasks = new TaskManager(topology, config, this.env, transport, (p) => events.restoring(p));
+  }
+
+  get groupId(): string {
+    return this.config.applicationId;
+  }
+
+  /** Subscribes and runs until `stop()`; rejects if processing fails for good. */
+  async run(): Promise<void> {
+    const topics = new Set<string>();
+    for (const n of this.topology.nodes()) if (n.kind === 'source') for (const t of n.topics) topics.add(this.env.topicName(t, n.internal));
+    await this.consumer.subscribe([...topics], {
+      onPartitionsRevoked: async () => {
+        this.events.rebalancing();
+        await this.commit();
+        await this.tasks.closeAll(true);
+      },
+      onPartitionsLost: async () => {
+        this.events.rebalancing();
+        await this.abandon();
+      },
+      onPartitionsAssigned: async (partitions) => {
+        await this.tasks.assign(partitions);
+        this.events.running();
+      },
+    });
+    while (!this.stopping) {
+      const records = await this.consumer.poll({ maxRecords: this.config.maxPollRecords, timeoutMs: 100 });
+      if (this.stopping) break;
+      const touched = new Set<string>();
+      for (const r of records) {
+        const m = this.tasks.taskFor(r.topic, r.partition);
+        if (m === undefined) continue;
+        m.task.process(r);
+        touched.add(m.task.name);
+        this.consumed.set(`${r.topic}\u0000${r.partition}`, { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
+      }
+      for (const name of touched) this.tasks.tasks.get(name)?.task.endBatch();
+      const now = Date.now();
+      for (const m of this.tasks.tasks.values()) m.task.punctuate('wall-clock', now);
+      if (now - this.lastCommit >= this.config.commitIntervalMs || this.pending.length >= 50_000) await this.commit();
+      // Yield so timers and I/O callbacks of the embedding service keep running.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  stop(): void {
+    this.stopping = true;
+  }
+
+  /**
+   * Flushes processors and stores, sends everything, and commits offsets. Under
+   * exactly-once the outputs, changelog records and offsets form one transaction.
+   */
+  async commit(): Promise<void> {
+    this.lastCommit = Date.now();
+    const eos = this.config.processingGuarantee === 'exactly_once';
+    const storeWrites: { persist: () => Promise<void> }[] = [];
+    const changelogIndex: { task: string; store: string; index: number }[] = [];
+    for (const m of this.tasks.tasks.values()) {
+      m.task.endBatch();
+      m.task.flush();
+      for (const [storeName, state] of m.task.stores) {
+        const def = this.topology.store(storeName);
+        const changes = state.drainChanges();
+        if (changes.length === 0 || def === undefined) continue;
+        if (def.changelog) {
+          const topic = changelogTopic(this.config.applicationId, storeName);
+          for (const c of changes) this.pending.push({ topic, partition: m.task.id.partition, key: c.key, value: c.value });
+          changelogIndex.push({ task: m.task.name, store: storeName, index: this.pending.length - 1 });
+        }
+        const p = m.persistence.get(storeName);
+        if (p !== undefined) storeWrites.push({ persist: () => p.write(changes) });
+      }
+    }
+    const offsets = [...this.consumed.values()];
+    this.consumed.clear();
+    if (this.pending.length === 0 && offsets.length === 0) return;
+    const batch = this.pending.splice(0);
+    if (eos && !this.inTransaction) {
+      await this.producer.beginTransaction();
+      this.inTransaction = true;
+    }
+    const meta = batch.length > 0 ? await this.producer.send(batch) : [];
+    for (const c of changelogIndex) {
+      const md = meta[c.index];
+      if (md !== undefined) this.tasks.tasks.get(c.task)?.changelogOffsets.set(c.store, md.offset + 1);
+    }
+    if (eos) {
+      const generation = this.consumer.generation();
+      if (offsets.length > 0) await this.producer.sendOffsets(this.groupId, offsets, generation);
+      await this.producer.commitTransaction();
+      this.inTransaction = false;
+    } else if (offsets.length > 0) {
+      await this.consumer.commit(offsets);
+    }
+    for (const w of storeWrites) await w.persist();
+    if (!eos) for (const m of this.tasks.tasks.values()) await m.checkpoint.write(m.changelogOffsets);
+  }
+
+  /** Drops all tasks without committing: their partitions are gone (fenced or lost). */
+  async abandon(): Promise<void> {
+    this.pending.length = 0;
+    this.consumed.clear();
+    if (this.inTransaction) {
+      await this.producer.abortTransaction().catch(() => undefined);
+      this.inTransaction = false;
+    }
+    await this.tasks.closeAll(false);
+  }
+
+  /** Whether an error means another instance now owns our work (we must rejoin, not crash). */
+  static isMigration(e: unknown): boolean {
+    return e instanceof TransportError && (e.code === 'RIVULET_TRANSPORT_FENCED' || e.code === 'RIVULET_TRANSPORT_COMMIT_FAILED');
+  }
+}

@@ -1,0 +1,151 @@
+import { join } from 'node:path';
+import type { Topology, SubTopology } from '../topology/topology.js';
+import { changelogTopic } from '../topology/store-definition.js';
+import type { ConsumerRecord, Reader, Transport, TopicPartition } from '../transport/transport.js';
+import { Checkpoint } from './checkpoint.js';
+import { StorePersistence } from './store-persistence.js';
+import { StreamTask, type TaskEnvironment } from './stream-task.js';
+import type { ResolvedConfig } from './streams-config.js';
+import { taskIdString } from './task-id.js';
+
+/** Restore progress of one task, reported while a moved task rebuilds its stores. */
+export interface RestoreProgress {
+  readonly task: string;
+  readonly store: string;
+  readonly restored: number;
+  readonly total: number;
+  readonly recordsPerSec: number;
+}
+
+/** A running task with its local persistence. */
+export interface ManagedTask {
+  readonly task: StreamTask;
+  readonly persistence: Map<string, StorePersistence>;
+  readonly checkpoint: Checkpoint;
+  /** Next changelog offset per store, as far as this instance wrote or restored. */
+  readonly changelogOffsets: Map<string, number>;
+}
+
+/**
+ * Creates, restores and closes tasks as partitions come and go. A task's
+ * stores are rebuilt before it processes: from LevelDB up to the checkpoint,
+ * then from the changelog tail (or the whole changelog without a checkpoint).
+ */
+export class TaskManager {
+  readonly tasks = new Map<string, ManagedTask>();
+  private readonly subByTopic = new Map<string, SubTopology>();
+
+  constructor(
+    private readonly topology: Topology,
+    private readonly config: ResolvedConfig,
+    private readonly env: TaskEnvironment,
+    private readonly transport: Transport,
+    private readonly onRestore: (p: RestoreProgress) => void,
+  ) {
+    for (const sub of topology.subTopologies()) {
+      for (const n of sub.nodes) if (n.kind === 'source') for (const t of n.topics) this.subByTopic.set(env.topicName(t, n.internal), sub);
+    }
+  }
+
+  /** The task that processes records of this partition. */
+  taskFor(topic: string, partition: number): ManagedTask | undefined {
+    const sub = this.subByTopic.get(topic);
+    return sub === undefined ? undefined : this.tasks.get(taskIdString({ subtopology: sub.id, partition }));
+  }
+
+  private taskDir(name: string): string {
+    return join(this.config.stateDir, this.config.applicationId, name);
+  }
+
+  /** Creates and restores the tasks for newly assigned partitions. */
+  async assign(partitions: readonly TopicPartition[]): Promise<void> {
+    const wanted = new Map<string, { sub: SubTopology; partition: number }>();
+    for (const tp of partitions) {
+      const sub = this.subByTopic.get(tp.topic);
+      if (sub !== undefined) wanted.set(taskIdString({ subtopology: sub.id, partition: tp.partition }), { sub, partition: tp.partition });
+    }
+    for (const [name, { sub, partition }] of wanted) {
+      if (this.tasks.has(name)) continue;
+      const task = new StreamTask({ subtopology: sub.id, partition }, sub, this.topology, this.env);
+      const managed: ManagedTask = { task, persistence: new Map(), checkpoint: new Checkpoint(this.taskDir(name)), changelogOffsets: new Map() };
+      await this.restore(managed);
+      task.init();
+      this.tasks.set(name, managed);
+    }
+  }
+
+  private async restore(m: ManagedTask): Promise<void> {
+    const checkpoints = await m.checkpoint.read();
+    const eos = this.config.processingGuarantee === 'exactly_once';
+    // Under exactly-once the local copy may hold effects of an aborted transaction
+    // once processing starts, so the checkpoint is dropped until a clean close.
+    if (eos) await m.checkpoint.delete();
+    let reader: Reader | undefined;
+    try {
+      for (const [storeName, state] of m.task.stores) {
+        const def = this.topology.store(storeName);
+        if (def === undefined) continue;
+        let from = 0;
+        if (def.persistent) {
+          const p = new StorePersistence(storeName, join(this.taskDir(m.task.name), storeName));
+          await p.open();
+          m.persistence.set(storeName, p);
+          const cp = checkpoints.get(storeName);
+          if (cp !== undefined || !def.changelog) {
+            await p.loadInto(state);
+            from = cp ?? 0;
+          } else {
+            await p.wipe();
+          }
+        }
+        if (!def.changelog) continue;
+        const topic = changelogTopic(this.config.applicationId, storeName);
+        const partition = m.task.id.partition;
+        const offsets = await this.transport.listOffsets(topic, { isolation: eos ? 'read_committed' : 'read_uncommitted' });
+        const end = offsets.find((o) => o.partition === partition);
+        if (end === undefined) continue;
+        from = Math.max(from, end.earliest);
+        if (from >= end.latest) {
+          m.changelogOffsets.set(storeName, end.latest);
+          continue;
+        }
+        reader ??= await this.transport.reader({ isolation: eos ? 'read_committed' : 'read_uncommitted', clientId: `${this.config.applicationId}-restore` });
+        reader.assign([{ topic, partition, offset: from }]);
+        const total = end.latest - from;
+        const started = Date.now();
+        let restored = 0;
+        let lastReport = started;
+        const persistence = m.persistence.get(storeName);
+        for (;;) {
+          const pos = reader.position({ topic, partition }) ?? from;
+          if (pos >= end.latest) break;
+          const batch: ConsumerRecord[] = await reader.poll({ maxRecords: 10_000, timeoutMs: 200 });
+          for (const r of batch) if (r.key !== null) state.restore(r.key, r.value);
+          if (persistence !== undefined && batch.length > 0) {
+            await persistence.write(batch.filter((r) => r.key !== null).map((r) => ({ key: r.key as Uint8Array, value: r.value })));
+          }
+          restored += batch.length;
+          const now = Date.now();
+          if (now - lastReport >= 1000) {
+            lastReport = now;
+            this.onRestore({ task: m.task.name, store: storeName, restored, total, recordsPerSec: restored / Math.max(0.001, (now - started) / 1000) });
+          }
+        }
+        m.changelogOffsets.set(storeName, end.latest);
+        this.onRestore({ task: m.task.name, store: storeName, restored, total, recordsPerSec: restored / Math.max(0.001, (Date.now() - started) / 1000) });
+      }
+    } finally {
+      await reader?.close();
+    }
+  }
+
+  /** Closes every task; with `clean`, writes checkpoints so a restart restores only the tail. */
+  async closeAll(clean: boolean): Promise<void> {
+    for (const m of this.tasks.values()) {
+      m.task.close();
+      if (clean) await m.checkpoint.write(m.changelogOffsets);
+      for (const p of m.persistence.values()) await p.close();
+    }
+    this.tasks.clear();
+  }
+}
