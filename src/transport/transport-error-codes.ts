@@ -1,0 +1,51 @@
+import { TransportError } from '../errors.js';
+
+/**
+ * Every `TransportError` code, with when it happens and what to do. Both
+ * transports use these codes; the kafkajs one maps Kafka's errors onto them and
+ * keeps the original as `cause`.
+ */
+export const TransportErrorCode = {
+  /** A call before `connect()` (or after `close()` of the transport). Connect first. Not retriable. */
+  NOT_CONNECTED: 'RIVULET_TRANSPORT_NOT_CONNECTED',
+  /** A producer, consumer or reader was used after `close()`. Create a new one. Not retriable. */
+  CLOSED: 'RIVULET_TRANSPORT_CLOSED',
+  /** An argument is malformed (bad topic name, partition count, offset, option). The message says which. Not retriable. */
+  INVALID_ARGUMENT: 'RIVULET_TRANSPORT_INVALID_ARGUMENT',
+  /** The topic does not exist or has no such partition. Create it (or fix the partition number). Not retriable. */
+  UNKNOWN_TOPIC_OR_PARTITION: 'RIVULET_TRANSPORT_UNKNOWN_TOPIC_OR_PARTITION',
+  /** The broker refused a record, e.g. a record without key on a compacted topic. Not retriable. */
+  INVALID_RECORD: 'RIVULET_TRANSPORT_INVALID_RECORD',
+  /**
+   * A newer producer with the same transactional id exists, or the broker
+   * aborted this producer's transaction after its timeout. The instance must
+   * close the producer and give up the tasks it served. Not retriable.
+   */
+  FENCED: 'RIVULET_TRANSPORT_FENCED',
+  /**
+   * A call out of order: a transactional call on a non-transactional producer,
+   * `send` outside a transaction, a second `beginTransaction`, two concurrent
+   * `poll`s, `seek`/`pause` of an unassigned partition. A bug in the caller. Not retriable.
+   */
+  ILLEGAL_STATE: 'RIVULET_TRANSPORT_ILLEGAL_STATE',
+  /**
+   * Offsets were committed by a member the group no longer has in that
+   * generation (it was evicted or the group rebalanced). Its partitions may be
+   * processed by another member now; drop the work since the last commit. Not retriable.
+   */
+  COMMIT_FAILED: 'RIVULET_TRANSPORT_COMMIT_FAILED',
+  /** A reader position (or a `deleteRecords` offset) is outside the partition's offsets. Seek into range. Not retriable. */
+  OFFSET_OUT_OF_RANGE: 'RIVULET_TRANSPORT_OFFSET_OUT_OF_RANGE',
+} as const;
+
+/** One of the {@link TransportErrorCode} strings. */
+export type TransportErrorCodeValue = (typeof TransportErrorCode)[keyof typeof TransportErrorCode];
+
+/** Builds a {@link TransportError}; transport errors are not retriable unless stated. */
+export function transportError(
+  code: TransportErrorCodeValue,
+  message: string,
+  options: { retriable?: boolean; cause?: unknown } = {},
+): TransportError {
+  return new TransportError(code, message, options);
+}
