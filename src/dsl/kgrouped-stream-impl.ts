@@ -19,14 +19,24 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
     readonly grouped: Grouped<K, V>,
   ) {}
 
-  /** The stream to aggregate: repartitioned first if its key changed. */
+  /** The repartitioned stream when `Grouped.name` names it: every aggregation of this grouping reads it. */
+  private namedInput: StreamHandle | undefined;
+
+  /**
+   * The stream to aggregate: repartitioned first if its key changed. As in Kafka
+   * Streams, a user-named repartition topic is created once and shared by all
+   * aggregations of this grouping; unnamed ones get a topic per aggregation.
+   */
   input(storeOrOperatorName: string): StreamHandle {
-    return repartitionIfRequired(
+    if (this.namedInput !== undefined) return this.namedInput;
+    const h = repartitionIfRequired(
       this.h,
       this.grouped.name ?? storeOrOperatorName,
       (this.grouped.keySerde ?? this.h.keySerde) as Serde<unknown> | undefined,
       (this.grouped.valueSerde ?? this.h.valueSerde) as Serde<unknown> | undefined,
     );
+    if (this.grouped.name !== undefined) this.namedInput = h;
+    return h;
   }
 
   count(materialized: Materialized<K, number> = {}): KTable<K, number> {

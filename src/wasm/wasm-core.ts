@@ -48,7 +48,7 @@ export interface WasmCore {
     emit: number,
     zscore: boolean,
   ) => CoreKernel;
-  memory(): WasmMemory;
+  kernel_memory(): WasmMemory;
   error_code_table(): string;
 }
 

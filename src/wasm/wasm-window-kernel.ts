@@ -71,7 +71,7 @@ export class WasmWindowKernel implements WindowStatsKernel {
   constructor(spec: WindowSpec) {
     this.spec = toKernelSpec(spec);
     const core = wasmCore();
-    this.memory = core.memory();
+    this.memory = core.kernel_memory();
     try {
       this.kernel = new core.Kernel(
         KIND[this.spec.kind],
