@@ -27,13 +27,9 @@ export class StorePersistence {
     return n;
   }
 
+  /** Applies puts and deletes as one atomic LevelDB batch. */
   async write(changes: readonly StoreChange[]): Promise<void> {
-    const puts: { key: Uint8Array; value: Uint8Array }[] = [];
-    for (const c of changes) {
-      if (c.value === null) await this.level.delete(c.key);
-      else puts.push({ key: c.key, value: c.value });
-    }
-    if (puts.length > 0) await this.level.putAll(puts);
+    await this.level.restoreBatch(changes);
   }
 
   /** Drops the local copy (it is not known to match the changelog). */

@@ -165,7 +165,7 @@ export class StreamThread {
       await this.consumer.commit(offsets);
     }
     for (const w of storeWrites) await w.persist();
-    if (!eos) for (const m of this.tasks.tasks.values()) await m.checkpoint.write(m.changelogOffsets);
+    if (!eos) for (const m of this.tasks.tasks.values()) await this.tasks.writeCheckpoint(m);
   }
 
   /** Drops all tasks without committing: their partitions are gone (fenced or lost). */

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Topology, SubTopology } from '../topology/topology.js';
 import { changelogTopic } from '../topology/store-definition.js';
 import type { ConsumerRecord, Reader, Transport, TopicPartition } from '../transport/transport.js';
-import { Checkpoint } from './checkpoint.js';
+import { Checkpoint } from '../state/checkpoint.js';
 import { StorePersistence } from './store-persistence.js';
 import { StreamTask, type TaskEnvironment } from './stream-task.js';
 import type { ResolvedConfig } from './streams-config.js';
@@ -74,8 +74,32 @@ export class TaskManager {
     }
   }
 
+  /** Writes the task's changelog offsets as its checkpoint (keys `<changelog topic>:<partition>`). */
+  async writeCheckpoint(m: ManagedTask): Promise<void> {
+    const offsets = new Map<string, number>();
+    for (const [store, offset] of m.changelogOffsets) offsets.set(Checkpoint.key(changelogTopic(this.config.applicationId, store), m.task.id.partition), offset);
+    await m.checkpoint.write(offsets);
+  }
+
+  private async readCheckpoint(m: ManagedTask): Promise<Map<string, number>> {
+    const byStore = new Map<string, number>();
+    let raw: Map<string, number>;
+    try {
+      raw = await m.checkpoint.read();
+    } catch (e) {
+      // A damaged checkpoint only costs a full restore from the changelog.
+      this.config.logger.warn('ignoring unreadable checkpoint; restoring from the changelog', { task: m.task.name, error: String(e) });
+      return byStore;
+    }
+    for (const store of m.task.stores.keys()) {
+      const o = raw.get(Checkpoint.key(changelogTopic(this.config.applicationId, store), m.task.id.partition));
+      if (o !== undefined) byStore.set(store, o);
+    }
+    return byStore;
+  }
+
   private async restore(m: ManagedTask): Promise<void> {
-    const checkpoints = await m.checkpoint.read();
+    const checkpoints = await this.readCheckpoint(m);
     const eos = this.config.processingGuarantee === 'exactly_once';
     // Under exactly-once the local copy may hold effects of an aborted transaction
     // once processing starts, so the checkpoint is dropped until a clean close.
@@ -143,7 +167,7 @@ export class TaskManager {
   async closeAll(clean: boolean): Promise<void> {
     for (const m of this.tasks.values()) {
       m.task.close();
-      if (clean) await m.checkpoint.write(m.changelogOffsets);
+      if (clean) await this.writeCheckpoint(m);
       for (const p of m.persistence.values()) await p.close();
     }
     this.tasks.clear();

@@ -1,0 +1,63 @@
+/**
+ * rivulet — a Kafka Streams-style stream processor for Node.js.
+ * Everything public is exported here; other modules are internal.
+ */
+export { StreamsBuilder } from './dsl/streams-builder.js';
+export type { KStream, BranchedKStream, Branched, ProcessOptions } from './dsl/kstream.js';
+export type { KTable } from './dsl/ktable.js';
+export type { KGroupedStream } from './dsl/kgrouped-stream.js';
+export type { KGroupedTable } from './dsl/kgrouped-table.js';
+export type { TimeWindowedKStream, StatsOptions, AnomalyOptions } from './dsl/time-windowed-kstream.js';
+export type { SessionWindowedKStream } from './dsl/session-windowed-kstream.js';
+export { TimeWindows, SlidingWindows, SessionWindows, type Window, type Windowed, type EmitStrategy } from './dsl/windows.js';
+export { Suppressed, type BufferConfig } from './dsl/suppressed.js';
+export type { Duration } from './dsl/duration.js';
+export type { Consumed, Produced, Grouped, Repartitioned, Materialized, Named } from './dsl/options.js';
+
+export type { Processor, ProcessorContext, ProcessorSupplier, PunctuationType, Cancellable } from './processors/processor.js';
+export type { StreamRecord, RecordHeaders, RecordMetadata } from './processors/stream-record.js';
+export type { KeyValue } from './processors/map.js';
+export type { Change } from './processors/change.js';
+export type { WindowStatistics, Anomaly } from './processors/window-stats.js';
+
+export { Topology, type SubTopology, type SourceOptions, type SinkOptions } from './topology/topology.js';
+export type { TopologyDescription } from './topology/topology-description.js';
+export type { StoreDefinition, StoreType } from './topology/store-definition.js';
+export type { TopicNameExtractor, StreamPartitioner } from './topology/topology-node.js';
+export type { TimestampExtractor, ExtractableRecord } from './topology/timestamp-extractor.js';
+
+export { KafkaStreams, defaultEmbeddedBroker, type KafkaStreamsState, type KafkaStreamsOptions } from './runtime/kafka-streams.js';
+export type { StreamsConfig, Logger } from './runtime/streams-config.js';
+export type { ErrorHandling } from './runtime/error-handling.js';
+export { DLQ_HEADERS, deadLetterTopic } from './runtime/error-handling.js';
+export type { RestoreProgress } from './runtime/task-manager.js';
+export type { TaskMetrics } from './metrics/task-metrics.js';
+
+export type {
+  KeyValueStore,
+  ReadOnlyKeyValueStore,
+  WindowStore,
+  ReadOnlyWindowStore,
+  SessionStore,
+  ReadOnlySessionStore,
+  KeyValueEntry,
+  WindowEntry,
+  SessionEntry,
+} from './state/store-api.js';
+
+export { Serdes } from './serde/serdes.js';
+export type { Serde } from './serde/serde.js';
+export type { JsonSerdeOptions, JsonValidator } from './serde/json-serde.js';
+export type { MsgpackSerdeOptions } from './serde/msgpack-serde.js';
+
+export { TopologyTestDriver, type TestDriverConfig } from './testing/topology-test-driver.js';
+export { TestInputTopic, type TestRecord } from './testing/test-input-topic.js';
+export { TestOutputTopic, type TestOutputRecord } from './testing/test-output-topic.js';
+
+export { EmbeddedBroker, type EmbeddedBrokerOptions } from './transport/embedded/embedded-broker.js';
+export type { Transport } from './transport/transport.js';
+
+export { WasmWindowKernel } from './wasm/wasm-window-kernel.js';
+export type { WindowSpec, WindowKind, EmitMode, WindowStatsKernel, WindowResults, WindowStats } from './wasm/window-stats-kernel.js';
+
+export { RivuletError, ConfigError, TopologyError, StateError, SerdeError, TransportError, KernelError } from './errors.js';

@@ -1,0 +1,24 @@
+// The state layer's public surface; src/index.ts re-exports what users need.
+export type { CacheFlushedEntry, CacheFlushListener, CachedStore } from './cache-flush-listener.js';
+export { isCachedStore } from './cache-flush-listener.js';
+export { CachingKeyValueStore, DEFAULT_CACHE_MAX_ENTRIES, type CachingKeyValueStoreOptions } from './caching-key-value-store.js';
+export { ChangeLoggingKeyValueStore } from './change-logging-key-value-store.js';
+export type { ChangelogRecord, ChangelogSink } from './changelog-sink.js';
+export { Checkpoint, type CheckpointOffsets } from './checkpoint.js';
+export { InMemoryKeyValueStore } from './in-memory-key-value-store.js';
+export { KeyValueStore, type KeyValue } from './key-value-store.js';
+export { KeyValueSessionStore, type KeyValueSessionStoreOptions } from './key-value-session-store.js';
+export { KeyValueWindowStore, type KeyValueWindowStoreOptions } from './key-value-window-store.js';
+export { LevelKeyValueStore } from './level-key-value-store.js';
+export { createStoreMetrics, MeteredKeyValueStore, type MeteredOperation, type OperationMetrics, type StoreMetrics } from './metered-key-value-store.js';
+export { RecordingChangelogSink, type RecordedChange } from './recording-changelog-sink.js';
+export { restoreInto } from './restore.js';
+export { SessionKeySchema, type SessionKey } from './session-key-schema.js';
+export { SessionStore, type SessionRecord } from './session-store.js';
+export { StateErrorCode } from './state-error-codes.js';
+export { StateStore, type StoreStatus, type StoreSupports } from './state-store.js';
+export { layerKeyValueStore, StoreBuilder, type KeyValueLayers, type KeyValueStoreSupplier, type StoreBuildContext } from './store-builder.js';
+export { TypedKeyValueStore } from './typed-key-value-store.js';
+export { WindowKeySchema, type WindowKey } from './window-key-schema.js';
+export { WindowStore, type WindowRecord } from './window-store.js';
+export { WrappedKeyValueStore } from './wrapped-key-value-store.js';

@@ -1,0 +1,184 @@
+import { mkdir } from 'node:fs/promises';
+import { Level } from 'level';
+import { StateError } from '../errors.js';
+import { plainBytes, prefixUpperBound } from './bytes.js';
+import type { ChangelogRecord } from './changelog-sink.js';
+import { type KeyValue, KeyValueStore } from './key-value-store.js';
+import { StateErrorCode } from './state-error-codes.js';
+import type { StoreSupports } from './state-store.js';
+import { describeValue, invalidArgument } from './validation.js';
+
+type Db = Level<Uint8Array, Uint8Array>;
+
+// Entries fetched per native iterator call: enough to amortize the thread hop,
+// small enough that an early `break` wastes little.
+const ITERATOR_BATCH = 512;
+
+/**
+ * A byte key-value store persisted in LevelDB (the `level` package, keys and
+ * values as raw bytes), in its own directory — the runtime passes
+ * `stateDir/applicationId/taskId/storeName`.
+ *
+ * Persistent: closing and opening again (or a new instance on the same
+ * directory) sees the data. One process may hold the directory at a time:
+ * opening a directory another instance holds fails with
+ * `RIVULET_STATE_OPEN_FAILED`, marked retriable (the other instance usually
+ * releases it after a rebalance).
+ *
+ * Iterators read an implicit LevelDB snapshot taken when they start, so they
+ * do not see writes made while iterating.
+ */
+export class LevelKeyValueStore extends KeyValueStore {
+  override readonly supports: StoreSupports = Object.freeze({ persistent: true, ordered: true });
+  /** Directory holding the LevelDB files. */
+  readonly location: string;
+  #db: Db | undefined;
+
+  constructor(name: string, location: string) {
+    super(name);
+    if (typeof location !== 'string' || location === '') {
+      throw invalidArgument('LevelKeyValueStore', 'location', 'be a non-empty directory path', describeValue(location));
+    }
+    this.location = location;
+  }
+
+  protected override async _open(): Promise<void> {
+    const db: Db = new Level<Uint8Array, Uint8Array>(this.location, { keyEncoding: 'view', valueEncoding: 'view' });
+    try {
+      await mkdir(this.location, { recursive: true });
+      await db.open();
+    } catch (e) {
+      const locked = (e as { cause?: { code?: unknown } }).cause?.code === 'LEVEL_LOCKED';
+      throw new StateError(
+        StateErrorCode.OPEN_FAILED,
+        `LevelKeyValueStore.open: store "${this.name}" could not open LevelDB at ${this.location}` +
+          (locked ? '; another process or store instance holds its lock — close it first' : ''),
+        { cause: e, retriable: locked },
+      );
+    }
+    this.#db = db;
+  }
+
+  protected override async _close(): Promise<void> {
+    const db = this.#db;
+    this.#db = undefined;
+    if (db !== undefined) await db.close();
+  }
+
+  // LevelDB hands writes to the OS on every call; there is nothing to write
+  // down. (fsync per commit would cost more than a changelog restore saves.)
+  protected override async _flush(): Promise<void> {}
+
+  protected override async _get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    try {
+      const value = await this.#open('get').get(key);
+      return value === undefined ? undefined : plainBytes(value);
+    } catch (e) {
+      throw this.#failed('get', e);
+    }
+  }
+
+  protected override async _put(key: Uint8Array, value: Uint8Array): Promise<void> {
+    try {
+      await this.#open('put').put(key, value);
+    } catch (e) {
+      throw this.#failed('put', e);
+    }
+  }
+
+  protected override async _putAll(entries: readonly KeyValue<Uint8Array, Uint8Array>[]): Promise<void> {
+    try {
+      await this.#open('putAll').batch(entries.map(({ key, value }) => ({ type: 'put' as const, key, value })));
+    } catch (e) {
+      throw this.#failed('putAll', e);
+    }
+  }
+
+  protected override async _delete(key: Uint8Array): Promise<Uint8Array | undefined> {
+    // Two calls, not atomic: a task is the only writer of its store, and its
+    // writes are sequential.
+    const previous = await this._get(key);
+    if (previous === undefined) return undefined;
+    try {
+      await this.#open('delete').del(key);
+    } catch (e) {
+      throw this.#failed('delete', e);
+    }
+    return previous;
+  }
+
+  protected override _range(from: Uint8Array | undefined, to: Uint8Array | undefined, reverse: boolean): AsyncIterable<KeyValue<Uint8Array, Uint8Array>> {
+    return this.#scan(reverse ? 'reverseRange' : 'range', {
+      ...(from === undefined ? {} : { gte: from }),
+      ...(to === undefined ? {} : { lte: to }),
+      reverse,
+    });
+  }
+
+  protected override _prefixScan(prefix: Uint8Array): AsyncIterable<KeyValue<Uint8Array, Uint8Array>> {
+    const upper = prefixUpperBound(prefix);
+    return this.#scan('prefixScan', { gte: prefix, ...(upper === undefined ? {} : { lt: upper }), reverse: false });
+  }
+
+  protected override async _approximateNumEntries(): Promise<number> {
+    const it = this.#open('approximateNumEntries').keys();
+    let n = 0;
+    try {
+      for (;;) {
+        const batch = await it.nextv(4096);
+        if (batch.length === 0) return n;
+        n += batch.length;
+      }
+    } catch (e) {
+      throw this.#failed('approximateNumEntries', e);
+    } finally {
+      await it.close();
+    }
+  }
+
+  protected override async _restoreBatch(records: readonly ChangelogRecord[]): Promise<void> {
+    try {
+      await this.#open('restoreBatch').batch(
+        records.map(({ key, value }) => (value === null ? { type: 'del' as const, key } : { type: 'put' as const, key, value })),
+      );
+    } catch (e) {
+      throw this.#failed('restoreBatch', e);
+    }
+  }
+
+  async *#scan(
+    method: string,
+    options: { gte?: Uint8Array; lte?: Uint8Array; lt?: Uint8Array; reverse: boolean },
+  ): AsyncGenerator<KeyValue<Uint8Array, Uint8Array>> {
+    const it = this.#open(method).iterator(options);
+    try {
+      for (;;) {
+        let batch: [Uint8Array, Uint8Array][];
+        try {
+          batch = await it.nextv(ITERATOR_BATCH);
+        } catch (e) {
+          throw this.#failed(method, e);
+        }
+        if (batch.length === 0) return;
+        for (const [key, value] of batch) yield { key: plainBytes(key), value: plainBytes(value) };
+      }
+    } finally {
+      await it.close();
+    }
+  }
+
+  #open(method: string): Db {
+    if (this.#db === undefined) throw this.closedError(method);
+    return this.#db;
+  }
+
+  // A LevelDB error after the store began closing is the close racing the
+  // call, reported as such; anything else is an I/O failure.
+  #failed(method: string, e: unknown): StateError {
+    if (e instanceof StateError) return e;
+    if (this.status !== 'open') return this.closedError(method, e);
+    return new StateError(StateErrorCode.IO, `KeyValueStore.${method}: LevelDB failed for store "${this.name}" at ${this.location}`, {
+      cause: e,
+    });
+  }
+}
