@@ -1,3 +1,4 @@
+import { TopologyError } from '../errors.js';
 import { aggregateProcessor } from '../processors/aggregate.js';
 import type { ProcessorSupplier } from '../processors/processor.js';
 import { suppressProcessor } from '../processors/suppress.js';
@@ -74,6 +75,13 @@ export class KTableImpl<K, V> implements KTable<K, V> {
 
   suppress(suppressed: Suppressed, named?: Named): KTable<K, V> {
     const ctx = this.h.ctx;
+    if (suppressed.kind === 'untilWindowCloses' && this.windowing === undefined) {
+      // Kafka Streams rejects this at build time too: only windowed results have a close time.
+      throw new TopologyError(
+        'RIVULET_TOPOLOGY_NOT_WINDOWED',
+        'KTable.suppress: untilWindowCloses needs a windowed table (from windowedBy(...)); use Suppressed.untilTimeLimit to rate-limit other tables',
+      );
+    }
     const name = named?.name ?? ctx.next('KTABLE-SUPPRESS-');
     if (suppressed.kind === 'untilWindowCloses' && this.windowing?.kernelStore !== undefined) {
       // The kernel emits each window once when it closes: that is exactly this suppression.

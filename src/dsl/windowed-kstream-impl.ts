@@ -199,8 +199,11 @@ export class SessionWindowedKStreamImpl<K, V> implements SessionWindowedKStream<
       input.node,
     );
     ctx.topology.addStateStore(store, name);
+    // A session ending at `end` can still be extended by a record up to `end + gap`, so it is
+    // final only once stream time passes end + gap + grace (Kafka Streams suppresses session
+    // results with grace + gap too, see its GraphGraceSearchUtil).
     return new KTableImpl<Windowed<K>, VA>({ ctx, node: name, keySerde: internalSerde, valueSerde: materialized.valueSerde as Serde<unknown> | undefined, repartitionRequired: false }, store.name, {
-      graceMs: w.graceMs,
+      graceMs: w.graceMs + w.inactivityGapMs,
       inclusiveEnd: true,
     });
   }

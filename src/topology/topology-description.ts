@@ -26,18 +26,23 @@ const mermaidId = (s: string) => s.replace(/[^A-Za-z0-9_]/g, '_');
 
 export function describeTopology(topology: Topology): TopologyDescription {
   const subs = topology.subTopologies();
+  // Byte for byte Kafka Streams' format: "Topologies:\n " then "  Sub-topology: <id>\n" and its
+  // nodes, each sub-topology followed by an empty line; sinks have no successors line.
   const text = (): string => {
-    const lines = ['Topologies:'];
+    let out = 'Topologies:\n ';
     for (const sub of subs) {
-      lines.push(`   Sub-topology: ${sub.id}`);
+      out += `  Sub-topology: ${sub.id}\n`;
       for (const n of sub.nodes) {
-        lines.push(`    ${topicLabel(n)}`);
-        const children = topology.children(n.name);
-        lines.push(`      --> ${children.length === 0 ? 'none' : children.join(', ')}`);
-        if (n.kind !== 'source') lines.push(`      <-- ${n.parents.join(', ')}`);
+        out += `    ${topicLabel(n)}\n`;
+        if (n.kind !== 'sink') {
+          const children = topology.children(n.name);
+          out += `      --> ${children.length === 0 ? 'none' : children.join(', ')}\n`;
+        }
+        if (n.kind !== 'source') out += `      <-- ${n.parents.join(', ')}\n`;
       }
+      out += '\n';
     }
-    return `${lines.join('\n')}\n`;
+    return out;
   };
   const mermaid = (): string => {
     const lines = ['flowchart TD'];
