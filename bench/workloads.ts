@@ -1,4 +1,5 @@
 import type { WindowSpec } from '../src/wasm/window-stats-kernel.js';
+import { seededRandom } from '../src/testing/seeded-random.js';
 
 /** Records as columns, exactly what a task hands the kernel after interning keys. */
 export interface Columns {
@@ -15,17 +16,6 @@ export interface Workload {
   readonly columns: Columns;
 }
 
-/** mulberry32: small, fast, seeded; the same seed gives the same workload on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * IoT-like readings: `n` records spread evenly over `spanMs` of event time with
@@ -33,7 +23,7 @@ function prng(seed: number): () => number {
  * 10 % outliers in [200, 500] (seed 004's generator).
  */
 export function readings(n: number, keys: number, spanMs: number, disorderMs: number, seed: number): Columns {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const k = new Uint32Array(n);
   const ts = new Float64Array(n);
   const v = new Float64Array(n);

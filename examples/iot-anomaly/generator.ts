@@ -1,16 +1,5 @@
+import { seededRandom } from '../../src/testing/seeded-random.js';
 import type { Reading } from './topology.js';
-
-/** Seeded PRNG (mulberry32) so every run generates the same readings. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const STATUS = ['Normal', 'Warning', 'Danger', 'Error'] as const;
 const WEIGHTS = [0.7, 0.15, 0.1, 0.05];
@@ -33,7 +22,7 @@ export type Generated = { readonly key: string; readonly reading: Reading; reado
  * ±`jitterMs` disorder, and 1 % of readings arrive up to 10 s late.
  */
 export function* readings(opts: { count: number; devices: number; startMs: number; stepMs: number; jitterMs: number; seed: number; malformedEvery?: number }): Generator<Generated> {
-  const rand = prng(opts.seed);
+  const rand = seededRandom(opts.seed);
   for (let i = 0; i < opts.count; i++) {
     const device = `device_${String(1 + Math.floor(rand() * opts.devices)).padStart(3, '0')}`;
     if (opts.malformedEvery !== undefined && i > 0 && i % opts.malformedEvery === 0) {

@@ -2,7 +2,7 @@ import { bytesToKey } from '../state/byte-keys.js';
 import type { KeyValueStore } from '../state/store-api.js';
 import type { Serde } from '../serde/serde.js';
 import type { Change } from './change.js';
-import { internal, type InternalProcessorContext } from './internal-context.js';
+import { dropUnaggregatable, internal, type InternalProcessorContext } from './internal-context.js';
 import type { ProcessorSupplier } from './processor.js';
 
 /** Folds a grouped stream into a table: count, reduce and aggregate are all this. */
@@ -33,14 +33,7 @@ export function aggregateProcessor<K, V, VA>(o: AggregateOptions<K, V, VA>): Pro
         store = c.getStateStore<KeyValueStore<K, VA>>(o.storeName);
       },
       process: (r) => {
-        if (r.key === null || r.key === undefined) {
-          ctx.dropRecord('null-key', r, `${o.storeName}: records with a null key cannot be aggregated`);
-          return;
-        }
-        if (r.value === null || r.value === undefined) {
-          ctx.dropRecord('null-value', r, `${o.storeName}: records with a null value are skipped by aggregations`);
-          return;
-        }
+        if (dropUnaggregatable(ctx as InternalProcessorContext<unknown, unknown>, r, o.storeName)) return;
         const old = store.get(r.key);
         const next = o.aggregator(r.key, r.value, old === undefined ? o.initializer() : old);
         store.put(r.key, next);

@@ -16,3 +16,19 @@ export interface InternalProcessorContext<KOut = unknown, VOut = unknown> extend
 export function internal<K, V>(ctx: ProcessorContext<K, V>): InternalProcessorContext<K, V> {
   return ctx as InternalProcessorContext<K, V>;
 }
+
+/**
+ * Aggregations skip records without a key or value (as Kafka Streams does),
+ * counting and logging them; returns true when the record was dropped.
+ */
+export function dropUnaggregatable(ctx: InternalProcessorContext<unknown, unknown>, r: StreamRecord<unknown, unknown>, storeName: string): boolean {
+  if (r.key === null || r.key === undefined) {
+    ctx.dropRecord('null-key', r, `${storeName}: records with a null key cannot be aggregated`);
+    return true;
+  }
+  if (r.value === null || r.value === undefined) {
+    ctx.dropRecord('null-value', r, `${storeName}: records with a null value are skipped by aggregations`);
+    return true;
+  }
+  return false;
+}

@@ -3,7 +3,7 @@ import type { Serde } from '../serde/serde.js';
 import { bytesToKey } from '../state/byte-keys.js';
 import type { WorkingWindowStore } from '../state/working-window-store.js';
 import type { Change } from './change.js';
-import { internal, type InternalProcessorContext } from './internal-context.js';
+import { dropUnaggregatable, internal, type InternalProcessorContext } from './internal-context.js';
 import type { ProcessorSupplier } from './processor.js';
 
 /** Time windows in ms: tumbling when advance == size. */
@@ -49,14 +49,7 @@ export function windowedAggregateProcessor<K, V, VA>(o: WindowedAggregateOptions
         store = c.getStateStore<WorkingWindowStore<K, VA>>(o.storeName);
       },
       process: (r) => {
-        if (r.key === null || r.key === undefined) {
-          ctx.dropRecord('null-key', r, `${o.storeName}: records with a null key cannot be aggregated`);
-          return;
-        }
-        if (r.value === null || r.value === undefined) {
-          ctx.dropRecord('null-value', r, `${o.storeName}: records with a null value are skipped by aggregations`);
-          return;
-        }
+        if (dropUnaggregatable(ctx as InternalProcessorContext<unknown, unknown>, r, o.storeName)) return;
         streamTime = Math.max(streamTime, r.timestamp);
         const closeTime = streamTime - o.windows.graceMs;
         let applied = false;

@@ -36,3 +36,9 @@ export function lengthPrefixed(key: string): string {
   const n = key.length;
   return String.fromCharCode((n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff) + key;
 }
+
+/** Splits a length-prefixed key (see {@link lengthPrefixed}) into the key bytes and the offset of what follows. */
+export function splitLengthPrefixed(k: string): { key: Uint8Array; rest: number } {
+  const n = ((k.charCodeAt(0) << 24) | (k.charCodeAt(1) << 16) | (k.charCodeAt(2) << 8) | k.charCodeAt(3)) >>> 0;
+  return { key: keyToBytes(k.slice(4, 4 + n)), rest: 4 + n };
+}

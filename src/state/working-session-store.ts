@@ -1,5 +1,5 @@
 import type { Serde } from '../serde/serde.js';
-import { bytesToKey, keyToBytes, lengthPrefixed, timeFromKey, timeKey } from './byte-keys.js';
+import { bytesToKey, keyToBytes, lengthPrefixed, splitLengthPrefixed, timeFromKey, timeKey } from './byte-keys.js';
 import type { SessionEntry, SessionStore } from './store-api.js';
 import { WorkingTable, type PersistableState, type StoreChange } from './working-table.js';
 
@@ -66,11 +66,11 @@ export class WorkingSessionStore<K, V> implements SessionStore<K, V>, Persistabl
       this.table.delete(k, false);
       return;
     }
-    const n = ((k.charCodeAt(0) << 24) | (k.charCodeAt(1) << 16) | (k.charCodeAt(2) << 8) | k.charCodeAt(3)) >>> 0;
+    const { key: keyBytes, rest } = splitLengthPrefixed(k);
     const entry = {
-      key: this.keySerde.deserialize(keyToBytes(k.slice(4, 4 + n))),
-      end: timeFromKey(k, 4 + n),
-      start: timeFromKey(k, 12 + n),
+      key: this.keySerde.deserialize(keyBytes),
+      end: timeFromKey(k, rest),
+      start: timeFromKey(k, rest + 8),
       value: this.valueSerde.deserialize(value),
     };
     this.table.set(k, entry, false);

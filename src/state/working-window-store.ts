@@ -1,5 +1,5 @@
 import type { Serde } from '../serde/serde.js';
-import { bytesToKey, keyToBytes, lengthPrefixed, timeFromKey, timeKey } from './byte-keys.js';
+import { bytesToKey, keyToBytes, lengthPrefixed, splitLengthPrefixed, timeFromKey, timeKey } from './byte-keys.js';
 import type { WindowEntry, WindowStore } from './store-api.js';
 import { WorkingTable, type PersistableState, type StoreChange } from './working-table.js';
 
@@ -72,8 +72,7 @@ export class WorkingWindowStore<K, V> implements WindowStore<K, V>, PersistableS
       this.table.delete(k, false);
       return;
     }
-    const n = ((k.charCodeAt(0) << 24) | (k.charCodeAt(1) << 16) | (k.charCodeAt(2) << 8) | k.charCodeAt(3)) >>> 0;
-    const keyBytes = keyToBytes(k.slice(4, 4 + n));
-    this.table.set(k, { key: this.keySerde.deserialize(keyBytes), windowStart: timeFromKey(k, 4 + n), value: this.valueSerde.deserialize(value) }, false);
+    const { key: keyBytes, rest } = splitLengthPrefixed(k);
+    this.table.set(k, { key: this.keySerde.deserialize(keyBytes), windowStart: timeFromKey(k, rest), value: this.valueSerde.deserialize(value) }, false);
   }
 }

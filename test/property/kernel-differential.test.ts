@@ -15,19 +15,10 @@ import type { WindowSpec, WindowStats, WindowStatsKernel } from '../../src/wasm/
 import { ReferenceKernel } from '../../src/wasm/reference-kernel.js';
 import { BruteForceKernel } from '../support/brute-force-kernel.js';
 import { makeKernelFactories, type KernelFactory } from '../support/kernels.js';
+import { seededRandom as mulberry32 } from '../../src/testing/seeded-random.js';
 
 // ------------------------------------------------------------------ PRNG
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Rng {
   private readonly next: () => number;
