@@ -53,7 +53,8 @@ async function measureJs(w: Workload): Promise<Result[]> {
     b.cycle(),
     b.complete((summary) => {
       for (const r of summary.results) {
-        results.push({ workload: w.name, impl: r.name as Impl, recordsPerSec: Math.round(r.ops * n) });
+        // benny rounds ops/s to integers; the mean seconds per pass keeps precision for slow cases.
+        results.push({ workload: w.name, impl: r.name as Impl, recordsPerSec: Math.round(n / r.details.mean) });
       }
     }),
   );
