@@ -1,6 +1,6 @@
 import type { Windowed } from '../dsl/windows.js';
 import type { KernelStateStore } from '../state/kernel-state-store.js';
-import { RecordStatus, deriveSpread, type WindowStatsKernel } from '../wasm/window-stats-kernel.js';
+import { MAX_KEY_ID, RecordStatus, deriveSpread, type WindowStatsKernel } from '../wasm/window-stats-kernel.js';
 import type { Change } from './change.js';
 import { internal, type InternalProcessorContext } from './internal-context.js';
 import type { Processor, ProcessorSupplier } from './processor.js';
@@ -74,6 +74,7 @@ export function windowStatsProcessor<K, V>(o: WindowStatsOptions<V>): ProcessorS
         if (status === RecordStatus.LATE) ctx.dropRecord('late', r, `${o.storeName}: every window containing timestamp ${r.timestamp} closed (stream time ${kernel.streamTime}, grace ${kernel.spec.graceMs} ms)`);
         else if (status === RecordStatus.INVALID_VALUE) ctx.dropRecord('invalid-value', r, `${o.storeName}: value ${values[i]} is not a finite number`);
         else if (status === RecordStatus.INVALID_TIMESTAMP) ctx.dropRecord('invalid-value', r, `${o.storeName}: timestamp ${r.timestamp} is not a valid time`);
+        else if (status === RecordStatus.INVALID_KEY) ctx.dropRecord('invalid-value', r, `${o.storeName}: more than ${MAX_KEY_ID + 1} distinct keys in one task`);
         else if (o.mode === 'anomalies' && out.zScores !== undefined) {
           const z = out.zScores[i] as number;
           if (Math.abs(z) > o.threshold) ctx.forward({ key: r.key, value: { value: r.value, zScore: z }, timestamp: r.timestamp });

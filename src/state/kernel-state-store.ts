@@ -2,7 +2,7 @@ import { decode, encode } from '@msgpack/msgpack';
 import { StateError } from '../errors.js';
 import type { Serde } from '../serde/serde.js';
 import { WasmWindowKernel } from '../wasm/wasm-window-kernel.js';
-import type { WindowSpec } from '../wasm/window-stats-kernel.js';
+import { MAX_KEY_ID, type WindowSpec } from '../wasm/window-stats-kernel.js';
 import { bytesToKey } from './byte-keys.js';
 import type { PersistableState, StoreChange } from './working-table.js';
 
@@ -34,6 +34,8 @@ export class KernelStateStore<K> implements PersistableState {
     const s = bytesToKey(bytes);
     let id = this.ids.get(s);
     if (id === undefined) {
+      // Past the kernel's key space the kernel marks the record INVALID_KEY; the operator counts and drops it.
+      if (this.keys.length > MAX_KEY_ID) return MAX_KEY_ID + 1;
       id = this.keys.length;
       this.ids.set(s, id);
       this.keys.push(key);

@@ -23,6 +23,7 @@ import {
   type WindowSpec,
   type WindowStats,
   type WindowStatsKernel,
+  MAX_KEY_ID,
 } from './window-stats-kernel.js';
 
 /** One (key, window) and its running statistics. */
@@ -411,6 +412,10 @@ export class ReferenceKernel implements WindowStatsKernel {
   }
 
   private processRecord(key: number, rawTs: number, value: number): { status: RecordStatus; z: number } {
+    if (key > MAX_KEY_ID) {
+      this.invalid += 1;
+      return { status: RecordStatus.INVALID_KEY, z: Number.NaN };
+    }
     if (!ReferenceKernel.validTimestamp(rawTs)) {
       this.invalid += 1;
       return { status: RecordStatus.INVALID_TIMESTAMP, z: Number.NaN };

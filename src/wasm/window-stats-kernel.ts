@@ -33,7 +33,12 @@ export const RecordStatus = {
   LATE: 1,
   INVALID_TIMESTAMP: 2,
   INVALID_VALUE: 3,
+  /** Key id above {@link MAX_KEY_ID}. */
+  INVALID_KEY: 4,
 } as const;
+
+/** Largest key id a kernel accepts (2^22 - 1): per-key state is indexed by id, so ids must stay dense and bounded. */
+export const MAX_KEY_ID = 2 ** 22 - 1;
 export type RecordStatus = (typeof RecordStatus)[keyof typeof RecordStatus];
 
 /** Mergeable moments of one (key, window). */

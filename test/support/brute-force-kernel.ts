@@ -26,6 +26,7 @@ import {
   type WindowSpec,
   type WindowStats,
   type WindowStatsKernel,
+  MAX_KEY_ID,
 } from '../../src/wasm/window-stats-kernel.js';
 
 interface Accepted {
@@ -138,6 +139,11 @@ export class BruteForceKernel implements WindowStatsKernel {
       const rawTs = this.cols.timestamps[i] as number;
       const value = this.cols.values[i] as number;
       zScores[i] = Number.NaN;
+      if (key > MAX_KEY_ID) {
+        statuses[i] = RecordStatus.INVALID_KEY;
+        this.invalid++;
+        continue;
+      }
       if (!(Number.isFinite(rawTs) && rawTs >= 0 && rawTs <= MAX_TIME_MS)) {
         statuses[i] = RecordStatus.INVALID_TIMESTAMP;
         this.invalid++;

@@ -1,0 +1,5 @@
+//! Mergeable per-window statistics.
+
+mod moments;
+
+pub use moments::Moments;

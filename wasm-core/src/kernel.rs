@@ -1,0 +1,650 @@
+//! The safe kernel core: batch ingestion, closing, emission and fetch.
+//!
+//! Usable natively (tests, the native benchmark); `abi` only forwards to it.
+
+use crate::accum::Moments;
+use crate::error::{ErrorCode, KernelError};
+use crate::window::clock::{CloseQueue, NEVER, NO_TIME};
+use crate::window::dirty::DirtySet;
+use crate::window::entries::{lower_bound, range_merge, Entries, Entry};
+use crate::window::sliding;
+use crate::window::swag::Swag;
+use crate::window::{EmitMode, Geometry, WindowSpec, MAX_TIME_MS};
+
+/// f64s per emitted row: `key, start, end, count, sum, min, max, mean, m2`.
+pub const ROW_F64S: usize = 9;
+
+/// One emitted or fetched window.
+pub type Row = [f64; ROW_F64S];
+
+/// Per-record status bytes written by `ingest`.
+pub mod status {
+    /// Applied to at least one open window.
+    pub const APPLIED: u8 = 0;
+    /// Every window that could hold it was closed.
+    pub const LATE: u8 = 1;
+    /// Timestamp not finite, negative or above 2^53.
+    pub const INVALID_TIMESTAMP: u8 = 2;
+    /// Value NaN or infinite.
+    pub const INVALID_VALUE: u8 = 3;
+    /// Key id above `MAX_KEY_ID`.
+    pub const INVALID_KEY: u8 = 4;
+}
+
+/// Largest key id the kernel accepts. Per-key state is indexed directly by id
+/// (ids are dense, interned by the TS side), so an unbounded id would make one
+/// record allocate gigabytes; 2^22 distinct keys per kernel is the limit.
+pub const MAX_KEY_ID: u32 = (1 << 22) - 1;
+
+/// Everything the kernel keeps for one key id.
+///
+/// `repr(C)` keeps the fields a close-queue pop reads (`sched`, `floor_ct`,
+/// the entries' header) in the first cache line: with a million keys those
+/// pops are random accesses and the miss dominates.
+#[derive(Clone, Debug)]
+#[repr(C)]
+pub(crate) struct KeyState {
+    /// Close time at which the key needs attention (next window end or
+    /// next eviction); `NEVER` when idle.
+    pub sched: i64,
+    /// Close time when this key's entries last changed or its windows were
+    /// last sealed. Every window ending at or before it is either sealed or
+    /// never existed, so a seal pass only looks at ends after it.
+    pub floor_ct: i64,
+    /// Slices or atoms.
+    pub es: Entries,
+    /// Update mode: window starts changed since the last drain.
+    pub dirty: DirtySet,
+    /// Whether the key is in `Engine::dirty_keys`.
+    pub listed: bool,
+    /// Aggregation for closing/emitted windows (multi-entry windows only).
+    pub swag: Option<Box<Swag>>,
+    /// Aggregation for z-score windows (multi-entry windows only).
+    pub zswag: Option<Box<Swag>>,
+}
+
+impl Default for KeyState {
+    fn default() -> Self {
+        KeyState {
+            es: Entries::default(),
+            floor_ct: NO_TIME,
+            sched: NEVER,
+            dirty: DirtySet::default(),
+            listed: false,
+            swag: None,
+            zswag: None,
+        }
+    }
+}
+
+/// Processing state, split from the input columns so `ingest` can read
+/// the columns while mutating it.
+#[derive(Clone, Debug)]
+pub(crate) struct Engine {
+    pub spec: WindowSpec,
+    pub geo: Geometry,
+    /// Stream time, `NO_TIME` before the first record.
+    pub st: i64,
+    pub late: u64,
+    pub invalid: u64,
+    pub keys: Vec<KeyState>,
+    pub queue: CloseQueue,
+    /// Rows sealed since the last drain, in closing order.
+    pub sealed: Vec<Row>,
+    /// Update mode: keys with changed windows since the last drain.
+    pub dirty_keys: Vec<u32>,
+    /// Entries held over all keys.
+    pub entries: u64,
+    /// Keys holding at least one entry.
+    pub live_keys: u32,
+}
+
+#[inline]
+fn row(key: u32, start: i64, end: i64, m: &Moments) -> Row {
+    [
+        key as f64,
+        start as f64,
+        end as f64,
+        m.count,
+        m.sum,
+        m.min,
+        m.max,
+        m.mean(),
+        m.m2,
+    ]
+}
+
+/// Value of the window at `start`, through the key's aggregation when a
+/// window spans several entries.
+#[inline]
+fn window_value(geo: &Geometry, es: &[Entry], swag: &mut Option<Box<Swag>>, start: i64) -> Moments {
+    let (lo, hi) = geo.entry_range(start);
+    if !geo.multi_entry() {
+        let i = lower_bound(es, lo);
+        return match es.get(i) {
+            Some(e) if e.pos == lo => e.m,
+            _ => Moments::EMPTY,
+        };
+    }
+    swag.get_or_insert_with(Default::default).query(es, lo, hi)
+}
+
+/// Sealed-row order: `(end, key, start)`.
+#[inline]
+fn seal_order(r: &Row) -> (f64, f64, f64) {
+    (r[2], r[0], r[1])
+}
+
+fn rows_sorted(rows: &[Row]) -> bool {
+    rows.windows(2)
+        .all(|w| seal_order(&w[0]) < seal_order(&w[1]))
+}
+
+impl Engine {
+    pub fn new(spec: WindowSpec) -> Engine {
+        Engine {
+            spec,
+            geo: Geometry::new(&spec),
+            st: NO_TIME,
+            late: 0,
+            invalid: 0,
+            keys: Vec::new(),
+            queue: CloseQueue::default(),
+            sealed: Vec::new(),
+            dirty_keys: Vec::new(),
+            entries: 0,
+            live_keys: 0,
+        }
+    }
+
+    #[inline]
+    pub fn close_time(&self) -> i64 {
+        self.st - self.spec.grace
+    }
+
+    /// One record: status and z-score.
+    #[inline]
+    pub fn process(&mut self, key: u32, ts: f64, x: f64) -> (u8, f64) {
+        if key > MAX_KEY_ID {
+            self.invalid += 1;
+            return (status::INVALID_KEY, f64::NAN);
+        }
+        if !(ts >= 0.0 && ts <= MAX_TIME_MS) {
+            self.invalid += 1;
+            return (status::INVALID_TIMESTAMP, f64::NAN);
+        }
+        if !x.is_finite() {
+            self.invalid += 1;
+            return (status::INVALID_VALUE, f64::NAN);
+        }
+        // Non-negative, so truncation is the README's floor.
+        let t = ts as i64;
+        if t > self.st {
+            self.raise(t);
+        }
+        let ct = self.close_time();
+        let geo = self.geo;
+        if geo.is_late(t, ct) {
+            self.late += 1;
+            return (status::LATE, f64::NAN);
+        }
+        let k = key as usize;
+        if k >= self.keys.len() {
+            self.keys.resize_with(k + 1, KeyState::default);
+        }
+        let ks = &mut self.keys[k];
+        ks.floor_ct = ct;
+        let p = geo.entry_pos(t);
+        let was_empty = ks.es.is_empty();
+        let (idx, new) = ks.es.add(p, x);
+        if new {
+            self.entries += 1;
+            if was_empty {
+                self.live_keys += 1;
+            }
+        }
+        if let Some(sw) = ks.swag.as_mut() {
+            sw.patch(p, x, new);
+        }
+        if let Some(sw) = ks.zswag.as_mut() {
+            sw.patch(p, x, new);
+        }
+        let oldest = geo.oldest_start_containing(t);
+        let min_open = geo.min_open_start(ct);
+        let open_from = if oldest > min_open { oldest } else { min_open };
+        if self.spec.emit == EmitMode::Update {
+            let mut hi = geo.newest_start_containing(t);
+            if geo.sliding && sliding::right_window_is_new(ks.es.as_slice(), t, geo.size, new) {
+                hi = t + 1;
+            }
+            ks.dirty.insert(open_from, hi, geo.step);
+            if !ks.listed {
+                ks.listed = true;
+                self.dirty_keys.push(key);
+            }
+        }
+        // Only windows starting at `open_from` or later can be new, so a key
+        // already due no later than such a window's end needs no reschedule.
+        if ks.sched > open_from + geo.close_span {
+            let first = if geo.sliding {
+                sliding::next_window(ks.es.as_slice(), open_from, geo.size)
+            } else {
+                Some(open_from)
+            };
+            let mut due = match first {
+                Some(s) => s + geo.close_span,
+                None => NEVER,
+            };
+            if due == NEVER && ks.sched == NEVER {
+                // A sliding record inside no window yet still has to be evicted.
+                due = geo.evict_time(&ks.es.as_slice()[0]);
+            }
+            if due < ks.sched {
+                ks.sched = due;
+                self.queue.push(due, key);
+            }
+        }
+        if !self.spec.zscore {
+            return (status::APPLIED, f64::NAN);
+        }
+        let es = ks.es.as_slice();
+        let z = if !geo.multi_entry() {
+            es[idx].m.zscore(x)
+        } else if !geo.sliding {
+            let (lo, hi) = geo.entry_range(geo.newest_start_containing(t));
+            ks.zswag
+                .get_or_insert_with(Default::default)
+                .query(es, lo, hi)
+                .zscore(x)
+        } else {
+            // Against the record's own left window [t - D, t]; NaN when it
+            // was already closed (README decision).
+            if t + 1 > ct {
+                let s = t - geo.size;
+                ks.zswag
+                    .get_or_insert_with(Default::default)
+                    .query(es, s, t + 1)
+                    .zscore(x)
+            } else {
+                f64::NAN
+            }
+        };
+        (status::APPLIED, z)
+    }
+
+    /// Raises stream time to `t` and seals every window that closes.
+    pub fn raise(&mut self, t: i64) {
+        self.st = t;
+        let ct = self.close_time();
+        let first_row = self.sealed.len();
+        while let Some((due, key)) = self.queue.pop_due(ct) {
+            if self.keys[key as usize].sched == due {
+                self.seal_key(key, ct);
+            }
+        }
+        // Rows of earlier events all end before this event's, so sorting
+        // each event's rows orders the whole drain by (end, key, start).
+        let rows = &mut self.sealed[first_row..];
+        if rows.len() > 1 && !rows_sorted(rows) {
+            rows.sort_unstable_by(|a, b| {
+                seal_order(a)
+                    .partial_cmp(&seal_order(b))
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
+        }
+    }
+
+    fn seal_key(&mut self, key: u32, ct: i64) {
+        let geo = self.geo;
+        let final_mode = self.spec.emit == EmitMode::Final;
+        let sealed = &mut self.sealed;
+        let ks = &mut self.keys[key as usize];
+        let KeyState {
+            es,
+            floor_ct,
+            sched,
+            dirty,
+            swag,
+            zswag,
+            ..
+        } = ks;
+        let mut next = geo.next_window(es.as_slice(), geo.min_open_start(*floor_ct));
+        while let Some(s) = next {
+            if s + geo.close_span > ct {
+                break;
+            }
+            if final_mode || dirty.contains(s) {
+                let m = window_value(&geo, es.as_slice(), swag, s);
+                sealed.push(row(key, s, s + geo.span, &m));
+            }
+            next = geo.next_window(es.as_slice(), s + geo.step);
+        }
+        *floor_ct = ct;
+        if !final_mode {
+            dirty.trim_below(geo.min_open_start(ct));
+        }
+        let n = geo.evictable(es.as_slice(), ct - geo.retention);
+        if n > 0 {
+            es.drop_front(n);
+            self.entries -= n as u64;
+            if es.is_empty() {
+                self.live_keys -= 1;
+                *swag = None;
+                *zswag = None;
+            }
+        }
+        let close = match geo.next_window(es.as_slice(), geo.min_open_start(ct)) {
+            Some(s) => s + geo.close_span,
+            None => NEVER,
+        };
+        let evict = match es.as_slice().first() {
+            Some(e) => geo.evict_time(e),
+            None => NEVER,
+        };
+        *sched = if close < evict { close } else { evict };
+        if *sched != NEVER {
+            self.queue.push(*sched, key);
+        }
+    }
+
+    /// Update mode: appends the still-open changed windows, by key then start.
+    pub fn collect_open_dirty(&mut self, out: &mut Vec<Row>) {
+        let geo = self.geo;
+        let min_open = geo.min_open_start(self.close_time());
+        let mut dk = std::mem::take(&mut self.dirty_keys);
+        dk.sort_unstable();
+        for &key in &dk {
+            let ks = &mut self.keys[key as usize];
+            ks.listed = false;
+            let KeyState {
+                es, dirty, swag, ..
+            } = ks;
+            for (lo, hi) in dirty.iter() {
+                let mut next =
+                    geo.next_window(es.as_slice(), if lo > min_open { lo } else { min_open });
+                while let Some(s) = next {
+                    if s > hi {
+                        break;
+                    }
+                    let m = window_value(&geo, es.as_slice(), swag, s);
+                    out.push(row(key, s, s + geo.span, &m));
+                    next = geo.next_window(es.as_slice(), s + geo.step);
+                }
+            }
+            dirty.clear();
+        }
+        dk.clear();
+        self.dirty_keys = dk;
+    }
+
+    /// Recomputes counters and the close queue after an import.
+    pub fn rebuild_derived(&mut self) {
+        self.queue.clear();
+        self.dirty_keys.clear();
+        self.entries = 0;
+        self.live_keys = 0;
+        for (k, ks) in self.keys.iter_mut().enumerate() {
+            let n = ks.es.len() as u64;
+            self.entries += n;
+            if n > 0 {
+                self.live_keys += 1;
+            }
+            if ks.sched != NEVER {
+                self.queue.push(ks.sched, k as u32);
+            }
+            ks.listed = !ks.dirty.is_empty();
+            if ks.listed {
+                self.dirty_keys.push(k as u32);
+            }
+        }
+    }
+}
+
+/// The input/output columns JS reads and writes in place.
+#[derive(Clone, Debug, Default)]
+struct Columns {
+    keys: Vec<u32>,
+    ts: Vec<f64>,
+    values: Vec<f64>,
+    status: Vec<u8>,
+    z: Vec<f64>,
+}
+
+/// Mutable views of the input columns, for native callers.
+pub struct Input<'a> {
+    /// Dense key ids.
+    pub keys: &'a mut [u32],
+    /// Timestamps, ms.
+    pub ts: &'a mut [f64],
+    /// Values.
+    pub values: &'a mut [f64],
+}
+
+/// A windowed-statistics kernel: one per (task, operator).
+#[derive(Clone, Debug)]
+pub struct Kernel {
+    cols: Columns,
+    pub(crate) eng: Engine,
+    out: Vec<Row>,
+    fetch_row: Row,
+}
+
+impl Kernel {
+    /// A kernel for a validated spec.
+    pub fn new(spec: WindowSpec) -> Kernel {
+        Kernel {
+            cols: Columns::default(),
+            eng: Engine::new(spec),
+            out: Vec::new(),
+            fetch_row: [f64::NAN; ROW_F64S],
+        }
+    }
+
+    /// Validates boundary values and builds a kernel (see `WindowSpec::new`).
+    pub fn from_raw(
+        kind: u32,
+        size_ms: f64,
+        advance_ms: f64,
+        grace_ms: f64,
+        retention_ms: f64,
+        emit: u32,
+        zscore: bool,
+    ) -> Result<Kernel, KernelError> {
+        WindowSpec::new(
+            kind,
+            size_ms,
+            advance_ms,
+            grace_ms,
+            retention_ms,
+            emit,
+            zscore,
+        )
+        .map(Kernel::new)
+    }
+
+    /// The validated spec.
+    pub fn spec(&self) -> &WindowSpec {
+        &self.eng.spec
+    }
+
+    /// Makes the columns hold at least `capacity` records.
+    pub fn reserve(&mut self, capacity: usize) {
+        if capacity <= self.cols.keys.len() {
+            return;
+        }
+        self.cols.keys.resize(capacity, 0);
+        self.cols.ts.resize(capacity, 0.0);
+        self.cols.values.resize(capacity, 0.0);
+        self.cols.status.resize(capacity, 0);
+        self.cols.z.resize(capacity, f64::NAN);
+    }
+
+    /// Records the columns can hold.
+    pub fn capacity(&self) -> usize {
+        self.cols.keys.len()
+    }
+
+    /// The input columns (full capacity).
+    pub fn input(&mut self) -> Input<'_> {
+        Input {
+            keys: &mut self.cols.keys,
+            ts: &mut self.cols.ts,
+            values: &mut self.cols.values,
+        }
+    }
+
+    /// Address of the key column.
+    pub fn keys_ptr(&self) -> *const u32 {
+        self.cols.keys.as_ptr()
+    }
+    /// Address of the timestamp column.
+    pub fn ts_ptr(&self) -> *const f64 {
+        self.cols.ts.as_ptr()
+    }
+    /// Address of the value column.
+    pub fn values_ptr(&self) -> *const f64 {
+        self.cols.values.as_ptr()
+    }
+    /// Address of the status column.
+    pub fn status_ptr(&self) -> *const u8 {
+        self.cols.status.as_ptr()
+    }
+    /// Address of the z-score column.
+    pub fn z_ptr(&self) -> *const f64 {
+        self.cols.z.as_ptr()
+    }
+    /// Address of the drained rows.
+    pub fn out_ptr(&self) -> *const f64 {
+        self.out.as_ptr() as *const f64
+    }
+    /// Address of the last fetched row.
+    pub fn fetch_ptr(&self) -> *const f64 {
+        self.fetch_row.as_ptr()
+    }
+
+    /// Processes the first `n` records of the input columns.
+    pub fn ingest(&mut self, n: usize) -> Result<(), ErrorCode> {
+        if n > self.cols.keys.len() {
+            return Err(ErrorCode::BatchTooLarge);
+        }
+        let c = &mut self.cols;
+        let eng = &mut self.eng;
+        let records = c.keys[..n].iter().zip(&c.ts[..n]).zip(&c.values[..n]);
+        if eng.spec.zscore {
+            for ((((&k, &t), &v), s), z) in records.zip(&mut c.status[..n]).zip(&mut c.z[..n]) {
+                let (st, zz) = eng.process(k, t, v);
+                *s = st;
+                *z = zz;
+            }
+        } else {
+            for (((&k, &t), &v), s) in records.zip(&mut c.status[..n]) {
+                *s = eng.process(k, t, v).0;
+            }
+        }
+        Ok(())
+    }
+
+    /// Per-record statuses of the last batch (full capacity).
+    pub fn statuses(&self) -> &[u8] {
+        &self.cols.status
+    }
+
+    /// Per-record z-scores of the last batch (full capacity).
+    pub fn z_scores(&self) -> &[f64] {
+        &self.cols.z
+    }
+
+    /// Raises stream time as a record at `ts` would.
+    pub fn advance_stream_time(&mut self, ts: f64) -> Result<(), ErrorCode> {
+        if !(ts >= 0.0 && ts <= MAX_TIME_MS) {
+            return Err(ErrorCode::InvalidTimestamp);
+        }
+        let t = ts as i64;
+        if t > self.eng.st {
+            self.eng.raise(t);
+        }
+        Ok(())
+    }
+
+    /// Moves everything due since the previous drain into the output rows.
+    pub fn drain(&mut self) -> usize {
+        self.out.clear();
+        std::mem::swap(&mut self.out, &mut self.eng.sealed);
+        if self.eng.spec.emit == EmitMode::Update {
+            self.eng.collect_open_dirty(&mut self.out);
+        }
+        self.out.len()
+    }
+
+    /// Rows of the last drain.
+    pub fn rows(&self) -> &[Row] {
+        &self.out
+    }
+
+    /// The current value of a window, if its state is still held.
+    pub fn fetch(&mut self, key: u32, start_ms: f64) -> Option<Row> {
+        if !(start_ms.is_finite()
+            && start_ms.floor() == start_ms
+            && start_ms.abs() <= 2.0 * MAX_TIME_MS)
+        {
+            return None;
+        }
+        let geo = self.eng.geo;
+        let s = start_ms as i64;
+        if !geo.sliding && (s < 0 || s % geo.step != 0) {
+            return None;
+        }
+        // Held while `start >= closeTime - retention`, as the reference does.
+        if s + geo.retention < self.eng.close_time() {
+            return None;
+        }
+        let es = self.eng.keys.get(key as usize)?.es.as_slice();
+        if !geo.window_exists(es, s) {
+            return None;
+        }
+        let (lo, hi) = geo.entry_range(s);
+        let r = row(key, s, s + geo.span, &range_merge(es, lo, hi));
+        self.fetch_row = r;
+        Some(r)
+    }
+
+    /// Stream time in ms; `-inf` before the first record.
+    pub fn stream_time(&self) -> f64 {
+        if self.eng.st == NO_TIME {
+            f64::NEG_INFINITY
+        } else {
+            self.eng.st as f64
+        }
+    }
+
+    /// Records dropped as late.
+    pub fn late_records(&self) -> u64 {
+        self.eng.late
+    }
+
+    /// Records dropped for an invalid timestamp or value.
+    pub fn invalid_records(&self) -> u64 {
+        self.eng.invalid
+    }
+
+    /// Keys currently holding state.
+    pub fn key_count(&self) -> u32 {
+        self.eng.live_keys
+    }
+
+    /// Slices or sliding atoms currently held.
+    pub fn state_entries(&self) -> u64 {
+        self.eng.entries
+    }
+
+    /// Serialized state (see `state`).
+    pub fn export_state(&self) -> Vec<u8> {
+        crate::state::export(&self.eng)
+    }
+
+    /// Replaces the state with an export of a kernel with the same spec.
+    pub fn import_state(&mut self, bytes: &[u8]) -> Result<(), KernelError> {
+        self.eng = crate::state::import(&self.eng.spec, bytes)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,224 @@
+//! Where records and windows sit on the time axis, for all three kinds.
+//!
+//! Tumbling and hopping windows are cut into slices of `g = gcd(size,
+//! advance)` ms: slice `j` covers `[j*g, (j+1)*g)`, window `k` (start
+//! `k*advance`) is slices `[k*a, k*a + m)` with `a = advance/g`, `m = size/g`.
+//! A record touches exactly one slice whatever `size/advance` is.
+//! Sliding windows are ranges over per-timestamp atoms (see `sliding`).
+
+use super::entries::{lower_bound, Entry};
+use super::sliding;
+use super::spec::{WindowKind, WindowSpec};
+
+/// `floor(a / b)` for `b > 0`.
+#[inline]
+pub fn floor_div(a: i64, b: i64) -> i64 {
+    let q = a / b;
+    if (a % b != 0) && (a < 0) {
+        q - 1
+    } else {
+        q
+    }
+}
+
+/// `ceil(a / b)` for `b > 0`.
+#[inline]
+pub fn ceil_div(a: i64, b: i64) -> i64 {
+    -floor_div(-a, b)
+}
+
+fn gcd(mut a: i64, mut b: i64) -> i64 {
+    while b != 0 {
+        let t = a % b;
+        a = b;
+        b = t;
+    }
+    a
+}
+
+/// Precomputed window arithmetic for one spec.
+#[derive(Clone, Copy, Debug)]
+pub struct Geometry {
+    /// True for sliding windows.
+    pub sliding: bool,
+    /// Window size, or `D`.
+    pub size: i64,
+    /// Advance (tumbling: size); 1 for sliding, where starts are any integer.
+    pub step: i64,
+    /// Slice width (tumbling/hopping).
+    pub g: i64,
+    /// Slices per advance.
+    pub a: i64,
+    /// Slices per window.
+    pub m: i64,
+    /// `end - start` of every window as emitted (exclusive end for
+    /// tumbling/hopping, inclusive for sliding).
+    pub span: i64,
+    /// `exclusive end - start`: a window closes when `start + close_span <=
+    /// closeTime` (sliding windows stay open while their inclusive end
+    /// equals closeTime, as in Kafka Streams).
+    pub close_span: i64,
+    /// Retention in ms.
+    pub retention: i64,
+}
+
+impl Geometry {
+    /// Geometry of a validated spec.
+    pub fn new(spec: &WindowSpec) -> Geometry {
+        let sliding = spec.kind == WindowKind::Sliding;
+        let (step, g) = if sliding {
+            (1, 1)
+        } else {
+            (spec.advance, gcd(spec.size, spec.advance))
+        };
+        Geometry {
+            sliding,
+            size: spec.size,
+            step,
+            g,
+            a: step / g,
+            m: spec.size / g,
+            span: spec.size,
+            close_span: if sliding { spec.size + 1 } else { spec.size },
+            retention: spec.retention,
+        }
+    }
+
+    /// Whether window values need the two-stack aggregation (more than one
+    /// entry per window); tumbling windows are exactly one slice.
+    #[inline]
+    pub fn multi_entry(&self) -> bool {
+        self.sliding || self.m > 1
+    }
+
+    /// Entry position a record at `t` lands in.
+    #[inline]
+    pub fn entry_pos(&self, t: i64) -> i64 {
+        if self.sliding {
+            t
+        } else {
+            t / self.g
+        }
+    }
+
+    /// The README lateness rule: the newest window that could hold `t` is closed.
+    #[inline]
+    pub fn is_late(&self, t: i64, close_time: i64) -> bool {
+        if self.sliding {
+            t + self.size + 1 <= close_time
+        } else {
+            (t / self.step) * self.step + self.size <= close_time
+        }
+    }
+
+    /// Smallest valid window start whose window is still open at `close_time`.
+    #[inline]
+    pub fn min_open_start(&self, close_time: i64) -> i64 {
+        if self.sliding {
+            close_time - self.size
+        } else {
+            let k = floor_div(close_time - self.size, self.step) + 1;
+            if k < 0 {
+                0
+            } else {
+                k * self.step
+            }
+        }
+    }
+
+    /// Start of the oldest window containing `t` (may be negative for sliding).
+    #[inline]
+    pub fn oldest_start_containing(&self, t: i64) -> i64 {
+        if self.sliding {
+            t - self.size
+        } else {
+            let k = floor_div(t - self.size, self.step) + 1;
+            if k < 0 {
+                0
+            } else {
+                k * self.step
+            }
+        }
+    }
+
+    /// Start of the newest window containing `t`.
+    #[inline]
+    pub fn newest_start_containing(&self, t: i64) -> i64 {
+        if self.sliding {
+            t
+        } else {
+            (t / self.step) * self.step
+        }
+    }
+
+    /// Entry positions `[lo, hi)` making up the window starting at `start`.
+    #[inline]
+    pub fn entry_range(&self, start: i64) -> (i64, i64) {
+        if self.sliding {
+            (start, start + self.size + 1)
+        } else {
+            let lo = (start / self.step) * self.a;
+            (lo, lo + self.m)
+        }
+    }
+
+    /// Smallest start `>= from` of a window that exists given the entries:
+    /// tumbling/hopping windows exist when they hold a record, sliding
+    /// windows by the README's left/right-window rule.
+    #[inline]
+    pub fn next_window(&self, es: &[Entry], from: i64) -> Option<i64> {
+        if self.sliding {
+            return sliding::next_window(es, from, self.size);
+        }
+        let mut k = ceil_div(from, self.step);
+        if k < 0 {
+            k = 0;
+        }
+        let i = lower_bound(es, k * self.a);
+        let j = es.get(i)?.pos;
+        let k2 = ceil_div(j - self.m + 1, self.a);
+        Some(if k2 > k { k2 } else { k } * self.step)
+    }
+
+    /// Whether the window at `start` exists given the entries.
+    pub fn window_exists(&self, es: &[Entry], start: i64) -> bool {
+        self.next_window(es, start) == Some(start)
+    }
+
+    /// How many leading entries lie wholly before `cutoff` ms.
+    #[inline]
+    pub fn evictable(&self, es: &[Entry], cutoff: i64) -> usize {
+        if self.sliding {
+            // atom `s - 1` decides whether the right window at `s` exists
+            lower_bound(es, cutoff - 1)
+        } else {
+            // slice j ends at (j+1)*g <= cutoff  <=>  j < floor(cutoff/g)
+            lower_bound(es, floor_div(cutoff, self.g))
+        }
+    }
+
+    /// Close time at which `e` becomes evictable.
+    #[inline]
+    pub fn evict_time(&self, e: &Entry) -> i64 {
+        if self.sliding {
+            e.pos + 2 + self.retention
+        } else {
+            (e.pos + 1) * self.g + self.retention
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn division_rounds_towards_minus_infinity() {
+        assert_eq!(floor_div(-1, 5), -1);
+        assert_eq!(floor_div(-5, 5), -1);
+        assert_eq!(floor_div(4, 5), 0);
+        assert_eq!(ceil_div(-4, 5), 0);
+        assert_eq!(ceil_div(6, 5), 2);
+        assert_eq!(ceil_div(5, 5), 1);
+    }
+}
