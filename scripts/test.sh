@@ -12,3 +12,6 @@ step "build wasm";  bash scripts/build-wasm.sh
 step "typecheck";   npx tsc -p tsconfig.json --noEmit
 step "rust tests";  cargo test --release -p rivulet-wasm-core
 step "vitest";      npx vitest run
+# Integration tests need a real broker: start Apache Kafka (KRaft, 127.0.0.1) from Maven Central jars,
+# run test/integration against it, and stop it whatever happens.
+step "integration (Apache Kafka)"; bash scripts/kafka/with-kafka.sh npx vitest run test/integration

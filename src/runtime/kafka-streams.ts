@@ -148,10 +148,9 @@ export class KafkaStreams {
 
   private async makeTransport(): Promise<Transport> {
     if (this.config.brokers !== undefined && this.config.brokers.length > 0) {
-      throw new ConfigError(
-        'RIVULET_CONFIG_NO_KAFKA_TRANSPORT',
-        `KafkaStreams: brokers ${this.config.brokers.join(',')} were given, but this build has no Kafka transport yet; omit brokers to run on the embedded broker, or pass a transport`,
-      );
+      // Loaded on demand so embedded-only services never load kafkajs.
+      const { createKafkaTransport } = await import('../transport/kafkajs/kafkajs-transport.js');
+      return createKafkaTransport({ brokers: this.config.brokers, clientId: `${this.config.applicationId}-${this.instanceId.slice(0, 8)}` });
     }
     return (this.options.embeddedBroker ?? defaultEmbeddedBroker()).transport({ clientId: `${this.config.applicationId}-${this.instanceId}` });
   }

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs a command against a fresh Kafka broker and stops the broker afterwards,
+# whatever happens; exits with the command's status.
+#
+#   bash scripts/kafka/with-kafka.sh npx vitest run test/integration
+#
+# If KAFKA_BROKERS is already set, the command runs against that broker and
+# nothing is started or stopped.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/common.sh"
+
+if [[ -n "${KAFKA_BROKERS:-}" ]]; then
+  echo "with-kafka.sh: using KAFKA_BROKERS=$KAFKA_BROKERS"
+  exec "$@"
+fi
+
+# A private run dir: never reuses or stops a broker someone started by hand.
+mkdir -p "$root/target/kafka"
+export KAFKA_RUN_DIR
+KAFKA_RUN_DIR=$(mktemp -d "$root/target/kafka/run-with.XXXXXX")
+cleanup() {
+  bash "$here/stop.sh" >/dev/null || true
+  rm -rf "$KAFKA_RUN_DIR"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+out=$(bash "$here/start.sh") || { echo "$out"; echo "with-kafka.sh: could not start Kafka" >&2; exit 1; }
+echo "$out" | grep -v '^KAFKA_BROKERS='
+KAFKA_BROKERS=$(echo "$out" | sed -n 's/^KAFKA_BROKERS=//p' | tail -n 1)
+export KAFKA_BROKERS
+"$@"
+status=$?
+exit "$status"

@@ -1,0 +1,341 @@
+/**
+ * {@link GroupConsumer} over a kafkajs consumer (eachBatch, autoCommit off,
+ * rivulet's range assigner).
+ *
+ * kafkajs runs the group protocol in its own loop, so this class turns its
+ * instrumentation events into the poll-driven contract:
+ *
+ * - REBALANCING (kafkajs saw the group rebalance and is rejoining): the next
+ *   `poll` calls `onPartitionsRevoked` at once and returns `[]` until the join
+ *   completes. kafkajs rejoins without waiting for the callback, so this is
+ *   *not* "before the partitions move": another member may already fetch them,
+ *   and a commit made in the callback can fail with COMMIT_FAILED (or land after
+ *   the new owner read the older offset, giving at-least-once duplicates). The
+ *   embedded broker does not have this gap.
+ * - GROUP_JOIN: the next `poll` (once a heartbeat has revealed the generation,
+ *   which kafkajs does not report otherwise) revokes what is still held, sets
+ *   every new partition's position from the group's committed offset (or the
+ *   reset policy) — read after the revoke callback, so its commits count —
+ *   and calls `onPartitionsAssigned`. A new member id means the member had been
+ *   evicted: `onPartitionsLost` instead of revoked.
+ * - The subscription is fixed per kafkajs consumer, so `subscribe` with other
+ *   topics replaces the kafkajs consumer (leaving and rejoining the group).
+ *   Topics that do not exist yet are re-checked every second and joined once
+ *   they do.
+ * - kafkajs heartbeats from its own loop, so a member that stops calling `poll`
+ *   stays in the group (there is no max.poll.interval).
+ * @module
+ */
+import type { Consumer as KafkaJsConsumer } from 'kafkajs';
+import type {
+  ConsumerGenerationInfo,
+  ConsumerRecord,
+  GroupConsumer,
+  IsolationLevel,
+  PollOptions,
+  RebalanceListener,
+  TopicPartition,
+  TopicPartitionOffset,
+} from '../transport.js';
+import { TransportErrorCode, transportError } from '../transport-error-codes.js';
+import { checkOffset, checkPollOptions, checkTopicPartition, invalid, tpKey } from '../validate.js';
+import { rivuletRangeAssigner } from './kafkajs-assigner.js';
+import type { KafkaJsContext } from './kafkajs-context.js';
+import { toTransportError } from './kafkajs-errors.js';
+import { FetchSession } from './kafkajs-fetch-session.js';
+
+export interface KafkaJsConsumerConfig {
+  readonly groupId: string;
+  readonly clientId: string;
+  readonly isolation: IsolationLevel;
+  readonly sessionTimeoutMs: number;
+  readonly autoOffsetReset: 'earliest' | 'latest';
+}
+
+interface Join {
+  readonly seq: number;
+  readonly memberId: string;
+  readonly assignment: TopicPartition[];
+}
+
+const TOPIC_RECHECK_MS = 1000;
+const IDLE_SLICE_MS = 100;
+
+export class KafkaJsGroupConsumer implements GroupConsumer {
+  #consumer: KafkaJsConsumer | undefined;
+  readonly #session = new FetchSession(() => this.#consumer);
+  #topics: string[] = [];
+  #joined: string[] = [];
+  #listener: RebalanceListener = {};
+  #resubscribe = false;
+  #topicsCheckedAt = 0;
+  #runError: unknown;
+
+  #joinSeq = 0;
+  #latestJoin: Join | undefined;
+  #handledSeq = 0;
+  #heartbeat: { memberId: string; generationId: number; afterSeq: number } | undefined;
+  #rebalancing = false;
+
+  #assignment: TopicPartition[] = [];
+  #memberId: string | undefined;
+  #generation: ConsumerGenerationInfo | undefined;
+
+  #polling: Promise<void> | undefined;
+  #closing = false;
+  #closed = false;
+
+  constructor(
+    private readonly ctx: KafkaJsContext,
+    private readonly config: KafkaJsConsumerConfig,
+    private readonly onClose: (c: KafkaJsGroupConsumer) => void,
+  ) {}
+
+  async subscribe(topics: readonly string[], listener: RebalanceListener = {}): Promise<void> {
+    const api = 'GroupConsumer.subscribe';
+    this.#usable(api);
+    if (!Array.isArray(topics) || topics.some((t) => typeof t !== 'string' || t.length === 0)) {
+      invalid(`${api}: topics must be an array of non-empty strings (got ${JSON.stringify(topics)})`);
+    }
+    this.#topics = [...new Set(topics)].sort();
+    this.#listener = listener;
+    this.#resubscribe = true;
+  }
+
+  async poll(options?: PollOptions): Promise<ConsumerRecord[]> {
+    const api = 'GroupConsumer.poll';
+    this.#usable(api);
+    if (this.#polling !== undefined) throw transportError(TransportErrorCode.ILLEGAL_STATE, `${api}: another poll is running; poll is not re-entrant`);
+    const { maxRecords, timeoutMs } = checkPollOptions(api, options);
+    let done!: () => void;
+    this.#polling = new Promise((r) => (done = r));
+    try {
+      return await this.#poll(api, maxRecords, Date.now() + timeoutMs);
+    } finally {
+      this.#polling = undefined;
+      done();
+    }
+  }
+
+  async #poll(api: string, maxRecords: number, deadline: number): Promise<ConsumerRecord[]> {
+    for (;;) {
+      if (this.#closing) return [];
+      if (this.#runError !== undefined) {
+        const e = this.#runError;
+        this.#runError = undefined;
+        throw toTransportError(api, e);
+      }
+      await this.#maybeResubscribe();
+      if (this.#rebalancing && this.#assignment.length > 0) await this.#revoke(false);
+      const join = this.#latestJoin;
+      if (join !== undefined && join.seq > this.#handledSeq && this.#heartbeat !== undefined && this.#heartbeat.afterSeq >= join.seq) {
+        await this.#handleJoin(join, this.#heartbeat.generationId);
+        continue;
+      }
+      const records = this.#handledSeq === this.#joinSeq && !this.#rebalancing ? this.#session.drain(maxRecords) : [];
+      if (records.length > 0) return records;
+      const left = deadline - Date.now();
+      if (left <= 0) return [];
+      await this.#session.wait(Math.min(left, IDLE_SLICE_MS));
+    }
+  }
+
+  /** Starts (or restarts) the kafkajs consumer when the subscription or the set of existing topics changed. */
+  async #maybeResubscribe(): Promise<void> {
+    const missing = this.#joined.length < this.#topics.length;
+    if (!this.#resubscribe && !(missing && Date.now() - this.#topicsCheckedAt >= TOPIC_RECHECK_MS)) return;
+    this.#topicsCheckedAt = Date.now();
+    const existing: string[] = [];
+    for (const t of this.#topics) if ((await this.ctx.tryPartitionCount(t)) !== undefined) existing.push(t);
+    if (!this.#resubscribe && existing.length === this.#joined.length) return;
+    this.#resubscribe = false;
+    if (this.#assignment.length > 0) await this.#revoke(false);
+    await this.#stopKafkaConsumer();
+    this.#joined = existing;
+    if (existing.length > 0) await this.#startKafkaConsumer(existing);
+  }
+
+  async #startKafkaConsumer(topics: string[]): Promise<void> {
+    const { kafka } = this.ctx;
+    const session = this.config.sessionTimeoutMs;
+    const consumer = kafka.consumer({
+      groupId: this.config.groupId,
+      partitionAssigners: [rivuletRangeAssigner],
+      sessionTimeout: session,
+      rebalanceTimeout: Math.max(session, 10_000),
+      heartbeatInterval: Math.max(100, Math.min(500, Math.floor(session / 3))),
+      maxWaitTimeInMs: 200,
+      readUncommitted: this.config.isolation === 'read_uncommitted',
+      allowAutoTopicCreation: false,
+      retry: { retries: 3, initialRetryTime: 100 },
+    });
+    const { GROUP_JOIN, HEARTBEAT, REBALANCING, CRASH, START_BATCH_PROCESS } = consumer.events;
+    consumer.on(GROUP_JOIN, ({ payload }) => {
+      if (this.#consumer !== consumer) return;
+      const assignment: TopicPartition[] = [];
+      for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
+        for (const partition of partitions) assignment.push({ topic, partition });
+      }
+      assignment.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+      this.#latestJoin = { seq: ++this.#joinSeq, memberId: payload.memberId, assignment };
+      this.#rebalancing = false;
+      this.#session.signal();
+    });
+    consumer.on(HEARTBEAT, ({ payload }) => {
+      if (this.#consumer !== consumer) return;
+      this.#heartbeat = { memberId: payload.memberId, generationId: payload.groupGenerationId, afterSeq: this.#joinSeq };
+      this.#session.signal();
+    });
+    consumer.on(REBALANCING, () => {
+      if (this.#consumer !== consumer) return;
+      this.#rebalancing = true;
+      this.#session.signal();
+    });
+    consumer.on(CRASH, ({ payload }) => {
+      if (this.#consumer !== consumer || payload.restart) return;
+      this.#runError = payload.error;
+      this.#session.signal();
+    });
+    consumer.on(START_BATCH_PROCESS, ({ payload }) => {
+      if (this.#consumer === consumer) this.#session.onBatchStart(payload as never);
+    });
+    this.#consumer = consumer;
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics, fromBeginning: this.config.autoOffsetReset === 'earliest' });
+    } catch (e) {
+      this.#consumer = undefined;
+      await consumer.disconnect().catch(() => undefined);
+      throw toTransportError('GroupConsumer.poll', e);
+    }
+    // run() resolves after the first join, which waits for the other members: never await it in poll.
+    consumer
+      .run({ autoCommit: false, eachBatchAutoResolve: true, eachBatch: this.#session.eachBatch })
+      .catch((e: unknown) => {
+        if (this.#consumer === consumer) {
+          this.#runError = e;
+          this.#session.signal();
+        }
+      });
+  }
+
+  async #stopKafkaConsumer(): Promise<void> {
+    const consumer = this.#consumer;
+    this.#consumer = undefined;
+    this.#session.clear();
+    this.#latestJoin = undefined;
+    this.#heartbeat = undefined;
+    this.#rebalancing = false;
+    this.#handledSeq = this.#joinSeq;
+    this.#memberId = undefined;
+    this.#generation = undefined;
+    if (consumer !== undefined) await consumer.disconnect().catch(() => undefined);
+  }
+
+  async #revoke(lost: boolean): Promise<void> {
+    const revoked = this.#assignment;
+    this.#assignment = [];
+    this.#generation = undefined;
+    this.#session.clear();
+    if (revoked.length === 0) return;
+    const callback = lost ? (this.#listener.onPartitionsLost ?? this.#listener.onPartitionsRevoked) : this.#listener.onPartitionsRevoked;
+    await callback?.call(this.#listener, revoked);
+  }
+
+  async #handleJoin(join: Join, generationId: number): Promise<void> {
+    const lost = this.#memberId !== undefined && this.#memberId !== join.memberId;
+    await this.#revoke(lost);
+    // Positions: committed offsets read *after* the revoke callback, else the reset policy.
+    const positions = new Map<string, number>();
+    const topics = [...new Set(join.assignment.map((tp) => tp.topic))];
+    for (const topic of topics) {
+      const committed = await this.ctx.committedOffsets(this.config.groupId, topic);
+      const reset = await this.ctx.listOffsetsWith('GroupConsumer.poll', topic, this.config.isolation);
+      for (const tp of join.assignment.filter((a) => a.topic === topic)) {
+        const c = committed.find((o) => o.partition === tp.partition)?.offset ?? null;
+        const r = reset.find((o) => o.partition === tp.partition);
+        const fallback = this.config.autoOffsetReset === 'earliest' ? (r?.earliest ?? 0) : (r?.latest ?? 0);
+        positions.set(tpKey(tp.topic, tp.partition), c ?? fallback);
+      }
+    }
+    if (this.#latestJoin?.seq !== join.seq) return; // another rebalance started meanwhile: handle that one
+    this.#handledSeq = join.seq;
+    this.#memberId = join.memberId;
+    this.#generation = { groupId: this.config.groupId, memberId: join.memberId, generationId };
+    for (const tp of join.assignment) this.#session.add(tp, positions.get(tpKey(tp.topic, tp.partition)) ?? 0);
+    this.#assignment = join.assignment;
+    await this.#listener.onPartitionsAssigned?.call(this.#listener, [...join.assignment]);
+  }
+
+  async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    const api = 'GroupConsumer.commit';
+    this.#usable(api, true);
+    for (const o of offsets) {
+      checkTopicPartition(api, o);
+      checkOffset(api, 'offset', o.offset);
+    }
+    if (offsets.length === 0) return;
+    const consumer = this.#consumer;
+    if (consumer === undefined || this.#memberId === undefined) {
+      throw transportError(TransportErrorCode.COMMIT_FAILED, `${api}: the consumer is not a member of group '${this.config.groupId}'; poll until partitions are assigned`);
+    }
+    try {
+      await consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })));
+    } catch (e) {
+      throw toTransportError(api, e, TransportErrorCode.COMMIT_FAILED);
+    }
+  }
+
+  pause(partitions: readonly TopicPartition[]): void {
+    this.#usable('GroupConsumer.pause');
+    const states = partitions.map((tp) => this.#session.require('GroupConsumer.pause', tp));
+    for (const s of states) this.#session.pause(s);
+  }
+
+  resume(partitions: readonly TopicPartition[]): void {
+    this.#usable('GroupConsumer.resume');
+    const states = partitions.map((tp) => this.#session.require('GroupConsumer.resume', tp));
+    for (const s of states) this.#session.resume(s);
+  }
+
+  paused(): TopicPartition[] {
+    return [...this.#session.states.values()].filter((s) => s.userPaused).map((s) => ({ topic: s.tp.topic, partition: s.tp.partition }));
+  }
+
+  seek(partition: TopicPartition, offset: number): void {
+    const api = 'GroupConsumer.seek';
+    this.#usable(api);
+    checkOffset(api, 'offset', offset);
+    this.#session.seek(this.#session.require(api, partition), offset);
+  }
+
+  position(partition: TopicPartition): number | undefined {
+    return this.#session.states.get(tpKey(partition.topic, partition.partition))?.position;
+  }
+
+  assignment(): TopicPartition[] {
+    return this.#assignment.map((tp) => ({ topic: tp.topic, partition: tp.partition }));
+  }
+
+  generation(): ConsumerGenerationInfo | undefined {
+    return this.#generation;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#session.signal();
+    await this.#polling;
+    try {
+      if (this.#assignment.length > 0) await this.#revoke(false);
+    } finally {
+      this.#closed = true;
+      this.onClose(this);
+      await this.#stopKafkaConsumer();
+    }
+  }
+
+  #usable(api: string, allowClosing = false): void {
+    if (this.#closed || (this.#closing && !allowClosing)) throw transportError(TransportErrorCode.CLOSED, `${api}: the consumer is closed; create a new one`);
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * {@link Producer} over a kafkajs producer. Partitions are chosen here (with
+ * rivulet's murmur2 {@link DefaultPartitioner}) rather than by kafkajs, so the
+ * metadata of every record is known: kafkajs reports one base offset per
+ * partition, and the records of one `send` to one partition form one batch, so
+ * a record's offset is that base plus its index within the batch.
+ * @module
+ */
+import type { Producer as KafkaJsProducer, Transaction as KafkaJsTransaction, Message } from 'kafkajs';
+import { DefaultPartitioner } from '../partitioner.js';
+import type { ConsumerGenerationInfo, Producer, ProducerRecord, RecordMetadata, TopicPartitionOffset } from '../transport.js';
+import { TransportErrorCode, transportError } from '../transport-error-codes.js';
+import { checkOffset, checkTopicPartition, invalid } from '../validate.js';
+import { toTransportError } from './kafkajs-errors.js';
+import type { KafkaJsContext } from './kafkajs-context.js';
+
+/** Zero-copy Buffer view of caller bytes (kafkajs wants Buffers). */
+export const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+/** Upper bound of the wait for transaction markers after commit/abort. */
+const MARKER_WAIT_MS = 10_000;
+
+export class KafkaJsProducerClient implements Producer {
+  readonly transactional: boolean;
+  readonly #partitioner = new DefaultPartitioner();
+  #tx: KafkaJsTransaction | undefined;
+  /** What the open transaction wrote: per topic the highest offset per partition, per group the offsets. */
+  #written = new Map<string, Map<number, number>>();
+  #sentOffsets = new Map<string, TopicPartitionOffset[]>();
+  #fenced: unknown;
+  #closed = false;
+
+  constructor(
+    private readonly ctx: KafkaJsContext,
+    private readonly producer: KafkaJsProducer,
+    transactional: boolean,
+    private readonly onClose: (p: KafkaJsProducerClient) => void,
+  ) {
+    this.transactional = transactional;
+  }
+
+  /** Opens a transaction and aborts it at once: kafkajs sends InitProducerId lazily, and the contract wants older producers fenced now. */
+  async fenceOlder(): Promise<void> {
+    await this.#run('Transport.producer', async () => {
+      const tx = await this.producer.transaction();
+      await tx.abort();
+    });
+  }
+
+  async send(records: readonly ProducerRecord[]): Promise<RecordMetadata[]> {
+    const api = 'Producer.send';
+    this.#usable(api);
+    if (this.transactional && this.#tx === undefined) {
+      throw transportError(TransportErrorCode.ILLEGAL_STATE, `${api}: a transactional producer sends only inside a transaction; call beginTransaction() first`);
+    }
+    if (!Array.isArray(records)) invalid(`${api}: records must be an array (got ${typeof records})`);
+    if (records.length === 0) return [];
+    const now = Date.now();
+    // Resolve partitions first so an unknown topic/partition fails before anything is sent.
+    const placed: { topic: string; partition: number; message: Message; timestamp: number }[] = [];
+    for (const r of records) {
+      if (typeof r?.topic !== 'string' || r.topic.length === 0) invalid(`${api}: topic must be a non-empty string (got ${String(r?.topic)})`);
+      const count = await this.ctx.requirePartitionCount(r.topic, api);
+      let partition: number;
+      if (r.partition === undefined) partition = this.#partitioner.partition(r.topic, r.key, count);
+      else {
+        checkTopicPartition(api, { topic: r.topic, partition: r.partition });
+        partition = r.partition;
+        if (partition >= count && partition >= (await this.ctx.requirePartitionCount(r.topic, api, true))) {
+          throw transportError(TransportErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${api}: partition must be < ${count} for topic '${r.topic}' (got ${partition})`);
+        }
+      }
+      const timestamp = r.timestamp ?? now;
+      const message: Message = {
+        partition,
+        key: r.key === undefined || r.key === null ? null : asBuffer(r.key),
+        value: r.value === null ? null : asBuffer(r.value),
+        timestamp: String(timestamp),
+      };
+      if (r.headers !== undefined) {
+        const headers: Record<string, Buffer> = {};
+        for (const [name, value] of Object.entries(r.headers) as [string, Uint8Array][]) headers[name] = asBuffer(value);
+        message.headers = headers;
+      }
+      placed.push({ topic: r.topic, partition, message, timestamp });
+    }
+    const byTopic = new Map<string, Message[]>();
+    for (const p of placed) {
+      const list = byTopic.get(p.topic);
+      if (list) list.push(p.message);
+      else byTopic.set(p.topic, [p.message]);
+    }
+    const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+    const result = await this.#run(api, () => (this.#tx ?? this.producer).sendBatch({ topicMessages }));
+    const base = new Map<string, number>();
+    for (const m of result) base.set(`${m.topicName}\u0000${m.partition}`, Number(m.baseOffset));
+    const next = new Map<string, number>();
+    const metadata = placed.map((p) => {
+      const key = `${p.topic}\u0000${p.partition}`;
+      const offset = next.get(key) ?? base.get(key) ?? -1;
+      next.set(key, offset + 1);
+      return { topic: p.topic, partition: p.partition, offset, timestamp: p.timestamp };
+    });
+    if (this.#tx !== undefined) {
+      for (const m of metadata) {
+        const parts = this.#written.get(m.topic) ?? new Map<number, number>();
+        parts.set(m.partition, Math.max(parts.get(m.partition) ?? -1, m.offset));
+        this.#written.set(m.topic, parts);
+      }
+    }
+    return metadata;
+  }
+
+  async beginTransaction(): Promise<void> {
+    const api = 'Producer.beginTransaction';
+    this.#usable(api);
+    if (!this.transactional) throw transportError(TransportErrorCode.ILLEGAL_STATE, `${api}: the producer is not transactional; create it with a transactionalId`);
+    if (this.#tx !== undefined) throw transportError(TransportErrorCode.ILLEGAL_STATE, `${api}: a transaction is already open; commit or abort it first`);
+    this.#tx = await this.#run(api, () => this.producer.transaction());
+    this.#written = new Map();
+    this.#sentOffsets = new Map();
+  }
+
+  async sendOffsets(groupId: string, offsets: readonly TopicPartitionOffset[], consumerGenerationInfo?: ConsumerGenerationInfo): Promise<void> {
+    const api = 'Producer.sendOffsets';
+    const tx = this.#inTransaction(api);
+    if (typeof groupId !== 'string' || groupId.length === 0) invalid(`${api}: groupId must be a non-empty string (got ${JSON.stringify(groupId)})`);
+    if (consumerGenerationInfo !== undefined && consumerGenerationInfo.groupId !== groupId) {
+      invalid(`${api}: consumerGenerationInfo.groupId must equal groupId (got '${consumerGenerationInfo.groupId}' for '${groupId}')`);
+    }
+    // kafkajs 2.2 sends TxnOffsetCommit v0-v2, which carry no member id or generation
+    // (KIP-447), so the broker cannot reject a stale generation: the generation is
+    // accepted and ignored; zombies are fenced by transactionalId only.
+    const byTopic = new Map<string, { partition: number; offset: string }[]>();
+    for (const o of offsets) {
+      checkTopicPartition(api, o);
+      checkOffset(api, 'offset', o.offset);
+      const list = byTopic.get(o.topic) ?? [];
+      list.push({ partition: o.partition, offset: String(o.offset) });
+      byTopic.set(o.topic, list);
+    }
+    if (byTopic.size === 0) return;
+    this.#sentOffsets.set(groupId, [...(this.#sentOffsets.get(groupId) ?? []), ...offsets]);
+    await this.#run(api, () => tx.sendOffsets({ consumerGroupId: groupId, topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) }), TransportErrorCode.COMMIT_FAILED);
+  }
+
+  async commitTransaction(): Promise<void> {
+    const api = 'Producer.commitTransaction';
+    const tx = this.#inTransaction(api);
+    try {
+      await this.#run(api, () => tx.commit());
+    } finally {
+      if (!tx.isActive()) this.#tx = undefined;
+    }
+    await this.#awaitMarkers(api, true);
+  }
+
+  async abortTransaction(): Promise<void> {
+    const api = 'Producer.abortTransaction';
+    const tx = this.#inTransaction(api);
+    try {
+      await this.#run(api, () => tx.abort());
+    } finally {
+      if (!tx.isActive()) this.#tx = undefined;
+    }
+    await this.#awaitMarkers(api, false);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.onClose(this);
+    const tx = this.#tx;
+    this.#tx = undefined;
+    try {
+      if (tx !== undefined && this.#fenced === undefined) await tx.abort().catch(() => undefined);
+    } finally {
+      await this.producer.disconnect().catch(() => undefined);
+    }
+  }
+
+  /**
+   * EndTxn returns once the coordinator has logged the decision; the markers that
+   * move the last stable offset and materialize `sendOffsets` are written
+   * afterwards. kafkajs's OffsetFetch cannot ask for stable offsets (KIP-447's
+   * `requireStable`), so wait here until the outcome is visible: after
+   * `commitTransaction` resolves, read_committed readers and `committedOffsets`
+   * see the transaction, as on the embedded broker. Bounded; on timeout the
+   * call still succeeds (the transaction is decided, only slow to show).
+   */
+  async #awaitMarkers(api: string, committed: boolean): Promise<void> {
+    const written = this.#written;
+    const sentOffsets = committed ? this.#sentOffsets : new Map<string, TopicPartitionOffset[]>();
+    this.#written = new Map();
+    this.#sentOffsets = new Map();
+    const deadline = Date.now() + MARKER_WAIT_MS;
+    const pendingTopics = new Set(written.keys());
+    const pendingGroups = new Set(sentOffsets.keys());
+    while ((pendingTopics.size > 0 || pendingGroups.size > 0) && Date.now() < deadline) {
+      for (const topic of [...pendingTopics]) {
+        const stable = await this.ctx.listOffsetsWith(api, topic, 'read_committed');
+        const done = [...written.get(topic)!].every(([partition, offset]) => (stable.find((o) => o.partition === partition)?.latest ?? 0) > offset);
+        if (done) pendingTopics.delete(topic);
+      }
+      for (const groupId of [...pendingGroups]) {
+        const sent = sentOffsets.get(groupId)!;
+        let done = true;
+        for (const topic of new Set(sent.map((o) => o.topic))) {
+          const now = await this.ctx.committedOffsets(groupId, topic);
+          for (const o of sent.filter((x) => x.topic === topic)) if (now.find((c) => c.partition === o.partition)?.offset !== o.offset) done = false;
+        }
+        if (done) pendingGroups.delete(groupId);
+      }
+      if (pendingTopics.size > 0 || pendingGroups.size > 0) await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  #usable(api: string): void {
+    if (this.#closed) throw transportError(TransportErrorCode.CLOSED, `${api}: the producer is closed; create a new one`);
+    if (this.#fenced !== undefined) {
+      throw transportError(TransportErrorCode.FENCED, `${api}: the producer was fenced by a newer producer with the same transactionalId; close it and give up its tasks`, {
+        cause: this.#fenced,
+      });
+    }
+  }
+
+  #inTransaction(api: string): KafkaJsTransaction {
+    this.#usable(api);
+    if (!this.transactional) throw transportError(TransportErrorCode.ILLEGAL_STATE, `${api}: the producer is not transactional; create it with a transactionalId`);
+    if (this.#tx === undefined) throw transportError(TransportErrorCode.ILLEGAL_STATE, `${api}: no transaction is open; call beginTransaction() first`);
+    return this.#tx;
+  }
+
+  /** Runs a kafkajs call; a fencing error makes every later call fail with FENCED too. */
+  async #run<T>(api: string, call: () => Promise<T>, fallback?: (typeof TransportErrorCode)[keyof typeof TransportErrorCode]): Promise<T> {
+    try {
+      return await call();
+    } catch (e) {
+      const err = toTransportError(api, e, fallback);
+      if (err.code === TransportErrorCode.FENCED) this.#fenced = e;
+      throw err;
+    }
+  }
+}

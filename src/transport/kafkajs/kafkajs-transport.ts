@@ -1,0 +1,374 @@
+/**
+ * The {@link Transport} for real Apache Kafka, on kafkajs 2.2. The only place
+ * in rivulet that talks to kafkajs (with the other files of this folder);
+ * every kafkajs failure leaves as a `TransportError` with the original as `cause`.
+ *
+ * Differences from the embedded broker, all kafkajs limitations:
+ * - rebalance callbacks run after kafkajs has already rejoined (see
+ *   kafkajs-consumer.ts); commits in `onPartitionsRevoked` may fail with
+ *   COMMIT_FAILED and partitions can be read by their new owner meanwhile;
+ * - `sendOffsets` ignores `consumerGenerationInfo` (kafkajs sends
+ *   TxnOffsetCommit without member id and generation);
+ * - a member that stops polling keeps heartbeating (no max.poll.interval);
+ * - `listOffsets` needs a ListOffsets request with a chosen isolation level,
+ *   which kafkajs's admin does not offer (it always asks read_committed); the
+ *   transport builds a kafkajs cluster of its own for it through kafkajs's
+ *   private `createCluster` (kafkajs is pinned at 2.2.x and unmaintained, so this
+ *   internal will not move).
+ *
+ * @example
+ * const transport = createKafkaTransport({ brokers: ['127.0.0.1:9092'] });
+ * await transport.connect();
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import kafkajs from 'kafkajs';
+import type { Admin, Kafka, KafkaConfig, logLevel as LogLevel } from 'kafkajs';
+import type {
+  CommittedOffset,
+  ConsumerOptions,
+  GroupConsumer,
+  IsolationLevel,
+  ListOffsetsOptions,
+  NewTopic,
+  PartitionOffsets,
+  Producer,
+  ProducerOptions,
+  Reader,
+  ReaderOptions,
+  Transport,
+} from '../transport.js';
+import { TransportErrorCode, transportError } from '../transport-error-codes.js';
+import { checkIsolation, checkOffset, checkPositiveMs, invalid } from '../validate.js';
+import { KafkaJsGroupConsumer } from './kafkajs-consumer.js';
+import type { KafkaJsContext } from './kafkajs-context.js';
+import { guard, kafkaCodeOf, toTransportError } from './kafkajs-errors.js';
+import { KafkaJsProducerClient } from './kafkajs-producer.js';
+import { KafkaJsReader } from './kafkajs-reader.js';
+
+const { Kafka: KafkaClass, logLevel } = kafkajs;
+
+/** Kafka's `transaction.timeout.ms` default. */
+export const DEFAULT_TRANSACTION_TIMEOUT_MS = 60_000;
+/** Kafka's `session.timeout.ms` default used by rivulet. */
+export const DEFAULT_SESSION_TIMEOUT_MS = 30_000;
+
+/** Connection settings of {@link createKafkaTransport}. */
+export type KafkaTransportConfig =
+  | {
+      readonly brokers: readonly string[];
+      readonly clientId?: string;
+      readonly ssl?: KafkaConfig['ssl'];
+      readonly sasl?: KafkaConfig['sasl'];
+      /** kafkajs log level; default `logLevel.NOTHING` (rivulet reports through its errors). */
+      readonly logLevel?: LogLevel;
+      readonly connectionTimeoutMs?: number;
+      readonly requestTimeoutMs?: number;
+    }
+  | {
+      /** A kafkajs client configured by the caller (its own logging, SSL, SASL, socket factory). */
+      readonly kafka: Kafka;
+      readonly clientId?: string;
+    };
+
+/** A {@link Transport} to a Kafka cluster through kafkajs. Call `connect()` before anything else. */
+export function createKafkaTransport(config: KafkaTransportConfig): Transport {
+  const api = 'createKafkaTransport';
+  if (typeof config !== 'object' || config === null) invalid(`${api}: config must be an object (got ${String(config)})`);
+  const clientId = config.clientId ?? `rivulet-${randomUUID().slice(0, 8)}`;
+  if ('kafka' in config) return new KafkaTransport(config.kafka, clientId, logLevel.NOTHING);
+  if (!Array.isArray(config.brokers) || config.brokers.length === 0 || config.brokers.some((b) => typeof b !== 'string' || b.length === 0)) {
+    invalid(`${api}: brokers must be a non-empty array of 'host:port' strings (got ${JSON.stringify(config.brokers)})`);
+  }
+  const level = config.logLevel ?? logLevel.NOTHING;
+  const kafkaConfig: KafkaConfig = {
+    clientId,
+    brokers: [...config.brokers],
+    logLevel: level,
+    connectionTimeout: config.connectionTimeoutMs ?? 3000,
+    requestTimeout: config.requestTimeoutMs ?? 30_000,
+    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
+  };
+  if (config.ssl !== undefined) kafkaConfig.ssl = config.ssl;
+  if (config.sasl !== undefined) kafkaConfig.sasl = config.sasl;
+  return new KafkaTransport(new KafkaClass(kafkaConfig), clientId, level);
+}
+
+interface Client {
+  close(): Promise<void>;
+}
+
+/** The subset of kafkajs's internal Cluster used for ListOffsets. */
+interface OffsetsCluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  addTargetTopic(topic: string): Promise<void>;
+  refreshMetadata(): Promise<void>;
+  findTopicPartitionMetadata(topic: string): { partitionId: number }[];
+  fetchTopicsOffset(
+    topics: { topic: string; fromBeginning: boolean; partitions: { partition: number }[] }[],
+  ): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
+}
+
+const ISOLATION_CODE: Record<IsolationLevel, number> = { read_uncommitted: 0, read_committed: 1 };
+
+class KafkaTransport implements Transport, KafkaJsContext {
+  #admin: Admin | undefined;
+  #connecting: Promise<void> | undefined;
+  readonly #clients = new Set<Client>();
+  readonly #partitions = new Map<string, number>();
+  readonly #offsetClusters = new Map<IsolationLevel, Promise<OffsetsCluster>>();
+  #seq = 0;
+
+  constructor(
+    readonly kafka: Kafka,
+    readonly clientId: string,
+    readonly logLevel: LogLevel,
+  ) {}
+
+  async connect(): Promise<void> {
+    if (this.#admin !== undefined) return;
+    this.#connecting ??= (async () => {
+      const admin = this.kafka.admin({ retry: { retries: 3, initialRetryTime: 100 } });
+      await guard('Transport.connect', () => admin.connect());
+      this.#admin = admin;
+    })().finally(() => (this.#connecting = undefined));
+    await this.#connecting;
+  }
+
+  async close(): Promise<void> {
+    const admin = this.#admin;
+    this.#admin = undefined;
+    const clients = [...this.#clients];
+    this.#clients.clear();
+    const results = await Promise.allSettled(clients.map((c) => c.close()));
+    const clusters = [...this.#offsetClusters.values()];
+    this.#offsetClusters.clear();
+    await Promise.allSettled(clusters.map(async (c) => (await c).disconnect()));
+    await admin?.disconnect().catch(() => undefined);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+  }
+
+  async createTopics(topics: readonly NewTopic[]): Promise<void> {
+    const api = 'Transport.createTopics';
+    const admin = this.#require(api);
+    const wanted = topics.map((t) => {
+      if (typeof t?.topic !== 'string' || t.topic.length === 0) invalid(`${api}: topic must be a non-empty string (got ${String(t?.topic)})`);
+      if (!Number.isInteger(t.partitions) || t.partitions < 1) invalid(`${api}: partitions must be an integer >= 1 (got ${String(t.partitions)} for '${t.topic}')`);
+      return {
+        topic: t.topic,
+        numPartitions: t.partitions,
+        configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value: String(value) })),
+      };
+    });
+    if (wanted.length === 0) return;
+    const existing = new Set(await guard(api, () => admin.listTopics()));
+    const missing = wanted.filter((t) => !existing.has(t.topic));
+    if (missing.length === 0) return;
+    try {
+      await admin.createTopics({ topics: missing, waitForLeaders: true });
+    } catch (e) {
+      // Another instance may have created some of them meanwhile: that is success.
+      const types = JSON.stringify((e as { errors?: { type?: string }[] }).errors?.map((x) => x.type) ?? [(e as { type?: string }).type]);
+      if (!types.includes('TOPIC_ALREADY_EXISTS')) throw toTransportError(api, e, TransportErrorCode.INVALID_ARGUMENT);
+      const now = new Set(await guard(api, () => admin.listTopics()));
+      if (missing.some((t) => !now.has(t.topic))) throw toTransportError(api, e, TransportErrorCode.INVALID_ARGUMENT);
+    }
+  }
+
+  async deleteTopics(topics: readonly string[]): Promise<void> {
+    const api = 'Transport.deleteTopics';
+    const admin = this.#require(api);
+    const existing = new Set(await guard(api, () => admin.listTopics()));
+    const present = topics.filter((t) => existing.has(t));
+    for (const t of topics) this.#partitions.delete(t);
+    if (present.length === 0) return;
+    try {
+      await admin.deleteTopics({ topics: present, timeout: 30_000 });
+    } catch (e) {
+      if (kafkaCodeOf(e) !== TransportErrorCode.UNKNOWN_TOPIC_OR_PARTITION) throw toTransportError(api, e);
+    }
+  }
+
+  async partitionCount(topic: string): Promise<number | undefined> {
+    this.#require('Transport.partitionCount');
+    return this.tryPartitionCount(topic);
+  }
+
+  /** @internal KafkaJsContext */
+  async tryPartitionCount(topic: string): Promise<number | undefined> {
+    const api = 'Transport.partitionCount';
+    const admin = this.#require(api);
+    const existing = await guard(api, () => admin.listTopics());
+    if (!existing.includes(topic)) {
+      this.#partitions.delete(topic);
+      return undefined;
+    }
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+      const n = topics[0]?.partitions.length;
+      if (n === undefined) return undefined;
+      this.#partitions.set(topic, n);
+      return n;
+    } catch (e) {
+      if (kafkaCodeOf(e) === TransportErrorCode.UNKNOWN_TOPIC_OR_PARTITION) return undefined;
+      throw toTransportError(api, e);
+    }
+  }
+
+  /** @internal KafkaJsContext */
+  async requirePartitionCount(topic: string, api: string, refresh = false): Promise<number> {
+    const cached = refresh ? undefined : this.#partitions.get(topic);
+    if (cached !== undefined) return cached;
+    const n = await this.tryPartitionCount(topic);
+    if (n === undefined) throw transportError(TransportErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${api}: topic '${topic}' does not exist; create it first`);
+    return n;
+  }
+
+  async listOffsets(topic: string, options?: ListOffsetsOptions): Promise<PartitionOffsets[]> {
+    const api = 'Transport.listOffsets';
+    this.#require(api);
+    return this.listOffsetsWith(api, topic, checkIsolation(api, options?.isolation));
+  }
+
+  async listOffsetsWith(api: string, topic: string, isolation: IsolationLevel): Promise<PartitionOffsets[]> {
+    const n = await this.requirePartitionCount(topic, api);
+    const cluster = await this.#offsetsCluster(isolation);
+    return guard(api, async () => {
+      await cluster.addTargetTopic(topic);
+      let metadata = cluster.findTopicPartitionMetadata(topic);
+      if (metadata.length !== n) {
+        await cluster.refreshMetadata();
+        metadata = cluster.findTopicPartitionMetadata(topic);
+      }
+      const partitions = metadata.map((p) => ({ partition: p.partitionId }));
+      const [low] = await cluster.fetchTopicsOffset([{ topic, fromBeginning: true, partitions }]);
+      const [high] = await cluster.fetchTopicsOffset([{ topic, fromBeginning: false, partitions }]);
+      return partitions
+        .map(({ partition }) => ({
+          partition,
+          earliest: Number(low?.partitions.find((p) => p.partition === partition)?.offset ?? 0),
+          latest: Number(high?.partitions.find((p) => p.partition === partition)?.offset ?? 0),
+        }))
+        .sort((a, b) => a.partition - b.partition);
+    });
+  }
+
+  async deleteRecords(topic: string, offsets: readonly { readonly partition: number; readonly offset: number }[]): Promise<void> {
+    const api = 'Transport.deleteRecords';
+    const admin = this.#require(api);
+    if (offsets.length === 0) return;
+    const current = await this.listOffsetsWith(api, topic, 'read_uncommitted');
+    for (const { partition, offset } of offsets) {
+      checkOffset(api, 'offset', offset);
+      const o = current.find((c) => c.partition === partition);
+      if (o === undefined) throw transportError(TransportErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${api}: partition ${partition} of '${topic}' does not exist`);
+      if (offset > o.latest) {
+        throw transportError(TransportErrorCode.OFFSET_OUT_OF_RANGE, `${api}: offset must be <= the high watermark ${o.latest} of ${topic}-${partition} (got ${offset})`);
+      }
+    }
+    await guard(api, () => admin.deleteTopicRecords({ topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: String(o.offset) })) }));
+  }
+
+  async committedOffsets(groupId: string, topic: string): Promise<CommittedOffset[]> {
+    const api = 'Transport.committedOffsets';
+    const admin = this.#require(api);
+    const n = await this.requirePartitionCount(topic, api);
+    const result = await guard(api, () => admin.fetchOffsets({ groupId, topics: [topic] }));
+    const partitions = result.find((r) => r.topic === topic)?.partitions ?? [];
+    return Array.from({ length: n }, (_, partition) => {
+      const raw = partitions.find((p) => p.partition === partition)?.offset;
+      const offset = raw === undefined || Number(raw) < 0 ? null : Number(raw);
+      return { partition, offset };
+    });
+  }
+
+  async producer(options: ProducerOptions = {}): Promise<Producer> {
+    const api = 'Transport.producer';
+    this.#require(api);
+    const { transactionalId } = options;
+    if (transactionalId !== undefined && (typeof transactionalId !== 'string' || transactionalId.length === 0)) {
+      invalid(`${api}: transactionalId must be a non-empty string when given (got ${JSON.stringify(transactionalId)})`);
+    }
+    const timeoutMs = checkPositiveMs(api, 'transactionTimeoutMs', options.transactionTimeoutMs, DEFAULT_TRANSACTION_TIMEOUT_MS);
+    const transactional = transactionalId !== undefined;
+    const idempotent = transactional || options.idempotent === true;
+    const producer = this.kafka.producer({
+      allowAutoTopicCreation: false,
+      idempotent,
+      ...(idempotent ? { maxInFlightRequests: 1 } : {}),
+      ...(transactional ? { transactionalId, transactionTimeout: timeoutMs } : {}),
+      retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
+    });
+    await guard(api, () => producer.connect());
+    const client = new KafkaJsProducerClient(this, producer, transactional, (p) => this.#clients.delete(p));
+    this.#clients.add(client);
+    if (transactional) {
+      try {
+        await client.fenceOlder();
+      } catch (e) {
+        await client.close();
+        throw e;
+      }
+    }
+    return client;
+  }
+
+  async consumer(options: ConsumerOptions): Promise<GroupConsumer> {
+    const api = 'Transport.consumer';
+    this.#require(api);
+    if (typeof options?.groupId !== 'string' || options.groupId.length === 0) {
+      invalid(`${api}: groupId must be a non-empty string (got ${JSON.stringify(options?.groupId)})`);
+    }
+    const reset = options.autoOffsetReset ?? 'earliest';
+    if (reset !== 'earliest' && reset !== 'latest') invalid(`${api}: autoOffsetReset must be 'earliest' or 'latest' (got ${String(reset)})`);
+    const consumer = new KafkaJsGroupConsumer(
+      this,
+      {
+        groupId: options.groupId,
+        clientId: options.clientId ?? `${this.clientId}-consumer-${++this.#seq}`,
+        isolation: checkIsolation(api, options.isolation),
+        sessionTimeoutMs: checkPositiveMs(api, 'sessionTimeoutMs', options.sessionTimeoutMs, DEFAULT_SESSION_TIMEOUT_MS),
+        autoOffsetReset: reset,
+      },
+      (c) => this.#clients.delete(c),
+    );
+    this.#clients.add(consumer);
+    return consumer;
+  }
+
+  async reader(options: ReaderOptions = {}): Promise<Reader> {
+    const api = 'Transport.reader';
+    this.#require(api);
+    const isolation = checkIsolation(api, options.isolation);
+    const reader = new KafkaJsReader(this, isolation, options.clientId ?? `${this.clientId}-reader-${++this.#seq}`, (r) => this.#clients.delete(r));
+    this.#clients.add(reader);
+    return reader;
+  }
+
+  /** A kafkajs cluster whose ListOffsets requests carry `isolation` (see the module doc). */
+  #offsetsCluster(isolation: IsolationLevel): Promise<OffsetsCluster> {
+    let cluster = this.#offsetClusters.get(isolation);
+    if (cluster === undefined) {
+      cluster = (async () => {
+        const create = Object.getOwnPropertySymbols(this.kafka).find((s) => s.description === 'private:Kafka:createCluster');
+        const factory = create === undefined ? undefined : (this.kafka as unknown as Record<symbol, unknown>)[create];
+        if (typeof factory !== 'function') {
+          throw transportError(TransportErrorCode.ILLEGAL_STATE, 'Transport.listOffsets: this kafkajs version does not expose createCluster; rivulet needs kafkajs 2.2.x');
+        }
+        const c = (factory as (o: object) => OffsetsCluster).call(this.kafka, { allowAutoTopicCreation: false, isolationLevel: ISOLATION_CODE[isolation] });
+        await guard('Transport.listOffsets', () => c.connect());
+        return c;
+      })();
+      cluster.catch(() => this.#offsetClusters.delete(isolation));
+      this.#offsetClusters.set(isolation, cluster);
+    }
+    return cluster;
+  }
+
+  #require(api: string): Admin {
+    if (this.#admin === undefined) throw transportError(TransportErrorCode.NOT_CONNECTED, `${api}: the transport is not connected; call connect() first`);
+    return this.#admin;
+  }
+}

@@ -1,0 +1,125 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { StreamsBuilder } from '../../src/dsl/streams-builder.js';
+import { KafkaStreams, type KafkaStreamsOptions } from '../../src/runtime/kafka-streams.js';
+import { Serdes } from '../../src/serde/serdes.js';
+import type { Transport } from '../../src/transport/transport.js';
+import { eventually, latestByKey, produceJson, readAll } from './embedded-io.js';
+
+/** Where the scenarios run: a broker reachable through `admin()`, and how instances reach it. */
+export interface RuntimeEnvironment {
+  /** A connected transport for creating topics, producing input and reading output. */
+  admin(): Promise<Transport>;
+  /** Options that point a `KafkaStreams` instance at the same broker. */
+  instanceOptions(): Partial<KafkaStreamsOptions>;
+  /** Bound on each wait (rebalances on real Kafka take seconds). */
+  readonly waitMs: number;
+}
+
+const users = Array.from({ length: 20 }, (_, i) => `user-${i}`);
+function payments(n: number, offset = 0) {
+  return Array.from({ length: n }, (_, i) => ({ key: users[(i + offset) % users.length] as string, value: { amount: ((i + offset) % 7) + 1 } }));
+}
+function expectedTotals(all: { key: string; value: { amount: number } }[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const p of all) m.set(p.key, (m.get(p.key) ?? 0) + p.value.amount);
+  return m;
+}
+
+/**
+ * Several `KafkaStreams` instances of one application on one broker: they split
+ * partitions, take over with restored state, and rebuild wiped state from the
+ * changelog — the running per-key totals must come out exact.
+ */
+export function describeRuntimeScenarios(name: string, env: RuntimeEnvironment): void {
+  describe(`KafkaStreams on ${name}`, () => {
+    const dirs: string[] = [];
+    const apps: KafkaStreams[] = [];
+    afterEach(async () => {
+      for (const a of apps.splice(0)) await a.close();
+      for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+    });
+
+    const setup = async (partitions: number) => {
+      const id = randomUUID().slice(0, 8);
+      const input = `payments-${id}`;
+      const output = `totals-${id}`;
+      const admin = await env.admin();
+      await admin.createTopics([{ topic: input, partitions }, { topic: output, partitions }]);
+      const topology = () => {
+        const b = new StreamsBuilder();
+        b.stream<string, { amount: number }>(input, { keySerde: Serdes.string(), valueSerde: Serdes.json() })
+          .groupByKey()
+          .aggregate(() => 0, (_k, v, sum: number) => sum + v.amount, { storeName: 'totals-store' })
+          .toStream()
+          .to(output, { keySerde: Serdes.string(), valueSerde: Serdes.json<number>() });
+        return b.build();
+      };
+      const newApp = (stateDir?: string): KafkaStreams => {
+        const dir = stateDir ?? mkdtempSync(join(tmpdir(), 'rivulet-rt-'));
+        if (stateDir === undefined) dirs.push(dir);
+        const a = new KafkaStreams(topology(), { applicationId: `payments-app-${id}`, stateDir: dir, commitIntervalMs: 200, ...env.instanceOptions() });
+        apps.push(a);
+        return a;
+      };
+      const totalsMatch = async (want: Map<string, number>): Promise<boolean> => {
+        const latest = latestByKey(await readAll(admin, output));
+        return [...want].every(([k, v]) => latest.get(k) === v);
+      };
+      return { admin, input, newApp, totalsMatch };
+    };
+
+    it('two instances split four partitions; when one closes the other takes over with restored state; totals exact', async () => {
+      const { admin, input, newApp, totalsMatch } = await setup(4);
+      const a = newApp();
+      const b = newApp();
+      await a.start();
+      await b.start();
+      await eventually(
+        () => a.state() === 'RUNNING' && b.state() === 'RUNNING' && a.metrics().tasks === 2 && b.metrics().tasks === 2,
+        env.waitMs,
+        'both instances running with 2 tasks each',
+      );
+      const first = payments(2000);
+      await produceJson(admin, input, first);
+      await eventually(() => totalsMatch(expectedTotals(first)), env.waitMs, 'totals of the first batch');
+
+      await b.close();
+      await eventually(() => a.metrics().tasks === 4 && a.state() === 'RUNNING', env.waitMs, 'a owns all 4 tasks');
+      const second = payments(1000, 3);
+      await produceJson(admin, input, second);
+      const want = expectedTotals([...first, ...second]);
+      await eventually(() => totalsMatch(want), env.waitMs, 'totals after takeover');
+      expect(a.store<string, number>('totals-store').get('user-3')).toBe(want.get('user-3'));
+      await admin.close();
+    }, 6 * 60_000);
+
+    it('a new instance whose state directory was deleted restores from the changelog and continues exactly', async () => {
+      const { admin, input, newApp, totalsMatch } = await setup(2);
+      const dir = mkdtempSync(join(tmpdir(), 'rivulet-rt-'));
+      dirs.push(dir);
+      const a = newApp(dir);
+      await a.start();
+      await a.waitForState('RUNNING', env.waitMs);
+      const first = payments(500);
+      await produceJson(admin, input, first);
+      await eventually(() => totalsMatch(expectedTotals(first)), env.waitMs, 'first totals');
+      await a.close();
+      rmSync(dir, { recursive: true, force: true });
+
+      const restored: number[] = [];
+      const b = newApp(dir);
+      b.onRestore((p) => restored.push(p.restored));
+      await b.start();
+      await b.waitForState('RUNNING', env.waitMs);
+      const second = payments(300, 5);
+      await produceJson(admin, input, second);
+      await eventually(() => totalsMatch(expectedTotals([...first, ...second])), env.waitMs, 'totals after restore');
+      expect(restored.reduce((x, y) => x + y, 0)).toBeGreaterThan(0);
+      await admin.close();
+    }, 6 * 60_000);
+  });
+}
