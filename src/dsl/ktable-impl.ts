@@ -90,7 +90,18 @@ export class KTableImpl<K, V> implements KTable<K, V> {
       ctx.topology.addProcessor(name, passThroughProcessor() as ProcessorSupplier, this.h.node);
     } else {
       const keySerde = (this.h.keySerde ?? internalSerde) as Serde<K>;
-      ctx.topology.addProcessor(name, suppressProcessor<K, V>({ suppressed, keySerde, graceMs: this.windowing?.graceMs ?? 0, inclusiveEnd: this.windowing?.inclusiveEnd ?? false }) as ProcessorSupplier, this.h.node);
+      // The buffer is a changelogged store (Kafka Streams' KTABLE-SUPPRESS-STATE-STORE): held-back
+      // results survive rebalances and crashes instead of being lost with the task.
+      const store = ctx.addStore(
+        { name: named?.name === undefined ? undefined : `${named.name}-store`, prefix: 'KTABLE-SUPPRESS-STATE-STORE-', type: 'key-value', keySerde: undefined, valueSerde: undefined },
+        'KTable.suppress',
+      );
+      ctx.topology.addProcessor(
+        name,
+        suppressProcessor<K, V>({ suppressed, keySerde, graceMs: this.windowing?.graceMs ?? 0, inclusiveEnd: this.windowing?.inclusiveEnd ?? false, storeName: store.name }) as ProcessorSupplier,
+        this.h.node,
+      );
+      ctx.topology.addStateStore(store, name);
     }
     return new KTableImpl<K, V>({ ...this.h, node: name }, undefined, this.windowing);
   }

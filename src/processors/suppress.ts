@@ -2,6 +2,7 @@ import type { Suppressed } from '../dsl/suppressed.js';
 import type { Windowed } from '../dsl/windows.js';
 import type { Serde } from '../serde/serde.js';
 import { bytesToKey } from '../state/byte-keys.js';
+import type { KeyValueStore } from '../state/store-api.js';
 import type { Change } from './change.js';
 import type { ProcessorContext, ProcessorSupplier } from './processor.js';
 import type { StreamRecord } from './stream-record.js';
@@ -13,12 +14,24 @@ export interface SuppressOptions<K> {
   readonly graceMs: number;
   /** Session and sliding windows have inclusive ends: they close when `end < streamTime - grace`. */
   readonly inclusiveEnd: boolean;
+  /**
+   * Key-value store (changelogged) holding the buffer, so buffered results
+   * survive a task moving or restarting. Without one the buffer is memory only.
+   */
+  readonly storeName?: string;
 }
 
 interface Buffered<K, V> {
   record: StreamRecord<K, Change<V>>;
   firstBufferedAt: number;
   order: number;
+}
+
+/** A buffered entry as stored (headers are not kept across restarts). */
+export interface StoredBuffered<K, V> {
+  readonly record: { readonly key: K; readonly value: Change<V>; readonly timestamp: number };
+  readonly firstBufferedAt: number;
+  readonly order: number;
 }
 
 /**
@@ -30,8 +43,17 @@ interface Buffered<K, V> {
 export function suppressProcessor<K, V>(o: SuppressOptions<K>): ProcessorSupplier<K, Change<V>, K, Change<V>> {
   return () => {
     let ctx!: ProcessorContext<K, Change<V>>;
+    let store: KeyValueStore<string, StoredBuffered<K, V>> | undefined;
     const buffer = new Map<string, Buffered<K, V>>();
     let order = 0;
+    const put = (id: string, b: Buffered<K, V>): void => {
+      buffer.set(id, b);
+      store?.put(id, { record: { key: b.record.key, value: b.record.value, timestamp: b.record.timestamp }, firstBufferedAt: b.firstBufferedAt, order: b.order });
+    };
+    const remove = (id: string): void => {
+      buffer.delete(id);
+      store?.delete(id);
+    };
     let streamTime = Number.NEGATIVE_INFINITY;
     const s = o.suppressed;
     const maxRecords = s.buffer.maxRecords ?? Number.POSITIVE_INFINITY;
@@ -61,19 +83,31 @@ export function suppressProcessor<K, V>(o: SuppressOptions<K>): ProcessorSupplie
         });
       } else ready.sort(([, a], [, b]) => a.order - b.order);
       for (const [id, b] of ready) {
-        buffer.delete(id);
+        remove(id);
         ctx.forward(b.record);
       }
     };
     return {
-      init: (c) => void (ctx = c),
+      init: (c) => {
+        ctx = c;
+        if (o.storeName === undefined) return;
+        // A restored buffer: what was held back before the task moved or restarted.
+        store = c.getStateStore<KeyValueStore<string, StoredBuffered<K, V>>>(o.storeName);
+        for (const { key, value } of store.all()) {
+          buffer.set(key, { record: { ...value.record, headers: {} }, firstBufferedAt: value.firstBufferedAt, order: value.order });
+          order = Math.max(order, value.order + 1);
+        }
+      },
       process: (r) => {
-        streamTime = Math.max(streamTime, r.timestamp, ctx.currentStreamTimeMs());
+        // Only timestamps of records that reached this processor: the task's stream time may be
+        // ahead of updates an upstream cache still holds (it forwards them at flush), and closing
+        // windows by it would emit a window before its last update arrives.
+        streamTime = Math.max(streamTime, r.timestamp);
         const id = keyId(r.key);
         const prev = buffer.get(id);
         // Retractions collapse: the emitted change carries the value before the first buffered update.
         const oldValue = prev === undefined ? r.value.oldValue : prev.record.value.oldValue;
-        buffer.set(id, {
+        put(id, {
           record: { ...r, value: { newValue: r.value.newValue, oldValue } },
           firstBufferedAt: prev?.firstBufferedAt ?? r.timestamp,
           order: prev?.order ?? order++,
@@ -81,11 +115,12 @@ export function suppressProcessor<K, V>(o: SuppressOptions<K>): ProcessorSupplie
         emitDue();
         while (buffer.size > maxRecords) {
           const [oldestId, oldest] = [...buffer.entries()].reduce((a, b) => (a[1].order <= b[1].order ? a : b));
-          buffer.delete(oldestId);
+          remove(oldestId);
           ctx.forward(oldest.record);
         }
       },
       flush: () => {
+        // Parents flush first, so every upstream cache has been forwarded by now.
         streamTime = Math.max(streamTime, ctx.currentStreamTimeMs());
         emitDue();
       },

@@ -129,8 +129,14 @@ export class KafkaStreams {
     const partitionCounts = await this.prepareTopics(transport);
     const eos = this.config.processingGuarantee === 'exactly_once';
     const clientId = `${this.config.applicationId}-${this.instanceId}`;
-    const consumer = await transport.consumer({ groupId: this.config.applicationId, clientId, isolation: eos ? 'read_committed' : 'read_uncommitted' });
-    const producer = await transport.producer(eos ? { transactionalId: clientId, clientId } : { idempotent: true, clientId });
+    const consumer = await transport.consumer({
+      groupId: this.config.applicationId,
+      clientId,
+      isolation: eos ? 'read_committed' : 'read_uncommitted',
+      ...(this.config.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: this.config.sessionTimeoutMs }),
+    });
+    const newProducer = () => transport.producer(eos ? { transactionalId: clientId, clientId, transactionTimeoutMs: this.config.transactionTimeoutMs } : { idempotent: true, clientId });
+    const producer = await newProducer();
     this.thread = new StreamThread(this.topology, this.config, transport, consumer, producer, {
       rebalancing: () => this.setState('REBALANCING'),
       running: () => this.setState('RUNNING'),
@@ -138,7 +144,7 @@ export class KafkaStreams {
         this.config.logger.info('restoring', { ...p });
         for (const l of this.restoreListeners) l(p);
       },
-    }, partitionCounts);
+    }, partitionCounts, newProducer);
     this.loop = this.thread.run().catch((e: unknown) => {
       this.failure = e;
       this.config.logger.error('stream thread failed', { error: e instanceof Error ? e.message : String(e) });

@@ -43,9 +43,11 @@ export class StreamThread {
     private readonly config: ResolvedConfig,
     private readonly transport: Transport,
     private readonly consumer: GroupConsumer,
-    private readonly producer: Producer,
+    private producer: Producer,
     private readonly events: ThreadEvents,
     partitionCounts: Map<string, number>,
+    /** Opens a new producer after this one was fenced. */
+    private readonly newProducer: () => Promise<Producer>,
   ) {
     this.partitionCounts = partitionCounts;
     const collector: RecordCollector = {
@@ -95,23 +97,61 @@ export class StreamThread {
       },
     });
     while (!this.stopping) {
-      const records = await this.consumer.poll({ maxRecords: this.config.maxPollRecords, timeoutMs: 100 });
-      if (this.stopping) break;
-      const touched = new Set<string>();
-      for (const r of records) {
-        const m = this.tasks.taskFor(r.topic, r.partition);
-        if (m === undefined) continue;
-        m.task.process(r);
-        touched.add(m.task.name);
-        this.consumed.set(`${r.topic}\u0000${r.partition}`, { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
+      try {
+        await this.runOnce();
+      } catch (e) {
+        if (!StreamThread.isMigration(e)) throw e;
+        await this.migrate(e);
       }
-      for (const name of touched) this.tasks.tasks.get(name)?.task.endBatch();
-      const now = Date.now();
-      for (const m of this.tasks.tasks.values()) m.task.punctuate('wall-clock', now);
-      if (now - this.lastCommit >= this.config.commitIntervalMs || this.pending.length >= 50_000) await this.commit();
       // Yield so timers and I/O callbacks of the embedding service keep running.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
+  }
+
+  /** One poll → process → (maybe) commit round. */
+  private async runOnce(): Promise<void> {
+    const records = await this.consumer.poll({ maxRecords: this.config.maxPollRecords, timeoutMs: 100 });
+    if (this.stopping) return;
+    const touched = new Set<string>();
+    for (const r of records) {
+      const m = this.tasks.taskFor(r.topic, r.partition);
+      if (m === undefined) continue;
+      m.task.process(r);
+      touched.add(m.task.name);
+      this.consumed.set(`${r.topic}\u0000${r.partition}`, { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
+    }
+    for (const name of touched) this.tasks.tasks.get(name)?.task.endBatch();
+    const now = Date.now();
+    for (const m of this.tasks.tasks.values()) m.task.punctuate('wall-clock', now);
+    if (now - this.lastCommit >= this.config.commitIntervalMs || this.pending.length >= 50_000) await this.commit();
+  }
+
+  /**
+   * Another instance owns our partitions now (our producer was fenced, or the
+   * group moved on without us): drop the tasks and the work since the last
+   * commit, replace a fenced producer, and let the consumer rejoin on its next poll.
+   */
+  private async migrate(e: unknown): Promise<void> {
+    const fenced = e instanceof TransportError && e.code === 'RIVULET_TRANSPORT_FENCED';
+    this.config.logger.warn('tasks migrated to another instance; dropping uncommitted work and rejoining', { error: e instanceof Error ? e.message : String(e) });
+    this.events.rebalancing();
+    await this.abandon();
+    if (fenced) {
+      await this.producer.close().catch(() => undefined);
+      this.producer = await this.newProducer();
+    }
+    // Still a member of the current generation (only the producer was fenced, e.g. by the
+    // transaction timeout): take the partitions up again from their committed offsets, with
+    // restored state. Otherwise the next poll's rebalance hands out new ones.
+    const assigned = this.consumer.generation() === undefined ? [] : this.consumer.assignment();
+    if (assigned.length === 0) return;
+    for (const tp of assigned) {
+      const committed = (await this.transport.committedOffsets(this.groupId, tp.topic)).find((c) => c.partition === tp.partition)?.offset;
+      const start = committed ?? (await this.transport.listOffsets(tp.topic)).find((o) => o.partition === tp.partition)?.earliest ?? 0;
+      this.consumer.seek(tp, start);
+    }
+    await this.tasks.assign(assigned);
+    this.events.running();
   }
 
   stop(): void {
@@ -158,7 +198,11 @@ export class StreamThread {
     }
     if (eos) {
       const generation = this.consumer.generation();
-      if (offsets.length > 0) await this.producer.sendOffsets(this.groupId, offsets, generation);
+      if (offsets.length > 0) {
+        // Without a generation the broker could not reject offsets of a member the group dropped.
+        if (generation === undefined) throw new TransportError('RIVULET_TRANSPORT_COMMIT_FAILED', `StreamThread.commit: not a member of group '${this.groupId}' any more; its partitions may belong to another instance`);
+        await this.producer.sendOffsets(this.groupId, offsets, generation);
+      }
       await this.producer.commitTransaction();
       this.inTransaction = false;
     } else if (offsets.length > 0) {

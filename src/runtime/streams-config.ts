@@ -22,6 +22,17 @@ export interface StreamsConfig {
   readonly processingErrorHandling?: ErrorHandling;
   /** Topic that receives records dropped as late; none by default (they are counted and logged). */
   readonly lateRecordsTopic?: string;
+  /**
+   * A member that does not poll for this long is removed from the group and its
+   * tasks move (Kafka's `session.timeout.ms`). Default: the transport's (30 000).
+   */
+  readonly sessionTimeoutMs?: number;
+  /**
+   * Exactly-once only: the broker aborts a transaction left open this long, so a
+   * crashed instance's open transaction stops blocking read_committed readers
+   * and restores. Default 10 000 (Kafka Streams' `transaction.timeout.ms` under EOS).
+   */
+  readonly transactionTimeoutMs?: number;
   /** Records fetched per poll at most. Default 10 000. */
   readonly maxPollRecords?: number;
   /** Partitions of internal topics when no source topic tells. Default 1. */
@@ -37,9 +48,10 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-export type ResolvedConfig = Required<Omit<StreamsConfig, 'brokers' | 'lateRecordsTopic'>> & {
+export type ResolvedConfig = Required<Omit<StreamsConfig, 'brokers' | 'lateRecordsTopic' | 'sessionTimeoutMs'>> & {
   readonly brokers: readonly string[] | undefined;
   readonly lateRecordsTopic: string | undefined;
+  readonly sessionTimeoutMs: number | undefined;
 };
 
 function stderrLogger(minLevel: 'debug' | 'info' | 'warn' | 'error'): Logger {
@@ -83,6 +95,8 @@ export function resolveConfig(c: StreamsConfig): ResolvedConfig {
     deserializationErrorHandling: handling('deserializationErrorHandling', c.deserializationErrorHandling, 'dead-letter'),
     processingErrorHandling: handling('processingErrorHandling', c.processingErrorHandling, 'dead-letter'),
     lateRecordsTopic: c.lateRecordsTopic,
+    sessionTimeoutMs: c.sessionTimeoutMs === undefined ? undefined : positive('sessionTimeoutMs', c.sessionTimeoutMs, 30_000),
+    transactionTimeoutMs: positive('transactionTimeoutMs', c.transactionTimeoutMs, 10_000),
     maxPollRecords: positive('maxPollRecords', c.maxPollRecords, 10_000),
     defaultPartitions: positive('defaultPartitions', c.defaultPartitions, 1),
     logger: c.logger ?? stderrLogger('warn'),

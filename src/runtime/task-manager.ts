@@ -125,7 +125,11 @@ export class TaskManager {
         if (!def.changelog) continue;
         const topic = changelogTopic(this.config.applicationId, storeName);
         const partition = m.task.id.partition;
-        const offsets = await this.transport.listOffsets(topic, { isolation: eos ? 'read_committed' : 'read_uncommitted' });
+        // The end is the high watermark even under exactly-once: a transaction a crashed instance
+        // left open holds the last stable offset back, and committed records of the task's later
+        // owners may follow it. Reading read_committed up to the high watermark waits until that
+        // transaction ends (at the latest by the broker's transaction timeout).
+        const offsets = await this.transport.listOffsets(topic, { isolation: 'read_uncommitted' });
         const end = offsets.find((o) => o.partition === partition);
         if (end === undefined) continue;
         from = Math.max(from, end.earliest);

@@ -155,12 +155,14 @@ export class EmbeddedConsumer implements GroupConsumer {
     let failure: unknown;
     const member = this.#member;
     if (member !== undefined && this.#group.isMember(member)) {
-      const revoked = this.#dropAssignment();
+      // The assignment (and its generation) stays until the callback returns: commits made in it still succeed.
+      const revoked = this.assignment();
       try {
         if (revoked.length > 0) await this.#listener.onPartitionsRevoked?.(revoked);
       } catch (e) {
         failure = e;
       }
+      this.#dropAssignment();
       this.#group.leave(member);
     } else if (this.#assignment.length > 0) {
       const lost = this.#dropAssignment();
@@ -222,10 +224,12 @@ export class EmbeddedConsumer implements GroupConsumer {
     }
     const member = this.#member;
     if (group.state === 'PreparingRebalance' && !member.joined) {
-      const revoked = this.#dropAssignment();
+      // The assignment (and its generation) stays until the callback returns: commits made in it still succeed.
+      const revoked = this.assignment();
       try {
         if (revoked.length > 0) await listener.onPartitionsRevoked?.(revoked);
       } finally {
+        this.#dropAssignment();
         group.rejoin(member);
       }
       return 'progress';
