@@ -69,7 +69,7 @@ export class WorkingKeyValueStore<K, V> implements KeyValueStore<K, V>, Persista
   }
 
   drainChanges(): StoreChange[] {
-    return this.table.drainDirty().map(([k, e]) => ({ key: keyToBytes(k), value: e === undefined ? null : this.valueSerde.serialize(e.value) }));
+    return this.table.drainChanges((e) => this.valueSerde.serialize(e.value));
   }
 
   restore(key: Uint8Array, value: Uint8Array | null): void {

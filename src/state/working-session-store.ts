@@ -57,7 +57,7 @@ export class WorkingSessionStore<K, V> implements SessionStore<K, V>, Persistabl
   }
 
   drainChanges(): StoreChange[] {
-    return this.table.drainDirty().map(([k, e]) => ({ key: keyToBytes(k), value: e === undefined ? null : this.valueSerde.serialize(e.value) }));
+    return this.table.drainChanges((e) => this.valueSerde.serialize(e.value));
   }
 
   restore(key: Uint8Array, value: Uint8Array | null): void {

@@ -87,6 +87,11 @@ export class WorkingTable<E> {
     return out;
   }
 
+  /** The changes since the last drain, serialized (deleted keys become tombstones). */
+  drainChanges(serializeValue: (entry: E) => Uint8Array): StoreChange[] {
+    return this.drainDirty().map(([k, e]) => ({ key: keyToBytes(k), value: e === undefined ? null : serializeValue(e) }));
+  }
+
   static bytes(k: string): Uint8Array {
     return keyToBytes(k);
   }
