@@ -30,6 +30,7 @@ export class BuilderContext {
       retentionMs?: number;
       windowSizeMs?: number;
       kernel?: WindowSpec;
+      timestamped?: boolean;
     },
     api: string,
   ): StoreDefinition {
@@ -51,6 +52,7 @@ export class BuilderContext {
       ...(def.retentionMs === undefined ? {} : { retentionMs: def.retentionMs }),
       ...(def.windowSizeMs === undefined ? {} : { windowSizeMs: def.windowSizeMs }),
       ...(def.kernel === undefined ? {} : { kernel: def.kernel }),
+      ...(def.timestamped === true ? { timestamped: true } : {}),
     };
     return store;
   }

@@ -2,6 +2,7 @@ import { ConfigError } from '../errors.js';
 import type { ProcessorSupplier } from '../processors/processor.js';
 import { sessionAggregateProcessor } from '../processors/session-aggregate.js';
 import { windowStatsProcessor, type Anomaly, type WindowStatistics } from '../processors/window-stats.js';
+import { slidingWindowAggregateProcessor } from '../processors/sliding-window-aggregate.js';
 import { windowedAggregateProcessor } from '../processors/windowed-aggregate.js';
 import type { Serde } from '../serde/serde.js';
 import type { WindowSpec } from '../wasm/window-stats-kernel.js';
@@ -14,7 +15,7 @@ import { KTableImpl } from './ktable-impl.js';
 import type { Materialized } from './options.js';
 import type { SessionWindowedKStream } from './session-windowed-kstream.js';
 import type { AnomalyOptions, StatsOptions, TimeWindowedKStream } from './time-windowed-kstream.js';
-import { SlidingWindows, TimeWindows, type EmitStrategy, type SessionWindows, type Windowed } from './windows.js';
+import { SlidingWindows, type TimeWindows, type EmitStrategy, type SessionWindows, type Windowed } from './windows.js';
 
 /** Kafka Streams' default window store retention: one day, or more if the windows need it. */
 const DEFAULT_RETENTION_MS = 86_400_000;
@@ -36,8 +37,9 @@ export class TimeWindowedKStreamImpl<K, V> implements TimeWindowedKStream<K, V> 
     return new TimeWindowedKStreamImpl(this.grouped, this.windows, strategy);
   }
 
-  private get graceMs(): number {
-    return this.windows.graceMs;
+  /** How suppression judges a window closed: sliding windows include their end (Kafka Streams). */
+  private windowing(): { graceMs: number; inclusiveEnd: boolean } {
+    return { graceMs: this.windows.graceMs, inclusiveEnd: this.windows instanceof SlidingWindows };
   }
 
   count(materialized: Materialized<K, number> = {}): KTable<Windowed<K>, number> {
@@ -49,15 +51,12 @@ export class TimeWindowedKStreamImpl<K, V> implements TimeWindowedKStream<K, V> 
   }
 
   aggregate<VA>(initializer: () => VA, aggregator: (key: K, value: V, aggregate: VA) => VA, materialized: Materialized<K, VA> = {}): KTable<Windowed<K>, VA> {
-    if (!(this.windows instanceof TimeWindows)) {
-      throw new ConfigError(
-        'RIVULET_CONFIG_UNSUPPORTED',
-        'TimeWindowedKStream.aggregate: count/reduce/aggregate over SlidingWindows are not supported yet; use stats() for numeric sliding-window statistics or TimeWindows.advanceBy for hopping windows',
-      );
-    }
     const w = this.windows;
     const ctx = this.grouped.h.ctx;
     const name = ctx.next('KSTREAM-AGGREGATE-');
+    const sliding = w instanceof SlidingWindows;
+    // A sliding aggregate reads windows back to 2D before a record that may itself be D + grace old.
+    const minRetentionMs = sliding ? 3 * w.timeDifferenceMs + w.graceMs + 1 : w.sizeMs + w.graceMs;
     const store = ctx.addStore(
       {
         name: materialized.storeName,
@@ -67,29 +66,39 @@ export class TimeWindowedKStreamImpl<K, V> implements TimeWindowedKStream<K, V> 
         valueSerde: materialized.valueSerde as Serde<unknown> | undefined,
         persistent: materialized.persistent,
         changelog: materialized.loggingEnabled,
-        retentionMs: Math.max(materialized.retention ?? DEFAULT_RETENTION_MS, w.sizeMs + w.graceMs),
-        windowSizeMs: w.sizeMs,
+        retentionMs: Math.max(materialized.retention ?? DEFAULT_RETENTION_MS, minRetentionMs),
+        windowSizeMs: sliding ? w.timeDifferenceMs : w.sizeMs,
+        timestamped: sliding,
       },
       'TimeWindowedKStream.aggregate',
     );
     const input = this.grouped.input(store.name);
-    ctx.topology.addProcessor(
-      name,
-      windowedAggregateProcessor<K, V, VA>({
-        storeName: store.name,
-        keySerde: store.keySerde as Serde<K>,
-        windows: { sizeMs: w.sizeMs, advanceMs: w.advanceMs, graceMs: w.graceMs },
-        initializer,
-        aggregator,
-        caching: materialized.cachingEnabled ?? true,
-      }) as ProcessorSupplier,
-      input.node,
-    );
+    const caching = materialized.cachingEnabled ?? true;
+    const processor = sliding
+      ? slidingWindowAggregateProcessor<K, V, VA>({
+          storeName: store.name,
+          keySerde: store.keySerde as Serde<K>,
+          valueSerde: store.valueSerde as Serde<VA>,
+          timeDifferenceMs: w.timeDifferenceMs,
+          graceMs: w.graceMs,
+          initializer,
+          aggregator,
+          caching,
+        })
+      : windowedAggregateProcessor<K, V, VA>({
+          storeName: store.name,
+          keySerde: store.keySerde as Serde<K>,
+          windows: { sizeMs: w.sizeMs, advanceMs: w.advanceMs, graceMs: w.graceMs },
+          initializer,
+          aggregator,
+          caching,
+        });
+    ctx.topology.addProcessor(name, processor as ProcessorSupplier, input.node);
     ctx.topology.addStateStore(store, name);
     const table = new KTableImpl<Windowed<K>, VA>(
       { ctx, node: name, keySerde: internalSerde, valueSerde: materialized.valueSerde as Serde<unknown> | undefined, repartitionRequired: false },
       store.name,
-      { graceMs: this.graceMs },
+      this.windowing(),
     );
     return this.strategy === 'onWindowClose' ? (table.suppress({ kind: 'untilWindowCloses', buffer: {} }) as KTable<Windowed<K>, VA>) : table;
   }
@@ -135,7 +144,7 @@ export class TimeWindowedKStreamImpl<K, V> implements TimeWindowedKStream<K, V> 
     const { name, store } = this.kernelNode('KSTREAM-WINDOW-STATS-', options, this.kernelSpec(false), 'stats', valueOf, 0);
     const ctx = this.grouped.h.ctx;
     return new KTableImpl<Windowed<K>, WindowStatistics>({ ctx, node: name, keySerde: internalSerde, valueSerde: undefined, repartitionRequired: false }, undefined, {
-      graceMs: this.graceMs,
+      ...this.windowing(),
       kernelStore: store,
     });
   }

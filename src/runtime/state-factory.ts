@@ -16,7 +16,7 @@ export function createWorkingStore(def: StoreDefinition): TaskStore {
     case 'key-value':
       return new WorkingKeyValueStore(def.name, def.keySerde, def.valueSerde);
     case 'window':
-      return new WorkingWindowStore(def.name, def.keySerde, def.valueSerde, def.retentionMs ?? 86_400_000);
+      return new WorkingWindowStore(def.name, def.keySerde, def.valueSerde, def.retentionMs ?? 86_400_000, def.timestamped === true);
     case 'session':
       return new WorkingSessionStore(def.name, def.keySerde, def.valueSerde, def.retentionMs ?? 86_400_000);
     case 'window-stats':

@@ -34,7 +34,7 @@ export class WorkingTable<E> {
   }
 
   set(k: string, e: E, track = true): void {
-    if (!this.map.has(k)) this.sortedKeys = undefined;
+    if (!this.map.has(k)) this.keyAdded(k, track);
     this.map.set(k, e);
     if (track) this.dirty.add(k);
   }
@@ -43,7 +43,7 @@ export class WorkingTable<E> {
     const old = this.map.get(k);
     if (old !== undefined) {
       this.map.delete(k);
-      this.sortedKeys = undefined;
+      if (this.sortedKeys !== undefined) this.sortedKeys.splice(this.lowerBound(this.sortedKeys, k), 1);
     }
     if (track) this.dirty.add(k);
     return old;
@@ -51,6 +51,28 @@ export class WorkingTable<E> {
 
   get size(): number {
     return this.map.size;
+  }
+
+  /**
+   * Processing interleaves inserts with range reads (sliding windows read a key's
+   * neighbours on every record), so one insert keeps the order by splicing rather
+   * than forcing a full re-sort; a restore's bulk inserts drop it and sort once.
+   */
+  private keyAdded(k: string, single: boolean): void {
+    if (this.sortedKeys === undefined) return;
+    if (single) this.sortedKeys.splice(this.lowerBound(this.sortedKeys, k), 0, k);
+    else this.sortedKeys = undefined;
+  }
+
+  private lowerBound(keys: string[], k: string): number {
+    let lo = 0;
+    let hi = keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((keys[mid] as string) < k) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   private sorted(): string[] {
@@ -61,15 +83,7 @@ export class WorkingTable<E> {
   /** Keys in `[from, to]` (inclusive, either open), ascending. */
   keysInRange(from?: string, to?: string): string[] {
     const keys = this.sorted();
-    let lo = 0;
-    if (from !== undefined) {
-      let hi = keys.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if ((keys[mid] as string) < from) lo = mid + 1;
-        else hi = mid;
-      }
-    }
+    const lo = from === undefined ? 0 : this.lowerBound(keys, from);
     const out: string[] = [];
     for (let i = lo; i < keys.length; i++) {
       const k = keys[i] as string;

@@ -3,13 +3,21 @@ import { bytesToKey, keyToBytes, lengthPrefixed, splitLengthPrefixed, timeFromKe
 import type { WindowEntry, WindowStore } from './store-api.js';
 import { WorkingTable, type PersistableState, type StoreChange } from './working-table.js';
 
+/** A window entry with the largest timestamp of the records aggregated into it (Kafka Streams' `ValueAndTimestamp`). */
+export interface TimestampedWindowEntry<K, V> extends WindowEntry<K, V> {
+  readonly timestamp: number;
+}
+
+/** Bytes of the record timestamp that timestamped stores put before each value. */
+const TIMESTAMP_BYTES = 8;
+
 /**
  * A task's window store, served from memory. Entries are keyed by
  * `u32 key length | key bytes | 8-byte window start`, so one key's windows are
  * contiguous and ordered by start (the persisted layout is the same).
  */
 export class WorkingWindowStore<K, V> implements WindowStore<K, V>, PersistableState {
-  private readonly table = new WorkingTable<WindowEntry<K, V>>();
+  private readonly table = new WorkingTable<TimestampedWindowEntry<K, V>>();
   private observedStreamTime = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -18,6 +26,11 @@ export class WorkingWindowStore<K, V> implements WindowStore<K, V>, PersistableS
     private readonly valueSerde: Serde<V>,
     /** Windows whose start is older than stream time minus this are dropped. */
     readonly retentionMs: number,
+    /**
+     * Keep each window's largest record timestamp, persisted ahead of the value
+     * (sliding windows need it to know which records a window holds).
+     */
+    private readonly timestamped = false,
   ) {}
 
   private prefix(key: K): string {
@@ -25,9 +38,20 @@ export class WorkingWindowStore<K, V> implements WindowStore<K, V>, PersistableS
   }
 
   put(key: K, value: V | undefined, windowStart: number): void {
+    this.putWithTimestamp(key, value, windowStart, windowStart);
+  }
+
+  /** Stores `value` with the largest timestamp of the records it aggregates; `undefined` removes it. */
+  putWithTimestamp(key: K, value: V | undefined, windowStart: number, timestamp: number): void {
     const k = this.prefix(key) + timeKey(windowStart);
     if (value === undefined || value === null) this.table.delete(k);
-    else this.table.set(k, { key, windowStart, value });
+    else this.table.set(k, { key, windowStart, value, timestamp });
+  }
+
+  /** Like {@link fetchRange}, with each window's record timestamp (meaningful in timestamped stores). */
+  fetchRangeWithTimestamps(key: K, timeFrom: number, timeTo: number): TimestampedWindowEntry<K, V>[] {
+    const p = this.prefix(key);
+    return this.table.keysInRange(p + timeKey(timeFrom), p + timeKey(timeTo)).map((k) => this.table.get(k) as TimestampedWindowEntry<K, V>);
   }
 
   fetch(key: K, windowStart: number): V | undefined {
@@ -35,8 +59,7 @@ export class WorkingWindowStore<K, V> implements WindowStore<K, V>, PersistableS
   }
 
   fetchRange(key: K, timeFrom: number, timeTo: number): WindowEntry<K, V>[] {
-    const p = this.prefix(key);
-    return this.table.keysInRange(p + timeKey(timeFrom), p + timeKey(timeTo)).map((k) => this.table.get(k) as WindowEntry<K, V>);
+    return this.fetchRangeWithTimestamps(key, timeFrom, timeTo).map(entry);
   }
 
   fetchAll(timeFrom: number, timeTo: number): WindowEntry<K, V>[] {
@@ -44,7 +67,7 @@ export class WorkingWindowStore<K, V> implements WindowStore<K, V>, PersistableS
   }
 
   all(): WindowEntry<K, V>[] {
-    return this.table.keysInRange().map((k) => this.table.get(k) as WindowEntry<K, V>);
+    return this.table.keysInRange().map((k) => entry(this.table.get(k) as TimestampedWindowEntry<K, V>));
   }
 
   /** Drops windows past retention; the processor calls it as stream time advances. */
@@ -53,7 +76,7 @@ export class WorkingWindowStore<K, V> implements WindowStore<K, V>, PersistableS
     this.observedStreamTime = streamTime;
     const cutoff = streamTime - this.retentionMs;
     for (const k of this.table.keysInRange()) {
-      const e = this.table.get(k) as WindowEntry<K, V>;
+      const e = this.table.get(k) as TimestampedWindowEntry<K, V>;
       if (e.windowStart < cutoff) this.table.delete(k);
     }
   }
@@ -63,7 +86,14 @@ export class WorkingWindowStore<K, V> implements WindowStore<K, V>, PersistableS
   }
 
   drainChanges(): StoreChange[] {
-    return this.table.drainChanges((e) => this.valueSerde.serialize(e.value));
+    return this.table.drainChanges((e) => {
+      const value = this.valueSerde.serialize(e.value);
+      if (!this.timestamped) return value;
+      const out = new Uint8Array(TIMESTAMP_BYTES + value.length);
+      new DataView(out.buffer).setFloat64(0, e.timestamp);
+      out.set(value, TIMESTAMP_BYTES);
+      return out;
+    });
   }
 
   restore(key: Uint8Array, value: Uint8Array | null): void {
@@ -73,6 +103,14 @@ export class WorkingWindowStore<K, V> implements WindowStore<K, V>, PersistableS
       return;
     }
     const { key: keyBytes, rest } = splitLengthPrefixed(k);
-    this.table.set(k, { key: this.keySerde.deserialize(keyBytes), windowStart: timeFromKey(k, rest), value: this.valueSerde.deserialize(value) }, false);
+    const windowStart = timeFromKey(k, rest);
+    const timestamp = this.timestamped ? new DataView(value.buffer, value.byteOffset, value.byteLength).getFloat64(0) : windowStart;
+    const valueBytes = this.timestamped ? value.subarray(TIMESTAMP_BYTES) : value;
+    this.table.set(k, { key: this.keySerde.deserialize(keyBytes), windowStart, value: this.valueSerde.deserialize(valueBytes), timestamp }, false);
   }
+}
+
+/** What readers see: the entry without the internal timestamp. */
+function entry<K, V>(e: TimestampedWindowEntry<K, V>): WindowEntry<K, V> {
+  return { key: e.key, windowStart: e.windowStart, value: e.value };
 }

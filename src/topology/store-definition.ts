@@ -22,6 +22,8 @@ export interface StoreDefinition {
   readonly retentionMs?: number;
   /** Window stores: window size, ms. */
   readonly windowSizeMs?: number;
+  /** Window stores: values carry their largest record timestamp (sliding-window aggregates). */
+  readonly timestamped?: boolean;
   /** `window-stats` stores: the kernel spec. */
   readonly kernel?: WindowSpec;
   /** True when the name was generated: renaming the operator later would lose this state. */
