@@ -5,6 +5,7 @@
 export { StreamsBuilder } from './dsl/streams-builder.js';
 export type { KStream, BranchedKStream, Branched, ProcessOptions } from './dsl/kstream.js';
 export type { KTable } from './dsl/ktable.js';
+export type { GlobalKTable } from './dsl/global-ktable.js';
 export type { KGroupedStream } from './dsl/kgrouped-stream.js';
 export type { KGroupedTable } from './dsl/kgrouped-table.js';
 export type { TimeWindowedKStream, StatsOptions, AnomalyOptions } from './dsl/time-windowed-kstream.js';

@@ -2,12 +2,14 @@ import { TopologyError } from '../errors.js';
 import { branchProcessor, type BranchRoute } from '../processors/branch.js';
 import { filterProcessor } from '../processors/filter.js';
 import { flatMapProcessor, flatMapValuesProcessor } from '../processors/flat-map.js';
+import { globalTableJoinProcessor } from '../processors/global-table-join.js';
 import { mapProcessor, mapValuesProcessor, selectKeyProcessor, type KeyValue } from '../processors/map.js';
 import { passThroughProcessor } from '../processors/pass-through.js';
 import { peekProcessor } from '../processors/peek.js';
 import type { ProcessorSupplier } from '../processors/processor.js';
 import { tableSourceProcessor } from '../processors/table-source.js';
 import type { Serde } from '../serde/serde.js';
+import type { GlobalKTable } from './global-ktable.js';
 import type { TopicNameExtractor } from '../topology/topology-node.js';
 import type { StreamHandle } from './builder-context.js';
 import type { KGroupedStream } from './kgrouped-stream.js';
@@ -44,6 +46,22 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
 
   map<KR, VR>(mapper: (key: K, value: V) => KeyValue<KR, VR>, named?: Named): KStream<KR, VR> {
     return this.then('KSTREAM-MAP-', named, mapProcessor(mapper) as ProcessorSupplier, true, true);
+  }
+
+  join<GK, GV, VR>(globalTable: GlobalKTable<GK, GV>, keySelector: (key: K, value: V) => GK, joiner: (value: V, globalValue: GV, key: K) => VR, named?: Named): KStream<K, VR> {
+    return this.joinGlobal('KSTREAM-JOIN-', globalTable, keySelector, joiner as (value: V, globalValue: GV | undefined, key: K) => VR, false, named);
+  }
+
+  leftJoin<GK, GV, VR>(globalTable: GlobalKTable<GK, GV>, keySelector: (key: K, value: V) => GK, joiner: (value: V, globalValue: GV | undefined, key: K) => VR, named?: Named): KStream<K, VR> {
+    return this.joinGlobal('KSTREAM-LEFTJOIN-', globalTable, keySelector, joiner, true, named);
+  }
+
+  private joinGlobal<GK, GV, VR>(prefix: string, globalTable: GlobalKTable<GK, GV>, keySelector: (key: K, value: V) => GK, joiner: (value: V, globalValue: GV | undefined, key: K) => VR, left: boolean, named: Named | undefined): KStream<K, VR> {
+    const storeName = globalTable.queryableStoreName;
+    if (!this.h.ctx.topology.globalStores().some((g) => g.store.name === storeName)) {
+      throw new TopologyError('RIVULET_TOPOLOGY_UNKNOWN_STORE', `KStream.${left ? 'leftJoin' : 'join'}: "${storeName}" is not a global table of this builder; create it with StreamsBuilder.globalTable`);
+    }
+    return this.then(prefix, named, globalTableJoinProcessor({ storeName, keySelector, joiner, left }) as ProcessorSupplier, false, true);
   }
 
   mapValues<VR>(mapper: (value: V, key: K) => VR, named?: Named): KStream<K, VR> {

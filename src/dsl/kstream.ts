@@ -1,3 +1,4 @@
+import type { GlobalKTable } from './global-ktable.js';
 import type { KeyValue } from '../processors/map.js';
 import type { ProcessorSupplier } from '../processors/processor.js';
 import type { TopicNameExtractor } from '../topology/topology-node.js';
@@ -39,6 +40,14 @@ export interface KStream<K, V> {
   groupByKey(grouped?: Grouped<K, V>): KGroupedStream<K, V>;
   groupBy<KR>(selector: (key: K, value: V) => KR, grouped?: Grouped<KR, V>): KGroupedStream<KR, V>;
   /** Runs a Processor API processor; it may forward any key and value and use the named stores. */
+  /**
+   * Inner join with a global table: each record looks up the table under
+   * `keySelector(key, value)` and, if found, emits `joiner(value, tableValue, key)`.
+   * Table updates emit nothing. No co-partitioning needed.
+   */
+  join<GK, GV, VR>(globalTable: GlobalKTable<GK, GV>, keySelector: (key: K, value: V) => GK, joiner: (value: V, globalValue: GV, key: K) => VR, named?: Named): KStream<K, VR>;
+  /** Like {@link join}, but a record without a match joins too, with `undefined`. */
+  leftJoin<GK, GV, VR>(globalTable: GlobalKTable<GK, GV>, keySelector: (key: K, value: V) => GK, joiner: (value: V, globalValue: GV | undefined, key: K) => VR, named?: Named): KStream<K, VR>;
   process<KR, VR>(supplier: ProcessorSupplier<K, V, KR, VR>, options?: ProcessOptions): KStream<KR, VR>;
   /** As `process`, for processors that keep the key (no repartition needed afterwards). */
   processValues<VR>(supplier: ProcessorSupplier<K, V, K, VR>, options?: ProcessOptions): KStream<K, VR>;

@@ -1,5 +1,6 @@
 import type { Serde } from '../serde/serde.js';
-import { BuilderContext } from './builder-context.js';
+import { BuilderContext, internalSerde } from './builder-context.js';
+import type { GlobalKTable } from './global-ktable.js';
 import type { KStream } from './kstream.js';
 import { KStreamImpl } from './kstream-impl.js';
 import type { KTable } from './ktable.js';
@@ -39,6 +40,33 @@ export class StreamsBuilder {
       ...(materialized.keySerde ?? consumed.keySerde ? { keySerde: (materialized.keySerde ?? consumed.keySerde) as Serde<K> } : {}),
       ...(materialized.valueSerde ?? consumed.valueSerde ? { valueSerde: (materialized.valueSerde ?? consumed.valueSerde) as Serde<V> } : {}),
     });
+  }
+
+  /**
+   * A table held in full by every instance (Kafka Streams' `globalTable`), read
+   * from all partitions of `topic`; join streams to it with `KStream.join` /
+   * `leftJoin`. Its store lives in memory and is rebuilt from the topic on start,
+   * so it needs no changelog and renaming it loses nothing.
+   */
+  globalTable<K = string, V = unknown>(topic: string, consumed: Consumed<K, V> = {}, materialized: Materialized<K, V> = {}): GlobalKTable<K, V> {
+    const sourceName = consumed.name ?? this.ctx.next('KSTREAM-SOURCE-');
+    const processorName = this.ctx.next('KTABLE-SOURCE-');
+    const storeName = materialized.storeName ?? this.ctx.next(`${topic}-STATE-STORE-`);
+    this.ctx.topology.addGlobalStore(
+      {
+        name: storeName,
+        type: 'key-value',
+        persistent: false,
+        changelog: false,
+        keySerde: (materialized.keySerde ?? consumed.keySerde ?? internalSerde) as Serde<unknown>,
+        valueSerde: (materialized.valueSerde ?? consumed.valueSerde ?? internalSerde) as Serde<unknown>,
+        generatedName: materialized.storeName === undefined,
+      },
+      sourceName,
+      topic,
+      processorName,
+    );
+    return { queryableStoreName: storeName };
   }
 
   /** Adds a store for Processor API processors (`KStream.process(..., { stores })`). */

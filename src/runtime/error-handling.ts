@@ -1,3 +1,8 @@
+import { RivuletError } from '../errors.js';
+import type { TaskMetrics } from '../metrics/task-metrics.js';
+import type { RecordCollector } from './record-collector.js';
+import type { ResolvedConfig } from './streams-config.js';
+
 /**
  * What to do with a record that cannot be deserialized (or has an invalid
  * timestamp), or whose processing threw: stop the application (`fail`), log and
@@ -23,4 +28,63 @@ export const DLQ_HEADERS = {
 /** The dead-letter topic of an application. */
 export function deadLetterTopic(applicationId: string): string {
   return `${applicationId}-dlq`;
+}
+
+/** Thrown when a failure's handling is `fail`: the runtime stops with it. */
+export class TaskFailure extends RivuletError {}
+
+/** A record as it was read, for failure reports and dead-letter copies. */
+export interface FailedRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: Uint8Array | null;
+  readonly value: Uint8Array | null;
+  readonly timestamp: number;
+  readonly headers?: { readonly [name: string]: Uint8Array | string };
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Applies the configured handling to a failed record: throws a {@link TaskFailure}
+ * (`fail`), or logs, counts and — with `dead-letter` — copies it to the
+ * dead-letter topic with the error in its headers.
+ */
+export function handleFailedRecord(
+  owner: { readonly name: string; readonly config: ResolvedConfig; readonly collector: RecordCollector; readonly metrics: TaskMetrics },
+  stage: FailureStage,
+  error: unknown,
+  rec: FailedRecord,
+): void {
+  const cfg = owner.config;
+  const handling = stage === 'deserialization' ? cfg.deserializationErrorHandling : cfg.processingErrorHandling;
+  const code = error instanceof RivuletError ? error.code : stage === 'processing' ? 'RIVULET_PROCESSING_FAILED' : 'RIVULET_SERDE_DESERIALIZE';
+  const reason = error instanceof Error ? error.message : String(error);
+  const where = { task: owner.name, stage, code, topic: rec.topic, partition: rec.partition, offset: rec.offset, timestamp: rec.timestamp, reason };
+  if (handling === 'fail') {
+    cfg.logger.error('record failed; stopping (handling: fail)', where);
+    throw new TaskFailure('RIVULET_RECORD_FAILED', `${owner.name}: ${stage} of ${rec.topic}-${rec.partition}@${rec.offset} failed: ${reason}`, { cause: error });
+  }
+  cfg.logger.warn(handling === 'skip' ? 'record skipped' : 'record dead-lettered', where);
+  owner.metrics.dropped['invalid-value']++;
+  if (handling !== 'dead-letter') return;
+  owner.metrics.deadLettered++;
+  owner.collector.send({
+    topic: deadLetterTopic(cfg.applicationId),
+    partition: undefined,
+    key: rec.key,
+    value: rec.value,
+    timestamp: rec.timestamp,
+    headers: {
+      ...(rec.headers ?? {}),
+      [DLQ_HEADERS.stage]: stage,
+      [DLQ_HEADERS.code]: code,
+      [DLQ_HEADERS.reason]: encoder.encode(reason.slice(0, 1000)),
+      [DLQ_HEADERS.topic]: rec.topic,
+      [DLQ_HEADERS.partition]: String(rec.partition),
+      [DLQ_HEADERS.offset]: String(rec.offset),
+      [DLQ_HEADERS.timestamp]: String(rec.timestamp),
+    },
+  });
 }

@@ -7,6 +7,7 @@ import type { Topology } from '../topology/topology.js';
 import { EmbeddedBroker } from '../transport/embedded/embedded-broker.js';
 import type { NewTopic, Transport } from '../transport/transport.js';
 import { deadLetterTopic } from './error-handling.js';
+import { GlobalStateManager } from './global-state.js';
 import { StreamThread } from './stream-thread.js';
 import { resolveConfig, type ResolvedConfig, type StreamsConfig } from './streams-config.js';
 import type { RestoreProgress } from './task-manager.js';
@@ -63,6 +64,7 @@ export class KafkaStreams {
   private transport: Transport | undefined;
   private thread: StreamThread | undefined;
   private loop: Promise<void> | undefined;
+  private global: GlobalStateManager | undefined;
   private failure: unknown;
 
   constructor(
@@ -137,19 +139,42 @@ export class KafkaStreams {
     });
     const newProducer = () => transport.producer(eos ? { transactionalId: clientId, clientId, transactionTimeoutMs: this.config.transactionTimeoutMs } : { idempotent: true, clientId });
     const producer = await newProducer();
-    this.thread = new StreamThread(this.topology, this.config, transport, consumer, producer, {
-      rebalancing: () => this.setState('REBALANCING'),
-      running: () => this.setState('RUNNING'),
-      restoring: (p) => {
-        this.config.logger.info('restoring', { ...p });
-        for (const l of this.restoreListeners) l(p);
-      },
-    }, partitionCounts, newProducer);
-    this.loop = this.thread.run().catch((e: unknown) => {
+    const restoring = (p: RestoreProgress) => {
+      this.config.logger.info('restoring', { ...p });
+      for (const l of this.restoreListeners) l(p);
+    };
+    const global = new GlobalStateManager(this.topology, this.config);
+    this.global = global;
+    const thread = new StreamThread(
+      this.topology,
+      this.config,
+      transport,
+      consumer,
+      producer,
+      { rebalancing: () => this.setState('REBALANCING'), running: () => this.setState('RUNNING'), restoring },
+      partitionCounts,
+      newProducer,
+      (name) => global.stores.get(name),
+    );
+    this.thread = thread;
+    this.loop = (async () => {
+      // Global tables are complete before any task processes a record (Kafka Streams' GlobalStreamThread).
+      await global.bootstrap(transport, thread.env.collector, restoring);
+      await Promise.all([thread.run(), this.followGlobalTopics(global)]);
+    })().catch((e: unknown) => {
+      thread.stop();
       this.failure = e;
       this.config.logger.error('stream thread failed', { error: e instanceof Error ? e.message : String(e) });
       this.setState('ERROR');
     });
+  }
+
+  /** Keeps global stores up to date while the instance runs. */
+  private async followGlobalTopics(global: GlobalStateManager): Promise<void> {
+    if (global.empty) return;
+    while (this.current !== 'PENDING_SHUTDOWN' && this.current !== 'NOT_RUNNING' && this.current !== 'ERROR') {
+      await global.update(100);
+    }
   }
 
   private async makeTransport(): Promise<Transport> {
@@ -177,6 +202,7 @@ export class KafkaStreams {
         }
       }
     }
+    for (const g of this.topology.globalStores()) if ((await t.partitionCount(g.topic)) === undefined) missing.push(g.topic);
     if (missing.length > 0) {
       throw new TopologyError('RIVULET_TOPOLOGY_MISSING_SOURCE_TOPIC', `KafkaStreams.start: source topics ${missing.map((m) => `"${m}"`).join(', ')} do not exist; create them before starting the application`);
     }
@@ -224,6 +250,7 @@ export class KafkaStreams {
         await thread.abandon();
       }
     }
+    await this.global?.close();
     await this.transport?.close();
     this.setState('NOT_RUNNING');
   }
@@ -233,6 +260,7 @@ export class KafkaStreams {
     const m = newTaskMetrics();
     const tasks = this.thread?.tasks.tasks ?? new Map();
     for (const t of tasks.values()) addMetrics(m, t.task.metrics);
+    if (this.global !== undefined) addMetrics(m, this.global.metrics);
     return { ...m, tasks: tasks.size };
   }
 
@@ -242,6 +270,8 @@ export class KafkaStreams {
   }
 
   private localStores(name: string): unknown[] {
+    const global = this.global?.stores.get(name);
+    if (global !== undefined) return [global];
     const out: unknown[] = [];
     for (const m of this.thread?.tasks.tasks.values() ?? []) {
       const s = m.task.stores.get(name);
@@ -253,7 +283,7 @@ export class KafkaStreams {
   /**
    * Interactive queries over this instance's tasks: the named store as a
    * read-only view (key-value or window stores). Keys owned by other instances
-   * are not visible here.
+   * are not visible here; a global store holds every key on every instance.
    */
   store<K, V>(name: string): ReadOnlyKeyValueStore<K, V> & ReadOnlyWindowStore<K, V> & ReadOnlySessionStore<K, V> {
     const def = this.topology.store(name);

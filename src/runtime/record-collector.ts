@@ -1,3 +1,5 @@
+import type { RecordHeaders } from '../transport/transport.js';
+
 /** A serialized record on its way to a topic. */
 export interface OutgoingRecord {
   readonly topic: string;
@@ -14,4 +16,13 @@ export interface RecordCollector {
   send(record: OutgoingRecord): void;
   /** Partition count of an output topic, for custom partitioners; undefined if unknown. */
   partitionsFor(topic: string): number | undefined;
+}
+
+const encoder = new TextEncoder();
+
+/** Headers as the transport sends them: string values UTF-8 encoded. */
+export function headerBytes(h: OutgoingRecord['headers']): RecordHeaders {
+  const out: Record<string, Uint8Array> = {};
+  for (const [k, v] of Object.entries(h)) out[k] = typeof v === 'string' ? encoder.encode(v) : v;
+  return out;
 }

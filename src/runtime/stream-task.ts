@@ -1,4 +1,4 @@
-import { RivuletError, SerdeError, TopologyError } from '../errors.js';
+import { SerdeError, TopologyError } from '../errors.js';
 import { newTaskMetrics, type TaskMetrics } from '../metrics/task-metrics.js';
 import type { DropReason, InternalProcessorContext } from '../processors/internal-context.js';
 import type { Cancellable, Processor, PunctuationType } from '../processors/processor.js';
@@ -8,7 +8,7 @@ import type { Serde } from '../serde/serde.js';
 import { recordTimestamp } from '../topology/timestamp-extractor.js';
 import type { SinkNode, SourceNode } from '../topology/topology-node.js';
 import type { SubTopology, Topology } from '../topology/topology.js';
-import { DLQ_HEADERS, deadLetterTopic, type FailureStage } from './error-handling.js';
+import { DLQ_HEADERS, handleFailedRecord, type FailureStage } from './error-handling.js';
 import type { RecordCollector } from './record-collector.js';
 import { createWorkingStore, type TaskStore } from './state-factory.js';
 import type { ResolvedConfig } from './streams-config.js';
@@ -32,10 +32,11 @@ export interface TaskEnvironment {
   /** The real topic name of a topology topic (internal ones get the application id prefix). */
   topicName(topic: string, internal: boolean): string;
   now(): number;
+  /** A global store of this instance by name (see `GlobalStateManager`). */
+  globalStore?(name: string): unknown;
 }
 
-/** Thrown when a failure's handling is `fail`: the runtime stops with it. */
-export class TaskFailure extends RivuletError {}
+export { TaskFailure } from './error-handling.js';
 
 interface NodeRuntime {
   readonly name: string;
@@ -51,7 +52,6 @@ interface PunctuationSchedule {
   readonly fn: (timestamp: number) => void;
 }
 
-const encoder = new TextEncoder();
 
 /**
  * One sub-topology on one partition: its processors, its stores and its stream
@@ -161,6 +161,9 @@ export class StreamTask {
         for (const c of n.children) task.deliver(c, record);
       },
       getStateStore<S>(name: string): S {
+        // Global stores are readable from every processor, as in Kafka Streams.
+        const global = task.env.globalStore?.(name);
+        if (global !== undefined) return global as S;
         if (!allowed.has(name)) {
           throw new TopologyError('RIVULET_TOPOLOGY_STORE_NOT_CONNECTED', `ProcessorContext.getStateStore: processor "${n.name}" is not connected to store "${name}"; list it in the processor's stores`);
         }
@@ -246,37 +249,7 @@ export class StreamTask {
   }
 
   private fail(stage: FailureStage, error: unknown, rec: IncomingRecord): void {
-    const cfg = this.env.config;
-    const handling = stage === 'deserialization' ? cfg.deserializationErrorHandling : cfg.processingErrorHandling;
-    const code = error instanceof RivuletError ? error.code : stage === 'processing' ? 'RIVULET_PROCESSING_FAILED' : 'RIVULET_SERDE_DESERIALIZE';
-    const reason = error instanceof Error ? error.message : String(error);
-    const where = { task: this.name, stage, code, topic: rec.topic, partition: rec.partition, offset: rec.offset, timestamp: rec.timestamp, reason };
-    if (handling === 'fail') {
-      cfg.logger.error('record failed; stopping (handling: fail)', where);
-      throw new TaskFailure('RIVULET_RECORD_FAILED', `task ${this.name}: ${stage} of ${rec.topic}-${rec.partition}@${rec.offset} failed: ${reason}`, { cause: error });
-    }
-    cfg.logger.warn(handling === 'skip' ? 'record skipped' : 'record dead-lettered', where);
-    this.metrics.dropped['invalid-value']++;
-    if (handling === 'dead-letter') {
-      this.metrics.deadLettered++;
-      this.env.collector.send({
-        topic: deadLetterTopic(cfg.applicationId),
-        partition: undefined,
-        key: rec.key,
-        value: rec.value,
-        timestamp: rec.timestamp,
-        headers: {
-          ...(rec.headers ?? {}),
-          [DLQ_HEADERS.stage]: stage,
-          [DLQ_HEADERS.code]: code,
-          [DLQ_HEADERS.reason]: encoder.encode(reason.slice(0, 1000)),
-          [DLQ_HEADERS.topic]: rec.topic,
-          [DLQ_HEADERS.partition]: String(rec.partition),
-          [DLQ_HEADERS.offset]: String(rec.offset),
-          [DLQ_HEADERS.timestamp]: String(rec.timestamp),
-        },
-      });
-    }
+    handleFailedRecord({ name: `task ${this.name}`, config: this.env.config, collector: this.env.collector, metrics: this.metrics }, stage, error, rec);
   }
 
   /**

@@ -1,19 +1,11 @@
 import { TransportError } from '../errors.js';
 import type { Topology } from '../topology/topology.js';
 import { changelogTopic } from '../topology/store-definition.js';
-import type { GroupConsumer, Producer, ProducerRecord, RecordHeaders, TopicPartitionOffset, Transport } from '../transport/transport.js';
-import type { OutgoingRecord, RecordCollector } from './record-collector.js';
+import type { GroupConsumer, Producer, ProducerRecord, TopicPartitionOffset, Transport } from '../transport/transport.js';
+import { headerBytes, type RecordCollector } from './record-collector.js';
 import type { TaskEnvironment } from './stream-task.js';
 import type { ResolvedConfig } from './streams-config.js';
 import { TaskManager, type RestoreProgress } from './task-manager.js';
-
-const encoder = new TextEncoder();
-
-function headerBytes(h: OutgoingRecord['headers']): RecordHeaders {
-  const out: Record<string, Uint8Array> = {};
-  for (const [k, v] of Object.entries(h)) out[k] = typeof v === 'string' ? encoder.encode(v) : v;
-  return out;
-}
 
 /** Callbacks from the loop to its owner. */
 export interface ThreadEvents {
@@ -48,6 +40,8 @@ export class StreamThread {
     partitionCounts: Map<string, number>,
     /** Opens a new producer after this one was fenced. */
     private readonly newProducer: () => Promise<Producer>,
+    /** The instance's global stores, readable from every task. */
+    globalStore: (name: string) => unknown = () => undefined,
   ) {
     this.partitionCounts = partitionCounts;
     const collector: RecordCollector = {
@@ -69,6 +63,7 @@ export class StreamThread {
       collector,
       topicName: (t, internal) => (internal ? `${appId}-${t}` : t),
       now: () => Date.now(),
+      globalStore,
     };
     this.tasks = new TaskManager(topology, config, this.env, transport, (p) => events.restoring(p));
   }
@@ -96,12 +91,15 @@ export class StreamThread {
         this.events.running();
       },
     });
+    let failingSince: number | undefined;
     while (!this.stopping) {
       try {
         await this.runOnce();
+        failingSince = undefined;
       } catch (e) {
-        if (!StreamThread.isMigration(e)) throw e;
-        await this.migrate(e);
+        if (!StreamThread.isMigration(e) && !StreamThread.isRetriable(e)) throw e;
+        failingSince ??= Date.now();
+        await this.recover(e, failingSince);
       }
       // Yield so timers and I/O callbacks of the embedding service keep running.
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -127,16 +125,44 @@ export class StreamThread {
   }
 
   /**
+   * Runs {@link migrate} until it succeeds. While the broker is down the
+   * recovery itself fails, retriably: back off and try again, until the failures
+   * have lasted `taskTimeoutMs`.
+   */
+  private async recover(first: unknown, failingSince: number): Promise<void> {
+    let e = first;
+    for (let attempt = 0; !this.stopping; attempt++) {
+      try {
+        await this.migrate(e);
+        return;
+      } catch (next) {
+        if (!StreamThread.isMigration(next) && !StreamThread.isRetriable(next)) throw next;
+        if (Date.now() - failingSince >= this.config.taskTimeoutMs) throw next;
+        e = next;
+        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** Math.min(attempt, 5))));
+      }
+    }
+  }
+
+  /**
    * Another instance owns our partitions now (our producer was fenced, or the
-   * group moved on without us): drop the tasks and the work since the last
-   * commit, replace a fenced producer, and let the consumer rejoin on its next poll.
+   * group moved on without us), or a call failed retriably (the broker went
+   * away mid-commit, so what reached it is unknown): drop the tasks and the work
+   * since the last commit, replace a fenced or failed producer, and let the
+   * consumer rejoin on its next poll.
    */
   private async migrate(e: unknown): Promise<void> {
     const fenced = e instanceof TransportError && e.code === 'RIVULET_TRANSPORT_FENCED';
-    this.config.logger.warn('tasks migrated to another instance; dropping uncommitted work and rejoining', { error: e instanceof Error ? e.message : String(e) });
+    const failed = !StreamThread.isMigration(e);
+    this.config.logger.warn(failed ? 'transport failed; dropping uncommitted work and resuming from the last commit' : 'tasks migrated to another instance; dropping uncommitted work and rejoining', {
+      error: e instanceof Error ? e.message : String(e),
+    });
     this.events.rebalancing();
     await this.abandon();
-    if (fenced) {
+    // A producer whose send or commit failed may hold a transaction or sequence
+    // numbers the broker never saw; a new one (same transactionalId) aborts
+    // whatever the broker has of the old transaction.
+    if (fenced || failed) {
       await this.producer.close().catch(() => undefined);
       this.producer = await this.newProducer();
     }
@@ -221,6 +247,11 @@ export class StreamThread {
       this.inTransaction = false;
     }
     await this.tasks.closeAll(false);
+  }
+
+  /** Whether an error is a transient broker failure (unreachable, leader moving, timeout) worth retrying. */
+  static isRetriable(e: unknown): boolean {
+    return e instanceof TransportError && e.retriable;
   }
 
   /** Whether an error means another instance now owns our work (we must rejoin, not crash). */

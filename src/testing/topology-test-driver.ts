@@ -3,9 +3,10 @@ import { addMetrics, newTaskMetrics, type TaskMetrics } from '../metrics/task-me
 import type { Serde } from '../serde/serde.js';
 import type { ReadOnlyKeyValueStore, ReadOnlySessionStore, ReadOnlyWindowStore } from '../state/store-api.js';
 import type { Topology } from '../topology/topology.js';
-import type { OutgoingRecord, RecordCollector } from '../runtime/record-collector.js';
+import { headerBytes, type OutgoingRecord, type RecordCollector } from '../runtime/record-collector.js';
 import { StreamTask, type IncomingRecord, type TaskEnvironment } from '../runtime/stream-task.js';
 import { resolveConfig, type Logger, type StreamsConfig } from '../runtime/streams-config.js';
+import { GlobalStateManager } from '../runtime/global-state.js';
 import { TestInputTopic } from './test-input-topic.js';
 import { TestOutputTopic } from './test-output-topic.js';
 
@@ -36,6 +37,8 @@ export class TopologyTestDriver {
   private wallClock: number;
   private closed = false;
   private readonly env: TaskEnvironment;
+  private readonly global: GlobalStateManager;
+  private readonly globalTopics: Set<string>;
 
   constructor(
     private readonly topology: Topology,
@@ -47,11 +50,14 @@ export class TopologyTestDriver {
       send: (r) => this.capture(r),
       partitionsFor: () => 1,
     };
+    this.global = new GlobalStateManager(topology, resolved);
+    this.globalTopics = new Set(topology.globalStores().map((g) => g.topic));
     this.env = {
       config: resolved,
       collector,
       topicName: (t, internal) => (internal ? `${resolved.applicationId}-${t}` : t),
       now: () => this.wallClock,
+      globalStore: (name) => this.global.stores.get(name),
     };
     for (const sub of topology.subTopologies()) {
       const task = new StreamTask({ subtopology: sub.id, partition: 0 }, sub, topology, this.env);
@@ -102,9 +108,14 @@ export class TopologyTestDriver {
   /** @internal Used by {@link TestInputTopic}. */
   pipe(topic: string, key: Uint8Array | null, value: Uint8Array | null, timestamp: number, headers: Record<string, Uint8Array | string> = {}): void {
     this.live('pipeInput');
+    if (this.globalTopics.has(topic)) {
+      // A global table follows its topic at once (Kafka Streams' driver updates global stores synchronously too).
+      this.global.apply([{ topic, partition: 0, offset: this.nextOffset(topic), key, value, timestamp, headers: headerBytes(headers) }], this.env.collector);
+      return;
+    }
     const task = this.taskByTopic.get(topic);
     if (task === undefined) {
-      throw new TopologyError('RIVULET_TOPOLOGY_UNKNOWN_TOPIC', `TopologyTestDriver: no source reads topic "${topic}" (sources read: ${[...this.taskByTopic.keys()].join(', ')})`);
+      throw new TopologyError('RIVULET_TOPOLOGY_UNKNOWN_TOPIC', `TopologyTestDriver: no source reads topic "${topic}" (sources read: ${[...this.taskByTopic.keys(), ...this.globalTopics].join(', ')})`);
     }
     task.process({ topic, partition: 0, offset: this.nextOffset(topic), key, value, timestamp, headers });
     this.drain();
@@ -134,6 +145,8 @@ export class TopologyTestDriver {
   }
 
   private findStore(name: string): unknown {
+    const global = this.global.stores.get(name);
+    if (global !== undefined) return global;
     for (const t of this.tasks) {
       const s = t.stores.get(name);
       if (s !== undefined) return s;
@@ -170,7 +183,7 @@ export class TopologyTestDriver {
 
   /** Counters summed over all tasks. */
   metrics(): TaskMetrics {
-    return this.tasks.reduce((acc, t) => addMetrics(acc, t.metrics), newTaskMetrics());
+    return this.tasks.reduce((acc, t) => addMetrics(acc, t.metrics), addMetrics(newTaskMetrics(), this.global.metrics));
   }
 
   close(): void {

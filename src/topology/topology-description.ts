@@ -42,6 +42,11 @@ export function describeTopology(topology: Topology): TopologyDescription {
       }
       out += '\n';
     }
+    topology.globalStores().forEach((g, i) => {
+      out += `  Sub-topology: ${subs.length + i} for global store (will not generate tasks)\n`;
+      out += `    Source: ${g.sourceName} (topics: [${g.topic}])\n      --> ${g.processorName}\n`;
+      out += `    Processor: ${g.processorName} (stores: [${g.store.name}])\n      --> none\n      <-- ${g.sourceName}\n\n`;
+    });
     return out;
   };
   const mermaid = (): string => {
@@ -72,6 +77,13 @@ export function describeTopology(topology: Topology): TopologyDescription {
         }
       }
     }
+    topology.globalStores().forEach((g, i) => {
+      lines.push(`  subgraph global${i}["Global store ${g.store.name}"]`);
+      lines.push(`    ${mermaidId(g.sourceName)}(["${g.sourceName}"])`, `    ${mermaidId(g.processorName)}["${g.processorName}"]`, '  end');
+      topics.add(g.topic);
+      lines.push(`  topic_${mermaidId(g.topic)} --> ${mermaidId(g.sourceName)}`, `  ${mermaidId(g.sourceName)} --> ${mermaidId(g.processorName)}`);
+      lines.push(`  ${mermaidId(g.processorName)} -.- store_${mermaidId(g.store.name)}[("${g.store.name}")]`);
+    });
     for (const t of topics) lines.push(`  topic_${mermaidId(t)}{{"${t}"}}`);
     return `${lines.join('\n')}\n`;
   };

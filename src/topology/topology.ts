@@ -7,6 +7,15 @@ import type { SinkNode, SourceNode, StreamPartitioner, TopicNameExtractor, Topol
 import type { TimestampExtractor } from './timestamp-extractor.js';
 
 /** A connected part of the topology; one task per input partition runs it. */
+/** A global store and the topic that fills it (see {@link Topology.addGlobalStore}). */
+export interface GlobalStoreDefinition {
+  readonly store: StoreDefinition;
+  readonly topic: string;
+  /** Node names, for descriptions. */
+  readonly sourceName: string;
+  readonly processorName: string;
+}
+
 export interface SubTopology {
   readonly id: number;
   /** Nodes in the order they were added (parents before children). */
@@ -43,6 +52,7 @@ export class Topology {
   private readonly storeMap = new Map<string, StoreDefinition>();
   private readonly storeUsers = new Map<string, string[]>();
   private readonly topicsRead = new Map<string, string>();
+  private readonly globalStoreMap = new Map<string, GlobalStoreDefinition>();
   private sealed = false;
   /** Warnings gathered while building (e.g. stateful operators without explicit names). */
   readonly warnings: string[] = [];
@@ -52,7 +62,7 @@ export class Topology {
     if (typeof name !== 'string' || name.length === 0) {
       throw new TopologyError('RIVULET_TOPOLOGY_INVALID_NAME', `${api}: name must be a non-empty string (got ${JSON.stringify(name)})`);
     }
-    if (this.nodeMap.has(name)) {
+    if (this.nodeMap.has(name) || [...this.globalStoreMap.values()].some((g) => g.sourceName === name || g.processorName === name)) {
       throw new TopologyError('RIVULET_TOPOLOGY_DUPLICATE_NAME', `${api}: a node named "${name}" already exists; give each operator a unique name`);
     }
   }
@@ -128,6 +138,35 @@ export class Topology {
     return this;
   }
 
+  /**
+   * Declares a global store (Kafka Streams' `addGlobalStore`): every instance
+   * holds all of it, filled from every partition of `topic` before processing
+   * starts and kept up to date while running. The topic is its changelog, so the
+   * store needs none. Any processor may read it with `getStateStore`.
+   */
+  addGlobalStore(store: StoreDefinition, sourceName: string, topic: string, processorName: string): this {
+    this.checkName('Topology.addGlobalStore', sourceName);
+    this.checkName('Topology.addGlobalStore', processorName);
+    if (this.storeMap.has(store.name) || this.globalStoreMap.has(store.name)) {
+      throw new TopologyError('RIVULET_TOPOLOGY_DUPLICATE_STORE', `Topology.addGlobalStore: a store named "${store.name}" already exists; store names must be unique`);
+    }
+    if (store.type !== 'key-value') {
+      throw new TopologyError('RIVULET_TOPOLOGY_INVALID_GLOBAL_STORE', `Topology.addGlobalStore: store "${store.name}" is a ${store.type} store; global stores are key-value stores`);
+    }
+    const reader = this.topicsRead.get(topic);
+    if (reader !== undefined) {
+      throw new TopologyError('RIVULET_TOPOLOGY_TOPIC_READ_TWICE', `Topology.addGlobalStore: topic "${topic}" is already read by source "${reader}"; a topic feeds one source`);
+    }
+    this.topicsRead.set(topic, sourceName);
+    this.globalStoreMap.set(store.name, Object.freeze({ store: Object.freeze({ ...store, changelog: false }), sourceName, topic, processorName }));
+    return this;
+  }
+
+  /** The global stores, in declaration order. */
+  globalStores(): readonly GlobalStoreDefinition[] {
+    return [...this.globalStoreMap.values()];
+  }
+
   /** Replaces a declared store's definition (the DSL refines stores before the topology runs). */
   updateStore(store: StoreDefinition): this {
     if (this.sealed || !this.storeMap.has(store.name)) {
@@ -175,8 +214,9 @@ export class Topology {
     return [...this.storeMap.values()];
   }
 
+  /** A task store or a global store by name. */
   store(name: string): StoreDefinition | undefined {
-    return this.storeMap.get(name);
+    return this.storeMap.get(name) ?? this.globalStoreMap.get(name)?.store;
   }
 
   /** Children of a node, in insertion order. */

@@ -19,6 +19,13 @@ export async function produceJson(t: Transport, topic: string, records: readonly
   await p.close();
 }
 
+/** Produces a tombstone (null value) for `key`. */
+export async function produceTombstone(t: Transport, topic: string, key: string): Promise<void> {
+  const p = await t.producer();
+  await p.send([{ topic, key: enc.encode(key), value: null }]);
+  await p.close();
+}
+
 /** Every record of every partition of `topic`, read with the given isolation. */
 export async function readAll(t: Transport, topic: string, isolation: 'read_committed' | 'read_uncommitted' = 'read_uncommitted'): Promise<ConsumerRecord[]> {
   const offsets = await t.listOffsets(topic, { isolation });

@@ -7,7 +7,7 @@ import { StreamsBuilder } from '../../src/dsl/streams-builder.js';
 import { KafkaStreams, type KafkaStreamsOptions } from '../../src/runtime/kafka-streams.js';
 import { Serdes } from '../../src/serde/serdes.js';
 import type { Transport } from '../../src/transport/transport.js';
-import { eventually, latestByKey, produceJson, readAll } from './embedded-io.js';
+import { eventually, latestByKey, produceJson, produceTombstone, readAll } from './embedded-io.js';
 
 /** Where the scenarios run: a broker reachable through `admin()`, and how instances reach it. */
 export interface RuntimeEnvironment {
@@ -94,6 +94,69 @@ export function describeRuntimeScenarios(name: string, env: RuntimeEnvironment):
       const want = expectedTotals([...first, ...second]);
       await eventually(() => totalsMatch(want), env.waitMs, 'totals after takeover');
       expect(a.store<string, number>('totals-store').get('user-3')).toBe(want.get('user-3'));
+      await admin.close();
+    }, 6 * 60_000);
+
+    it('a global table is loaded from every partition before processing and followed while running; each instance holds all of it', async () => {
+      const id = randomUUID().slice(0, 8);
+      const [orders, regions, enriched] = [`orders-${id}`, `regions-${id}`, `enriched-${id}`];
+      const admin = await env.admin();
+      await admin.createTopics([{ topic: orders, partitions: 4 }, { topic: regions, partitions: 3 }, { topic: enriched, partitions: 4 }]);
+      // The table is keyed by state; orders carry a state, so the join key is not the order's key.
+      const states = Array.from({ length: 30 }, (_, i) => `state-${i}`);
+      await produceJson(admin, regions, states.map((st, i) => ({ key: st, value: `region-${i % 4}` })));
+      const topology = () => {
+        const b = new StreamsBuilder();
+        const table = b.globalTable<string, string>(regions, { keySerde: Serdes.string(), valueSerde: Serdes.json<string>() }, { storeName: 'regions-store' });
+        b.stream<string, { state: string }>(orders, { keySerde: Serdes.string(), valueSerde: Serdes.json() })
+          .leftJoin(table, (_k, o) => o.state, (o, region) => ({ ...o, region: region ?? 'unknown' }))
+          .to(enriched, { keySerde: Serdes.string(), valueSerde: Serdes.json() });
+        return b.build();
+      };
+      const newApp = () => {
+        const dir = mkdtempSync(join(tmpdir(), 'rivulet-rt-'));
+        dirs.push(dir);
+        const a = new KafkaStreams(topology(), { applicationId: `orders-app-${id}`, stateDir: dir, commitIntervalMs: 200, ...env.instanceOptions() });
+        apps.push(a);
+        return a;
+      };
+      // Orders already waiting when the instances start must all find their region.
+      await produceJson(admin, orders, states.map((st, i) => ({ key: `order-${i}`, value: { state: st } })));
+      const a = newApp();
+      const b = newApp();
+      const restored: number[] = [];
+      a.onRestore((p) => p.task === 'global' && restored.push(p.restored));
+      await a.start();
+      await b.start();
+      await eventually(() => a.state() === 'RUNNING' && b.state() === 'RUNNING', env.waitMs, 'both instances running');
+      for (const app of [a, b]) expect(app.store<string, string>('regions-store').all()).toHaveLength(30);
+      expect(Math.max(...restored)).toBe(30);
+      const firstBatch = async () => {
+        const out = latestByKey(await readAll(admin, enriched)) as Map<string, { region: string }>;
+        return out.size === 30 && [...out].every(([k, v]) => v.region === `region-${Number(k.slice(6)) % 4}`);
+      };
+      await eventually(firstBatch, env.waitMs, 'every waiting order joined with its region');
+
+      // A table update reaches both instances; later orders see it, a deletion leaves them unmatched.
+      await produceJson(admin, regions, [{ key: 'state-1', value: 'region-new' }]);
+      await produceTombstone(admin, regions, 'state-2');
+      await eventually(
+        () => [a, b].every((app) => app.store<string, string>('regions-store').get('state-1') === 'region-new' && app.store<string, string>('regions-store').get('state-2') === undefined),
+        env.waitMs,
+        'the table update on both instances',
+      );
+      await produceJson(admin, orders, [
+        { key: 'late-1', value: { state: 'state-1' } },
+        { key: 'late-2', value: { state: 'state-2' } },
+      ]);
+      await eventually(
+        async () => {
+          const out = latestByKey(await readAll(admin, enriched)) as Map<string, { region: string }>;
+          return out.get('late-1')?.region === 'region-new' && out.get('late-2')?.region === 'unknown';
+        },
+        env.waitMs,
+        'later orders joined with the updated table',
+      );
       await admin.close();
     }, 6 * 60_000);
 
