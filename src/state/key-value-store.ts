@@ -8,18 +8,14 @@ export interface KeyValue<K, V> {
 }
 
 /**
- * An ordered key-value state store: the contract every backend (in-memory,
- * LevelDB) and every layer (change-logging, caching, metered) implements, and
- * that window and session stores are built on.
- *
- * Raw stores hold bytes (`K = V = Uint8Array`) — bytes are what the runtime
- * persists and logs; typed access is {@link TypedKeyValueStore}, a serde
- * facade over a byte store.
+ * An ordered byte key-value store with an asynchronous contract: what the
+ * runtime persists each working store's changes to (LevelDB, see
+ * `LevelKeyValueStore`). Processors never see it; they use the
+ * synchronous stores of `store-api.ts`.
  *
  * **Why async.** LevelDB's reads and writes complete on a libuv thread and
- * its iterators fetch in batches, so a synchronous contract would either block
- * the event loop on every read or only fit in-memory stores. The in-memory
- * store pays one microtask per call for the shared contract.
+ * its iterators fetch in batches; a synchronous contract would block the
+ * event loop on every call.
  *
  * Guarantees (checked by `describeKeyValueStore` for every implementation):
  * - keys order by unsigned lexicographic bytes (`0x00` < `0x7f` < `0xff`; a
@@ -130,18 +126,15 @@ export abstract class KeyValueStore<K = Uint8Array, V = Uint8Array> extends Stat
   }
 
   /**
-   * Number of entries. Exact for the in-memory store; LevelDB counts by
-   * scanning keys (O(n)), so call it for diagnostics, not per record.
+   * Number of entries. LevelDB counts by scanning keys (O(n)), so call it
+   * for diagnostics, not per record.
    */
   async approximateNumEntries(): Promise<number> {
     this.assertOpen('approximateNumEntries');
     return this._approximateNumEntries();
   }
 
-  /**
-   * Checks a key argument. Byte stores require a Uint8Array; a typed facade
-   * overrides this because its serde does the real check.
-   */
+  /** Checks a key argument: a Uint8Array. */
   protected checkKey(method: string, what: string, key: unknown): void {
     requireBytes(`${this.contract}.${method}`, what, key);
   }

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { Level } from 'level';
 import { StateError } from '../errors.js';
 import { plainBytes, prefixUpperBound } from './bytes.js';
-import type { ChangelogRecord } from './changelog-sink.js';
+import type { ChangelogRecord } from './changelog-record.js';
 import { type KeyValue, KeyValueStore } from './key-value-store.js';
 import { StateErrorCode } from './state-error-codes.js';
 import type { StoreSupports } from './state-store.js';

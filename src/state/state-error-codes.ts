@@ -13,8 +13,6 @@ export const StateErrorCode = {
   IO: 'RIVULET_STATE_IO',
   /** Stored bytes or a checkpoint file do not have the expected layout. Wipe the store and restore it from the changelog. */
   CORRUPT: 'RIVULET_STATE_CORRUPT',
-  /** A store stack was asked for a layer without what it needs (e.g. logging without a changelog sink). */
-  MISCONFIGURED: 'RIVULET_STATE_MISCONFIGURED',
 } as const;
 
 /** One of the {@link StateErrorCode} values. */

@@ -1,5 +1,5 @@
 import { StateError } from '../errors.js';
-import type { ChangelogRecord } from './changelog-sink.js';
+import type { ChangelogRecord } from './changelog-record.js';
 import { StateErrorCode } from './state-error-codes.js';
 import { describeValue, invalidArgument, requireBytes, requireBytesOrNull, requireStoreName } from './validation.js';
 
@@ -10,8 +10,7 @@ import { describeValue, invalidArgument, requireBytes, requireBytesOrNull, requi
 export interface StoreSupports {
   /**
    * Data survives `close()` followed by `open()`, and a new instance over the
-   * same location sees it. False for in-memory stores, which start empty on
-   * every open and are rebuilt from the changelog.
+   * same location sees it.
    */
   readonly persistent: boolean;
   /** Iteration follows unsigned lexicographic order of the stored key bytes. Always true. */
@@ -25,8 +24,9 @@ export interface StoreSupports {
 export type StoreStatus = 'closed' | 'opening' | 'open' | 'closing';
 
 /**
- * What every state store has, whatever its shape (key-value, window,
- * session): a name, a lifecycle, `flush`, and a way to replay its changelog.
+ * The lifecycle half of the asynchronous byte-store contract (LevelDB, under
+ * the working stores of `store-api.ts`): a name, open/close, `flush`, and a
+ * way to replay changelog records.
  *
  * Modeled on `abstract-level`: public methods check arguments and state, then
  * call a protected `_hook` that implementations override, so every
@@ -35,7 +35,7 @@ export type StoreStatus = 'closed' | 'opening' | 'open' | 'closing';
  * Guarantees:
  * - `open()` and `close()` are idempotent and may be called concurrently; a
  *   second call waits for the first transition to finish.
- * - A closed store can be opened again (in-memory stores come back empty).
+ * - A closed store can be opened again.
  * - Methods returning promises report every error by rejecting; methods
  *   returning iterators throw synchronously for bad arguments or a closed
  *   store, and the iterator rejects `next()` once the store closes.
@@ -83,7 +83,7 @@ export abstract class StateStore {
   }
 
   /**
-   * Closes the store, after writing anything buffered (layers flush first).
+   * Closes the store, after writing anything buffered.
    * Resolves at once when already closed. Iterators still open fail on their
    * next step.
    */
@@ -104,21 +104,16 @@ export abstract class StateStore {
     }
   }
 
-  /**
-   * Makes every write so far durable in the backend (for caching layers:
-   * writes the buffered entries down first). The runtime calls it at every
-   * commit, before writing the checkpoint.
-   */
+  /** Makes every write so far durable in the backend. */
   async flush(): Promise<void> {
     this.assertOpen('flush');
     await this._flush();
   }
 
   /**
-   * Applies changelog records in order — `null` deletes — directly to the
-   * storage, bypassing change-logging (the records came from the changelog)
-   * and the cache (restored data replaces anything cached for those keys).
-   * For the runtime's restore path; processors never call it.
+   * Applies changelog records in order, `null` deleting, as one write where
+   * the backend allows. The runtime writes each commit's changes, and each
+   * restored changelog batch, through it.
    */
   async restoreBatch(records: Iterable<ChangelogRecord>): Promise<void> {
     const api = `${this.contract}.restoreBatch`;

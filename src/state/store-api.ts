@@ -26,6 +26,7 @@ export interface ReadOnlyKeyValueStore<K, V> {
 
 /** Read and write access for processors (Kafka Streams' `KeyValueStore`). */
 export interface KeyValueStore<K, V> extends ReadOnlyKeyValueStore<K, V> {
+  /** Stores `value` under `key`; `null` or `undefined` deletes the key, as in Kafka Streams. */
   put(key: K, value: V): void;
   putIfAbsent(key: K, value: V): V | undefined;
   /** Removes the key; returns the old value. */
@@ -45,8 +46,15 @@ export interface ReadOnlyWindowStore<K, V> {
   fetch(key: K, windowStart: number): V | undefined;
   /** Windows of `key` whose start is in `[timeFrom, timeTo]`, ascending by start. */
   fetchRange(key: K, timeFrom: number, timeTo: number): WindowEntry<K, V>[];
-  /** Windows of all keys whose start is in `[timeFrom, timeTo]`. */
+  /**
+   * Windows of all keys whose start is in `[timeFrom, timeTo]`, in the order of
+   * {@link all}.
+   */
   fetchAll(timeFrom: number, timeTo: number): WindowEntry<K, V>[];
+  /**
+   * Every window, grouped by key and ascending by start within a key. Keys
+   * follow their serialized form: shorter first, then by bytes.
+   */
   all(): WindowEntry<K, V>[];
 }
 
@@ -67,14 +75,21 @@ export interface SessionEntry<K, V> {
 /** Read access to a session store. */
 export interface ReadOnlySessionStore<K, V> {
   readonly name: string;
-  /** Sessions of `key` overlapping `[earliestSessionEnd, latestSessionStart]`. */
+  /**
+   * Sessions of `key` overlapping `[earliestSessionEnd, latestSessionStart]`:
+   * `end >= earliestSessionEnd` and `start <= latestSessionStart`, ascending by
+   * end, then start (Kafka Streams' `findSessions`).
+   */
   findSessions(key: K, earliestSessionEnd: number, latestSessionStart: number): SessionEntry<K, V>[];
+  /** The session with exactly this key, start and end. */
   fetchSession(key: K, start: number, end: number): V | undefined;
+  /** Every session, grouped by key as in {@link ReadOnlyWindowStore.all}, then ascending by end, then start. */
   all(): SessionEntry<K, V>[];
 }
 
 /** Read and write access to a session store for processors. */
 export interface SessionStore<K, V> extends ReadOnlySessionStore<K, V> {
+  /** Stores the session's value; `null` or `undefined` removes the session. */
   put(key: K, start: number, end: number, value: V): void;
   remove(key: K, start: number, end: number): void;
 }

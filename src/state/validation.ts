@@ -39,24 +39,6 @@ export function requireBytesOrNull(api: string, what: string, value: unknown): a
   }
 }
 
-/**
- * Throws unless `value` is a safe integer. Times are epoch milliseconds; the
- * window/session key layouts store them as 8-byte integers, so fractions,
- * NaN and ±Infinity have no encoding.
- */
-export function requireTime(api: string, what: string, value: unknown): asserts value is number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-    throw invalidArgument(api, what, 'be a safe integer of epoch milliseconds', describeValue(value));
-  }
-}
-
-/** Throws unless `value` is a safe integer `>= min`. */
-export function requireIntegerAtLeast(api: string, what: string, value: unknown, min: number): asserts value is number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    throw invalidArgument(api, what, `be an integer >= ${min}`, describeValue(value));
-  }
-}
-
 // Store names become directory names and the middle of a changelog topic name
 // (`<applicationId>-<store>-changelog`), so they must be legal Kafka topic
 // characters; 200 leaves room for the prefix and suffix within Kafka's 249.

@@ -1,5 +1,5 @@
 import type { Serde } from '../serde/serde.js';
-import { bytesToKey, keyToBytes } from './byte-keys.js';
+import { bytesToKey } from './byte-keys.js';
 import type { KeyValueEntry, KeyValueStore } from './store-api.js';
 import { WorkingTable, type PersistableState, type StoreChange } from './working-table.js';
 
@@ -73,8 +73,6 @@ export class WorkingKeyValueStore<K, V> implements KeyValueStore<K, V>, Persista
   }
 
   restore(key: Uint8Array, value: Uint8Array | null): void {
-    const k = bytesToKey(key);
-    if (value === null) this.table.delete(k, false);
-    else this.table.set(k, { key: this.keySerde.deserialize(key), value: this.valueSerde.deserialize(value) }, false);
+    this.table.restore(key, value, (_, v) => ({ key: this.keySerde.deserialize(key), value: this.valueSerde.deserialize(v) }));
   }
 }

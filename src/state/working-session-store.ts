@@ -1,5 +1,5 @@
 import type { Serde } from '../serde/serde.js';
-import { bytesToKey, keyToBytes, lengthPrefixed, splitLengthPrefixed, timeFromKey, timeKey } from './byte-keys.js';
+import { bytesToKey, lengthPrefixed, splitLengthPrefixed, timeFromKey, timeKey } from './byte-keys.js';
 import type { SessionEntry, SessionStore } from './store-api.js';
 import { WorkingTable, type PersistableState, type StoreChange } from './working-table.js';
 
@@ -22,8 +22,12 @@ export class WorkingSessionStore<K, V> implements SessionStore<K, V>, Persistabl
     return lengthPrefixed(bytesToKey(this.keySerde.serialize(key)));
   }
 
+  /** Stores the session's value; `null` or `undefined` removes it, as in the other stores. */
   put(key: K, start: number, end: number, value: V): void {
-    this.table.set(this.prefix(key) + timeKey(end) + timeKey(start), { key, start, end, value });
+    // Held as is, an absent value would be served until the commit, whose
+    // serialization then fails (the built-in serdes have no form for undefined).
+    if (value === undefined || value === null) this.remove(key, start, end);
+    else this.table.set(this.prefix(key) + timeKey(end) + timeKey(start), { key, start, end, value });
   }
 
   remove(key: K, start: number, end: number): void {
@@ -61,18 +65,9 @@ export class WorkingSessionStore<K, V> implements SessionStore<K, V>, Persistabl
   }
 
   restore(key: Uint8Array, value: Uint8Array | null): void {
-    const k = bytesToKey(key);
-    if (value === null) {
-      this.table.delete(k, false);
-      return;
-    }
-    const { key: keyBytes, rest } = splitLengthPrefixed(k);
-    const entry = {
-      key: this.keySerde.deserialize(keyBytes),
-      end: timeFromKey(k, rest),
-      start: timeFromKey(k, rest + 8),
-      value: this.valueSerde.deserialize(value),
-    };
-    this.table.set(k, entry, false);
+    this.table.restore(key, value, (k, v) => {
+      const { key: keyBytes, rest } = splitLengthPrefixed(k);
+      return { key: this.keySerde.deserialize(keyBytes), end: timeFromKey(k, rest), start: timeFromKey(k, rest + 8), value: this.valueSerde.deserialize(v) };
+    });
   }
 }

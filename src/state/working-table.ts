@@ -101,16 +101,18 @@ export class WorkingTable<E> {
     return out;
   }
 
+  /**
+   * Applies a persisted or changelogged entry without recording it as a
+   * change; a tombstone deletes. `decode` gets the entry's key as held here.
+   */
+  restore(key: Uint8Array, value: Uint8Array | null, decode: (k: string, value: Uint8Array) => E): void {
+    const k = bytesToKey(key);
+    if (value === null) this.delete(k, false);
+    else this.set(k, decode(k, value), false);
+  }
+
   /** The changes since the last drain, serialized (deleted keys become tombstones). */
   drainChanges(serializeValue: (entry: E) => Uint8Array): StoreChange[] {
     return this.drainDirty().map(([k, e]) => ({ key: keyToBytes(k), value: e === undefined ? null : serializeValue(e) }));
-  }
-
-  static bytes(k: string): Uint8Array {
-    return keyToBytes(k);
-  }
-
-  static key(b: Uint8Array): string {
-    return bytesToKey(b);
   }
 }

@@ -1,5 +1,5 @@
 import type { Serde } from '../serde/serde.js';
-import { bytesToKey, keyToBytes, lengthPrefixed, splitLengthPrefixed, timeFromKey, timeKey } from './byte-keys.js';
+import { bytesToKey, lengthPrefixed, splitLengthPrefixed, timeFromKey, timeKey } from './byte-keys.js';
 import type { WindowEntry, WindowStore } from './store-api.js';
 import { WorkingTable, type PersistableState, type StoreChange } from './working-table.js';
 
@@ -97,16 +97,13 @@ export class WorkingWindowStore<K, V> implements WindowStore<K, V>, PersistableS
   }
 
   restore(key: Uint8Array, value: Uint8Array | null): void {
-    const k = bytesToKey(key);
-    if (value === null) {
-      this.table.delete(k, false);
-      return;
-    }
-    const { key: keyBytes, rest } = splitLengthPrefixed(k);
-    const windowStart = timeFromKey(k, rest);
-    const timestamp = this.timestamped ? new DataView(value.buffer, value.byteOffset, value.byteLength).getFloat64(0) : windowStart;
-    const valueBytes = this.timestamped ? value.subarray(TIMESTAMP_BYTES) : value;
-    this.table.set(k, { key: this.keySerde.deserialize(keyBytes), windowStart, value: this.valueSerde.deserialize(valueBytes), timestamp }, false);
+    this.table.restore(key, value, (k, v) => {
+      const { key: keyBytes, rest } = splitLengthPrefixed(k);
+      const windowStart = timeFromKey(k, rest);
+      const timestamp = this.timestamped ? new DataView(v.buffer, v.byteOffset, v.byteLength).getFloat64(0) : windowStart;
+      const valueBytes = this.timestamped ? v.subarray(TIMESTAMP_BYTES) : v;
+      return { key: this.keySerde.deserialize(keyBytes), windowStart, value: this.valueSerde.deserialize(valueBytes), timestamp };
+    });
   }
 }
 

@@ -1,9 +1,11 @@
 /**
- * Contract test suites for state stores, in the spirit of `abstract-level`'s
- * shared suite: every implementation and every layer stack runs the same
- * tests. Call them at the top level of a test file:
+ * The contract suite of the asynchronous byte key-value store, in the spirit
+ * of `abstract-level`'s shared suite: LevelKeyValueStore, the on-disk store
+ * under the working stores, runs it. (The stores processors see have their
+ * own suites in `sync-store-contracts.ts`.) Call it at the top level of a test
+ * file:
  *
- *   describeKeyValueStore('InMemoryKeyValueStore', ({ name }) => new InMemoryKeyValueStore(name));
+ *   describeKeyValueStore('LevelKeyValueStore', ({ directory, name }) => new LevelKeyValueStore(name, join(directory, name)));
  *
  * Each test gets a fresh temporary directory (removed afterwards, with every
  * store the factory made closed first). Factories may be called more than
@@ -16,9 +18,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StateError } from '../../src/errors.js';
 import type { KeyValue, KeyValueStore } from '../../src/state/key-value-store.js';
-import type { SessionRecord, SessionStore } from '../../src/state/session-store.js';
 import type { StateStore } from '../../src/state/state-store.js';
-import type { WindowRecord, WindowStore } from '../../src/state/window-store.js';
 
 /** What a factory is given. */
 export interface StoreFixture {
@@ -28,14 +28,7 @@ export interface StoreFixture {
   readonly name: string;
 }
 
-/** Window and session store factories also get the retention to configure. */
-export interface TimedStoreFixture extends StoreFixture {
-  readonly retentionMs: number;
-}
-
 export type KeyValueStoreFactory = (fixture: StoreFixture) => KeyValueStore | Promise<KeyValueStore>;
-export type WindowStoreFactory = (fixture: TimedStoreFixture) => WindowStore | Promise<WindowStore>;
-export type SessionStoreFactory = (fixture: TimedStoreFixture) => SessionStore | Promise<SessionStore>;
 
 // ---------------------------------------------------------------- helpers
 
@@ -86,10 +79,9 @@ export function expectStateError(e: unknown, code: string, message?: string | Re
   else if (message !== undefined) expect((e as StateError).message).toMatch(message);
 }
 
-/** Per-test fixture management shared by the three suites. */
-function useFixtures<S extends StateStore, F extends StoreFixture>(
-  build: (fixture: F) => S | Promise<S>,
-  extra: Omit<F, keyof StoreFixture>,
+/** Per-test fixture management: a fresh directory, and every store made closed afterwards. */
+function useFixtures<S extends StateStore>(
+  build: (fixture: StoreFixture) => S | Promise<S>,
 ): { make(opts?: { open?: boolean; name?: string }): Promise<S>; directory(): string } {
   let dir = '';
   let made: S[] = [];
@@ -103,7 +95,7 @@ function useFixtures<S extends StateStore, F extends StoreFixture>(
   });
   return {
     async make(opts = {}) {
-      const store = await build({ directory: dir, name: opts.name ?? 'contract-store', ...extra } as F);
+      const store = await build({ directory: dir, name: opts.name ?? 'contract-store' });
       made.push(store);
       if (opts.open !== false) await store.open();
       return store;
@@ -120,7 +112,7 @@ function useFixtures<S extends StateStore, F extends StoreFixture>(
  */
 export function describeKeyValueStore(name: string, factory: KeyValueStoreFactory): void {
   describe(`${name} — KeyValueStore contract`, () => {
-    const fx = useFixtures<KeyValueStore, StoreFixture>(factory, {});
+    const fx = useFixtures<KeyValueStore>(factory);
 
     describe('lifecycle and manifest', () => {
       it('declares its capabilities and starts closed', async () => {
@@ -540,300 +532,6 @@ export function describeKeyValueStore(name: string, factory: KeyValueStoreFactor
         expect(await keysOf(second.all())).toEqual(['00', 'ffff']);
         expect((await second.get(u8(0xff, 0xff)))?.length).toBe(300_000);
       });
-    });
-  });
-}
-
-// ---------------------------------------------------------------- window
-
-/** A window record, as hex key / start / utf8 value, for readable assertions. */
-const w = (r: WindowRecord): [string, number, string] => [new TextDecoder().decode(r.key), r.windowStart, new TextDecoder().decode(r.value)];
-
-/**
- * The window store contract. Factories must configure the given
- * `retentionMs`.
- */
-export function describeWindowStore(name: string, factory: WindowStoreFactory): void {
-  describe(`${name} — WindowStore contract`, () => {
-    const retentionMs = 1000;
-    const fx = useFixtures<WindowStore, TimedStoreFixture>(factory, { retentionMs });
-    const s = utf8;
-
-    it('declares its capabilities and rejects use while closed', async () => {
-      const store = await fx.make({ open: false });
-      expect(store.supports.ordered).toBe(true);
-      expect(store.retentionMs).toBe(retentionMs);
-      const msg = (m: string) => `WindowStore.${m}: store "contract-store" must be open (got closed); call open() before using it`;
-      expectStateError(await rejection(store.put(s('k'), s('v'), 0)), 'RIVULET_STATE_CLOSED', msg('put'));
-      expectStateError(await rejection(store.fetch(s('k'), 0)), 'RIVULET_STATE_CLOSED', msg('fetch'));
-      expectStateError(thrown(() => store.fetchRange(s('k'), 0, 1)), 'RIVULET_STATE_CLOSED', msg('fetchRange'));
-      expectStateError(thrown(() => store.fetchAll(0, 1)), 'RIVULET_STATE_CLOSED', msg('fetchAll'));
-      expectStateError(thrown(() => store.all()), 'RIVULET_STATE_CLOSED', msg('all'));
-      expectStateError(await rejection(store.flush()), 'RIVULET_STATE_CLOSED', msg('flush'));
-    });
-
-    it('is empty at first', async () => {
-      const store = await fx.make();
-      expect(await store.fetch(s('k'), 0)).toBeUndefined();
-      expect(await collect(store.fetchRange(s('k'), 0, 10_000))).toEqual([]);
-      expect(await collect(store.fetchAll(-10_000, 10_000))).toEqual([]);
-      expect(await collect(store.all())).toEqual([]);
-    });
-
-    it('puts, overwrites and deletes (null) one window', async () => {
-      const store = await fx.make();
-      await store.put(s('k'), s('v1'), 100);
-      expect(await store.fetch(s('k'), 100)).toEqual(s('v1'));
-      expect(await store.fetch(s('k'), 101)).toBeUndefined();
-      expect(await store.fetch(s('k2'), 100)).toBeUndefined();
-      await store.put(s('k'), s('v2'), 100);
-      expect(await store.fetch(s('k'), 100)).toEqual(s('v2'));
-      await store.put(s('k'), null, 100);
-      expect(await store.fetch(s('k'), 100)).toBeUndefined();
-      expect(await collect(store.all())).toEqual([]);
-    });
-
-    it('fetchRange returns windows with start in [from, to], ascending, for that key only', async () => {
-      const store = await fx.make();
-      for (const t of [500, 100, 300, 200, 400]) await store.put(s('k'), s(`v${t}`), t);
-      // Keys that share a prefix with `k`, or sort right next to it, must not leak in.
-      await store.put(s('k\u0000'), s('x'), 200);
-      await store.put(s('kk'), s('x'), 300);
-      await store.put(s('j'), s('x'), 300);
-      await store.put(s(''), s('x'), 300);
-      const range = async (from: number, to: number) => (await collect(store.fetchRange(s('k'), from, to))).map(w);
-      expect(await range(200, 400)).toEqual([
-        ['k', 200, 'v200'],
-        ['k', 300, 'v300'],
-        ['k', 400, 'v400'],
-      ]);
-      expect((await range(100, 100)).map((r) => r[1])).toEqual([100]);
-      expect((await range(101, 199)).map((r) => r[1])).toEqual([]);
-      expect((await range(0, 10_000)).map((r) => r[1])).toEqual([100, 200, 300, 400, 500]);
-      expect((await range(400, 200)).map((r) => r[1])).toEqual([]);
-      expect((await collect(store.fetchRange(s(''), 0, 1000))).map(w)).toEqual([['', 300, 'x']]);
-    });
-
-    it('encodes starts from negative to near MAX_SAFE_INTEGER; retention keeps only those near the newest', async () => {
-      const store = await fx.make();
-      const times = [0, -1, 1, -5000, 2 ** 40, 2 ** 32, 2 ** 32 - 1, Number.MAX_SAFE_INTEGER - 1];
-      for (const t of times) await store.put(s('k'), s(String(t)), t);
-      const got = (await collect(store.fetchRange(s('k'), Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER))).map((r) => r.windowStart);
-      // Retention keeps only starts >= max − retention, i.e. the largest one.
-      expect(got).toEqual([Number.MAX_SAFE_INTEGER - 1]);
-    });
-
-    it('orders negative and positive starts correctly within retention', async () => {
-      const store = await fx.make();
-      for (const t of [300, -300, 0, -1, 1, -700]) await store.put(s('k'), s(String(t)), t);
-      const got = (await collect(store.fetchRange(s('k'), -1000, 1000))).map((r) => r.windowStart);
-      expect(got).toEqual([-700, -300, -1, 0, 1, 300]);
-    });
-
-    it("fetchAll returns every key's windows with start in [from, to]", async () => {
-      const store = await fx.make();
-      await store.put(s('a'), s('a1'), 100);
-      await store.put(s('a'), s('a3'), 300);
-      await store.put(s('b'), s('b2'), 200);
-      await store.put(s('bb'), s('bb4'), 400);
-      const got = (await collect(store.fetchAll(200, 300))).map(w).sort((x, y) => x[1] - y[1]);
-      expect(got).toEqual([
-        ['b', 200, 'b2'],
-        ['a', 300, 'a3'],
-      ]);
-      const all = (await collect(store.all())).map(w);
-      expect(all.length).toBe(4);
-      // Within one key, ascending start.
-      expect(all.filter((r) => r[0] === 'a').map((r) => r[1])).toEqual([100, 300]);
-      expect(await collect(store.fetchAll(500, 400))).toEqual([]);
-    });
-
-    it('drops windows older than observed stream time − retention', async () => {
-      const store = await fx.make();
-      await store.put(s('k'), s('old'), 0);
-      await store.put(s('k'), s('mid'), 500);
-      await store.put(s('other'), s('old'), 100);
-      expect(store.observedStreamTime).toBe(500);
-      await store.put(s('k'), s('new'), 1500); // cutoff = 1500 − 1000 = 500
-      expect(store.observedStreamTime).toBe(1500);
-      expect(await store.fetch(s('k'), 0)).toBeUndefined();
-      expect(await store.fetch(s('other'), 100)).toBeUndefined();
-      expect(await store.fetch(s('k'), 500)).toEqual(s('mid'));
-      expect((await collect(store.fetchRange(s('k'), 0, 2000))).map((r) => r.windowStart)).toEqual([500, 1500]);
-      await store.flush();
-      expect((await collect(store.all())).map(w)).toEqual([
-        ['k', 500, 'mid'],
-        ['k', 1500, 'new'],
-      ]);
-      // A put for an already-expired window is dropped.
-      await store.put(s('late'), s('x'), 499);
-      expect(await store.fetch(s('late'), 499)).toBeUndefined();
-      await store.put(s('k'), s('new2'), 1501); // cutoff 501: 500 goes
-      await store.flush();
-      expect((await collect(store.all())).map((r) => r.windowStart)).toEqual([1500, 1501]);
-    });
-
-    it('keeps windows across reopen when persistent', async () => {
-      const store = await fx.make();
-      await store.put(s('k'), s('v'), 100);
-      await store.put(s('k'), s('v2'), 200);
-      await store.close();
-      await store.open();
-      const got = (await collect(store.fetchRange(s('k'), 0, 1000))).map(w);
-      if (store.supports.persistent) {
-        expect(got).toEqual([
-          ['k', 100, 'v'],
-          ['k', 200, 'v2'],
-        ]);
-        expect(store.observedStreamTime).toBe(200);
-      } else {
-        expect(got).toEqual([]);
-      }
-    });
-
-    it('rejects bad arguments with the method and argument named', async () => {
-      const store = await fx.make();
-      const inv = 'RIVULET_STATE_INVALID_ARGUMENT';
-      expectStateError(await rejection(store.put('k' as unknown as Uint8Array, s('v'), 0)), inv, 'WindowStore.put: key must be a Uint8Array (got string)');
-      expectStateError(
-        await rejection(store.put(s('k'), undefined as unknown as null, 0)),
-        inv,
-        'WindowStore.put: value must be a Uint8Array or null (got undefined)',
-      );
-      expectStateError(
-        await rejection(store.put(s('k'), s('v'), 1.5)),
-        inv,
-        'WindowStore.put: windowStart must be a safe integer of epoch milliseconds (got number 1.5)',
-      );
-      expectStateError(await rejection(store.fetch(s('k'), Number.NaN)), inv, 'WindowStore.fetch: windowStart must be a safe integer of epoch milliseconds (got number NaN)');
-      expectStateError(thrown(() => store.fetchRange(s('k'), 0, Infinity)), inv, 'WindowStore.fetchRange: timeTo must be a safe integer of epoch milliseconds (got number Infinity)');
-      expectStateError(thrown(() => store.fetchAll('0' as unknown as number, 1)), inv, 'WindowStore.fetchAll: timeFrom must be a safe integer of epoch milliseconds (got string)');
-    });
-  });
-}
-
-// ---------------------------------------------------------------- session
-
-const ss = (r: SessionRecord): [string, number, number, string] => [
-  new TextDecoder().decode(r.key),
-  r.start,
-  r.end,
-  new TextDecoder().decode(r.value),
-];
-
-/**
- * The session store contract. Factories must configure the given
- * `retentionMs`.
- */
-export function describeSessionStore(name: string, factory: SessionStoreFactory): void {
-  describe(`${name} — SessionStore contract`, () => {
-    const retentionMs = 10_000;
-    const fx = useFixtures<SessionStore, TimedStoreFixture>(factory, { retentionMs });
-    const s = utf8;
-
-    it('declares its capabilities and rejects use while closed', async () => {
-      const store = await fx.make({ open: false });
-      expect(store.supports.ordered).toBe(true);
-      expect(store.retentionMs).toBe(retentionMs);
-      const msg = (m: string) => `SessionStore.${m}: store "contract-store" must be open (got closed); call open() before using it`;
-      expectStateError(await rejection(store.put(s('k'), 0, 1, s('v'))), 'RIVULET_STATE_CLOSED', msg('put'));
-      expectStateError(await rejection(store.fetchSession(s('k'), 0, 1)), 'RIVULET_STATE_CLOSED', msg('fetchSession'));
-      expectStateError(await rejection(store.remove(s('k'), 0, 1)), 'RIVULET_STATE_CLOSED', msg('remove'));
-      expectStateError(thrown(() => store.findSessions(s('k'), 0, 1)), 'RIVULET_STATE_CLOSED', msg('findSessions'));
-      expectStateError(thrown(() => store.all()), 'RIVULET_STATE_CLOSED', msg('all'));
-    });
-
-    it('puts, fetches, overwrites and removes a session', async () => {
-      const store = await fx.make();
-      expect(await store.fetchSession(s('k'), 0, 10)).toBeUndefined();
-      await store.put(s('k'), 0, 10, s('a'));
-      expect(await store.fetchSession(s('k'), 0, 10)).toEqual(s('a'));
-      expect(await store.fetchSession(s('k'), 0, 11)).toBeUndefined();
-      expect(await store.fetchSession(s('k2'), 0, 10)).toBeUndefined();
-      await store.put(s('k'), 0, 10, s('b'));
-      expect(await store.fetchSession(s('k'), 0, 10)).toEqual(s('b'));
-      await store.remove(s('k'), 0, 10);
-      expect(await store.fetchSession(s('k'), 0, 10)).toBeUndefined();
-      await store.put(s('k'), 5, 5, s('c'));
-      await store.put(s('k'), 5, 5, null);
-      expect(await collect(store.all())).toEqual([]);
-    });
-
-    it('findSessions returns sessions overlapping [earliestEnd, latestStart], for that key only', async () => {
-      const store = await fx.make();
-      // Sessions of k: [0,10] [20,30] [40,40] [50,80]; neighbours that must not leak in.
-      await store.put(s('k'), 20, 30, s('b'));
-      await store.put(s('k'), 0, 10, s('a'));
-      await store.put(s('k'), 50, 80, s('d'));
-      await store.put(s('k'), 40, 40, s('c'));
-      await store.put(s('kk'), 20, 30, s('x'));
-      await store.put(s('j'), 20, 30, s('x'));
-      const find = async (earliestEnd: number, latestStart: number) =>
-        (await collect(store.findSessions(s('k'), earliestEnd, latestStart))).map((r) => new TextDecoder().decode(r.value));
-      expect(await find(0, 100)).toEqual(['a', 'b', 'c', 'd']);
-      // end >= 10 and start <= 20: touches at both boundaries.
-      expect(await find(10, 20)).toEqual(['a', 'b']);
-      expect(await find(11, 19)).toEqual([]);
-      expect(await find(31, 39)).toEqual([]);
-      expect(await find(40, 40)).toEqual(['c']);
-      expect(await find(60, 70)).toEqual(['d']);
-      expect(await find(81, 1000)).toEqual([]);
-      // A session that contains the whole query interval overlaps it.
-      expect(await find(55, 56)).toEqual(['d']);
-      expect((await collect(store.findSessions(s('k'), 25, 45))).map(ss)).toEqual([
-        ['k', 20, 30, 'b'],
-        ['k', 40, 40, 'c'],
-      ]);
-    });
-
-    it('orders sessions by end then start, including negative times', async () => {
-      const store = await fx.make();
-      await store.put(s('k'), -50, 5, s('x'));
-      await store.put(s('k'), -5, -1, s('y'));
-      await store.put(s('k'), 1, 5, s('z'));
-      expect((await collect(store.findSessions(s('k'), -100, 100))).map((r) => [r.start, r.end])).toEqual([
-        [-5, -1],
-        [-50, 5],
-        [1, 5],
-      ]);
-    });
-
-    it('drops sessions that ended before observed stream time − retention', async () => {
-      const store = await fx.make();
-      await store.put(s('k'), 0, 100, s('old'));
-      await store.put(s('k'), 5000, 9000, s('mid'));
-      await store.put(s('k'), 20_000, 20_500, s('new')); // cutoff = 20 500 − 10 000
-      expect(store.observedStreamTime).toBe(20_500);
-      expect(await store.fetchSession(s('k'), 0, 100)).toBeUndefined();
-      expect((await collect(store.findSessions(s('k'), 0, 30_000))).map((r) => r.end)).toEqual([20_500]);
-      await store.flush();
-      expect((await collect(store.all())).map(ss)).toEqual([['k', 20_000, 20_500, 'new']]);
-    });
-
-    it('keeps sessions across reopen when persistent', async () => {
-      const store = await fx.make();
-      await store.put(s('k'), 1, 2, s('v'));
-      await store.close();
-      await store.open();
-      const expected = store.supports.persistent ? [['k', 1, 2, 'v']] : [];
-      expect((await collect(store.all())).map(ss)).toEqual(expected);
-    });
-
-    it('rejects bad arguments with the method and argument named', async () => {
-      const store = await fx.make();
-      const inv = 'RIVULET_STATE_INVALID_ARGUMENT';
-      expectStateError(
-        await rejection(store.put(s('k'), 10, 5, s('v'))),
-        inv,
-        'SessionStore.put: sessionEnd must be >= sessionStart (got 5, start 10)',
-      );
-      expectStateError(await rejection(store.put(s('k'), 0.5, 5, s('v'))), inv, 'SessionStore.put: sessionStart must be a safe integer of epoch milliseconds (got number 0.5)');
-      expectStateError(await rejection(store.remove(7 as unknown as Uint8Array, 0, 1)), inv, 'SessionStore.remove: key must be a Uint8Array (got number 7)');
-      expectStateError(
-        thrown(() => store.findSessions(s('k'), 0, null as unknown as number)),
-        inv,
-        'SessionStore.findSessions: latestSessionStartTime must be a safe integer of epoch milliseconds (got null)',
-      );
     });
   });
 }
