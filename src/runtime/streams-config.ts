@@ -33,6 +33,12 @@ export interface StreamsConfig {
    * and restores. Default 10 000 (Kafka Streams' `transaction.timeout.ms` under EOS).
    */
   readonly transactionTimeoutMs?: number;
+  /**
+   * How long the instance keeps retrying while the broker fails with retriable
+   * errors (unreachable, leader moving, request timeouts) before it goes to
+   * ERROR (Kafka Streams' `task.timeout.ms`). Default 300 000.
+   */
+  readonly taskTimeoutMs?: number;
   /** Records fetched per poll at most. Default 10 000. */
   readonly maxPollRecords?: number;
   /** Partitions of internal topics when no source topic tells. Default 1. */
@@ -97,6 +103,7 @@ export function resolveConfig(c: StreamsConfig): ResolvedConfig {
     lateRecordsTopic: c.lateRecordsTopic,
     sessionTimeoutMs: c.sessionTimeoutMs === undefined ? undefined : positive('sessionTimeoutMs', c.sessionTimeoutMs, 30_000),
     transactionTimeoutMs: positive('transactionTimeoutMs', c.transactionTimeoutMs, 10_000),
+    taskTimeoutMs: positive('taskTimeoutMs', c.taskTimeoutMs, 300_000),
     maxPollRecords: positive('maxPollRecords', c.maxPollRecords, 10_000),
     defaultPartitions: positive('defaultPartitions', c.defaultPartitions, 1),
     logger: c.logger ?? stderrLogger('warn'),

@@ -68,7 +68,13 @@ export class TaskManager {
       if (this.tasks.has(name)) continue;
       const task = new StreamTask({ subtopology: sub.id, partition }, sub, this.topology, this.env);
       const managed: ManagedTask = { task, persistence: new Map(), checkpoint: new Checkpoint(this.taskDir(name)), changelogOffsets: new Map() };
-      await this.restore(managed);
+      try {
+        await this.restore(managed);
+      } catch (e) {
+        // Not yet in `tasks`, so closeAll would miss its stores: release their locks for the retry.
+        for (const p of managed.persistence.values()) await p.close().catch(() => undefined);
+        throw e;
+      }
       task.init();
       this.tasks.set(name, managed);
     }

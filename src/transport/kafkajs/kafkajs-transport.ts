@@ -42,7 +42,7 @@ import { TransportErrorCode, transportError } from '../transport-error-codes.js'
 import { checkIsolation, checkOffset, checkPositiveMs, invalid } from '../validate.js';
 import { KafkaJsGroupConsumer } from './kafkajs-consumer.js';
 import type { KafkaJsContext } from './kafkajs-context.js';
-import { guard, kafkaCodeOf, toTransportError } from './kafkajs-errors.js';
+import { guard, kafkaCodeOf, kafkaTypesOf, toTransportError } from './kafkajs-errors.js';
 import { KafkaJsProducerClient } from './kafkajs-producer.js';
 import { KafkaJsReader } from './kafkajs-reader.js';
 
@@ -52,6 +52,8 @@ const { Kafka: KafkaClass, logLevel } = kafkajs;
 export const DEFAULT_TRANSACTION_TIMEOUT_MS = 60_000;
 /** Kafka's `session.timeout.ms` default used by rivulet. */
 export const DEFAULT_SESSION_TIMEOUT_MS = 30_000;
+/** Bound on the wait for topics the broker created but does not list yet. */
+const TOPICS_SHOWN_WAIT_MS = 30_000;
 
 /** Connection settings of {@link createKafkaTransport}. */
 export type KafkaTransportConfig =
@@ -171,9 +173,17 @@ class KafkaTransport implements Transport, KafkaJsContext {
     } catch (e) {
       // Another instance may have created some of them meanwhile: that is success.
       const types = JSON.stringify((e as { errors?: { type?: string }[] }).errors?.map((x) => x.type) ?? [(e as { type?: string }).type]);
-      if (!types.includes('TOPIC_ALREADY_EXISTS')) throw toTransportError(api, e, TransportErrorCode.INVALID_ARGUMENT);
-      const now = new Set(await guard(api, () => admin.listTopics()));
-      if (missing.some((t) => !now.has(t.topic))) throw toTransportError(api, e, TransportErrorCode.INVALID_ARGUMENT);
+      // A KRaft broker may answer kafkajs's wait for leaders before its metadata has the new
+      // topics, and kafkajs retries only LEADER_NOT_AVAILABLE: created all the same, shown soon.
+      const notShownYet = kafkaTypesOf(e).includes('UNKNOWN_TOPIC_OR_PARTITION');
+      if (!types.includes('TOPIC_ALREADY_EXISTS') && !notShownYet) throw toTransportError(api, e, TransportErrorCode.INVALID_ARGUMENT);
+      const deadline = Date.now() + (notShownYet ? TOPICS_SHOWN_WAIT_MS : 0);
+      for (;;) {
+        const now = new Set(await guard(api, () => admin.listTopics()));
+        if (missing.every((t) => now.has(t.topic))) break;
+        if (Date.now() >= deadline) throw toTransportError(api, e, TransportErrorCode.INVALID_ARGUMENT);
+        await new Promise((r) => setTimeout(r, 100));
+      }
     }
   }
 
