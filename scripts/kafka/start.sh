@@ -8,6 +8,8 @@
 # broker.env, the data dir and the log go; default target/kafka/run),
 # KAFKA_START_TIMEOUT_MS (default 60000), KAFKA_HEAP (default -Xms256m -Xmx512m).
 # Idempotent: if the broker recorded in the state file is alive and answers, it is reused.
+# A broker stopped with `stop.sh --keep-data` starts again on the same ports and data
+# dir (its topics, offsets and transactions intact), as a restarted production broker would.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/common.sh"
@@ -15,26 +17,40 @@ cd "$root"
 started_at=$(date +%s%N)
 timeout_ms=${KAFKA_START_TIMEOUT_MS:-60000}
 
+wanted_version=$KAFKA_VERSION
+resume=
 if [[ -f "$kafka_state" ]]; then
   # shellcheck disable=SC1090
   . "$kafka_state"
-  if kill -0 "${KAFKA_PID:-0}" 2>/dev/null && node "$here/wait-ready.mjs" "$KAFKA_BROKERS" 3000 "$KAFKA_PID"; then
+  if [[ -n "${KAFKA_PID:-}" ]] && kill -0 "$KAFKA_PID" 2>/dev/null && node "$here/wait-ready.mjs" "$KAFKA_BROKERS" 3000 "$KAFKA_PID"; then
     echo "start.sh: reusing Kafka $KAFKA_VERSION (pid $KAFKA_PID) at $KAFKA_BROKERS"
     echo "KAFKA_BROKERS=$KAFKA_BROKERS"
     exit 0
   fi
-  echo "start.sh: stale state file, cleaning up"
-  bash "$here/stop.sh" >/dev/null 2>&1 || true
+  if [[ "${KAFKA_STOPPED:-}" == 1 && -n "${KAFKA_DATA_DIR:-}" && -f "$KAFKA_DATA_DIR/server.properties" ]]; then
+    resume=1
+  else
+    echo "start.sh: stale state file, cleaning up"
+    bash "$here/stop.sh" >/dev/null 2>&1 || true
+    KAFKA_VERSION=$wanted_version
+  fi
 fi
 
-bash "$here/fetch.sh"
-mkdir -p "$kafka_run"
-data=$(mktemp -d "$kafka_run/data.XXXXXX")
-port=$(node "$here/free-port.mjs")
-controller_port=$(node "$here/free-port.mjs")
-while [[ "$controller_port" == "$port" ]]; do controller_port=$(node "$here/free-port.mjs"); done
+if [[ -n "$resume" ]]; then
+  # The data was written by the recorded version, which may differ from the default.
+  kafka_libs="$root/target/kafka/$KAFKA_VERSION/libs"
+  data=$KAFKA_DATA_DIR
+  port=${KAFKA_BROKERS##*:}
+  echo "start.sh: restarting Kafka $KAFKA_VERSION on 127.0.0.1:$port with data dir $data"
+else
+  bash "$here/fetch.sh"
+  mkdir -p "$kafka_run"
+  data=$(mktemp -d "$kafka_run/data.XXXXXX")
+  port=$(node "$here/free-port.mjs")
+  controller_port=$(node "$here/free-port.mjs")
+  while [[ "$controller_port" == "$port" ]]; do controller_port=$(node "$here/free-port.mjs"); done
 
-cat >"$data/server.properties" <<PROPS
+  cat >"$data/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$controller_port
@@ -73,6 +89,7 @@ transaction.max.timeout.ms=900000
 transaction.abort.timed.out.transaction.cleanup.interval.ms=1000
 transaction.remove.expired.transaction.cleanup.interval.ms=60000
 PROPS
+fi
 cp="$kafka_libs/*"
 jvm_opts=(${KAFKA_HEAP:--Xms256m -Xmx512m} -XX:+UseSerialGC -Djava.awt.headless=true
   # slf4j-simple (see fetch.sh): warnings, plus the broker's own start/stop lines
@@ -81,19 +98,22 @@ jvm_opts=(${KAFKA_HEAP:--Xms256m -Xmx512m} -XX:+UseSerialGC -Djava.awt.headless=
   "-Dkafka.logs.dir=$data")
 log="$data/server.log"
 
-# A random cluster id (Kafka's Uuid: 16 random bytes, base64url without padding),
-# never starting with '-' (the tool would read it as an option; Kafka's own Uuid avoids it too).
-cluster_id=$(node -e "const c=require('node:crypto');let id;do{id=c.randomBytes(16).toString('base64url')}while(id.startsWith('-'));process.stdout.write(id)")
-if ! java "${jvm_opts[@]}" -cp "$cp" kafka.tools.StorageTool format -t "$cluster_id" -c "$data/server.properties" >"$data/format.log" 2>&1; then
-  echo "start.sh: formatting storage failed:" >&2
-  cat "$data/format.log" >&2
-  rm -rf "$data"
-  exit 1
+if [[ -z "$resume" ]]; then
+  # A random cluster id (Kafka's Uuid: 16 random bytes, base64url without padding),
+  # never starting with '-' (the tool would read it as an option; Kafka's own Uuid avoids it too).
+  cluster_id=$(node -e "const c=require('node:crypto');let id;do{id=c.randomBytes(16).toString('base64url')}while(id.startsWith('-'));process.stdout.write(id)")
+  if ! java "${jvm_opts[@]}" -cp "$cp" kafka.tools.StorageTool format -t "$cluster_id" -c "$data/server.properties" >"$data/format.log" 2>&1; then
+    echo "start.sh: formatting storage failed:" >&2
+    cat "$data/format.log" >&2
+    rm -rf "$data"
+    exit 1
+  fi
 fi
 
 # setsid: the broker gets its own session, so a Ctrl-C meant for the caller's
 # process group does not kill it half-way; stop.sh ends it by pid.
-setsid java "${jvm_opts[@]}" -cp "$cp" kafka.Kafka "$data/server.properties" >"$log" 2>&1 </dev/null &
+# Appends: a restarted broker keeps the log of its earlier run.
+setsid java "${jvm_opts[@]}" -cp "$cp" kafka.Kafka "$data/server.properties" >>"$log" 2>&1 </dev/null &
 pid=$!
 cat >"$kafka_state" <<STATE
 KAFKA_BROKERS=127.0.0.1:$port
@@ -105,7 +125,8 @@ STATE
 if ! node "$here/wait-ready.mjs" "127.0.0.1:$port" "$timeout_ms" "$pid"; then
   echo "start.sh: Kafka did not become ready; last log lines:" >&2
   tail -n 40 "$log" >&2 || true
-  bash "$here/stop.sh" >/dev/null 2>&1 || true
+  # A resumed broker's data is kept for another try (or a look at what went wrong).
+  bash "$here/stop.sh" ${resume:+--keep-data} >/dev/null 2>&1 || true
   exit 1
 fi
 elapsed_ms=$(( ($(date +%s%N) - started_at) / 1000000 ))

@@ -20,6 +20,11 @@ mkdir -p "$root/target/kafka"
 export KAFKA_RUN_DIR
 KAFKA_RUN_DIR=$(mktemp -d "$root/target/kafka/run-with.XXXXXX")
 cleanup() {
+  # Tests that stop and restart a broker run a private one in a run dir of their own
+  # under this one; a test killed half-way must not leave it running.
+  for nested in "$KAFKA_RUN_DIR"/*/broker.env; do
+    [[ -f "$nested" ]] && { KAFKA_RUN_DIR=$(dirname "$nested") bash "$here/stop.sh" >/dev/null || true; }
+  done
   bash "$here/stop.sh" >/dev/null || true
   rm -rf "$KAFKA_RUN_DIR"
 }
