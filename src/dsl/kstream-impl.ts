@@ -1,4 +1,4 @@
-import { TopologyError } from '../errors.js';
+import { ConfigError, TopologyError } from '../errors.js';
 import { branchProcessor, type BranchRoute } from '../processors/branch.js';
 import { filterProcessor } from '../processors/filter.js';
 import { flatMapProcessor, flatMapValuesProcessor } from '../processors/flat-map.js';
@@ -7,18 +7,21 @@ import { mapProcessor, mapValuesProcessor, selectKeyProcessor, type KeyValue } f
 import { passThroughProcessor } from '../processors/pass-through.js';
 import { peekProcessor } from '../processors/peek.js';
 import type { ProcessorSupplier } from '../processors/processor.js';
+import { streamStreamJoinProcessor, bufferedRecordsSerde, pendingRefsSerde, type StreamJoinMode } from '../processors/stream-stream-join.js';
+import { streamTableJoinProcessor } from '../processors/stream-table-join.js';
 import { tableSourceProcessor } from '../processors/table-source.js';
 import type { Serde } from '../serde/serde.js';
 import type { GlobalKTable } from './global-ktable.js';
 import type { TopicNameExtractor } from '../topology/topology-node.js';
-import type { StreamHandle } from './builder-context.js';
+import { internalSerde, type StreamHandle } from './builder-context.js';
 import type { KGroupedStream } from './kgrouped-stream.js';
 import { KGroupedStreamImpl } from './kgrouped-stream-impl.js';
 import type { Branched, BranchedKStream, KStream, ProcessOptions } from './kstream.js';
 import type { KTable } from './ktable.js';
 import { KTableImpl } from './ktable-impl.js';
-import type { Grouped, Materialized, Named, Produced, Repartitioned } from './options.js';
-import { throughRepartitionTopic } from './repartition.js';
+import type { Grouped, Materialized, Named, Produced, Repartitioned, StreamJoined } from './options.js';
+import { repartitionIfRequired, throughRepartitionTopic } from './repartition.js';
+import { JoinWindows } from './windows.js';
 
 export class KStreamImpl<K, V> implements KStream<K, V> {
   constructor(readonly h: StreamHandle) {}
@@ -48,12 +51,104 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
     return this.then('KSTREAM-MAP-', named, mapProcessor(mapper) as ProcessorSupplier, true, true);
   }
 
-  join<GK, GV, VR>(globalTable: GlobalKTable<GK, GV>, keySelector: (key: K, value: V) => GK, joiner: (value: V, globalValue: GV, key: K) => VR, named?: Named): KStream<K, VR> {
-    return this.joinGlobal('KSTREAM-JOIN-', globalTable, keySelector, joiner as (value: V, globalValue: GV | undefined, key: K) => VR, false, named);
+  join<VO, VR>(other: KStream<K, VO>, joiner: (value: V, otherValue: VO, key: K) => VR, windows: JoinWindows, joined?: StreamJoined<K, V, VO>): KStream<K, VR>;
+  join<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT, key: K) => VR, named?: Named): KStream<K, VR>;
+  join<GK, GV, VR>(globalTable: GlobalKTable<GK, GV>, keySelector: (key: K, value: V) => GK, joiner: (value: V, globalValue: GV, key: K) => VR, named?: Named): KStream<K, VR>;
+  join(other: unknown, a: unknown, b?: unknown, c?: unknown): KStream<K, unknown> {
+    return this.joinAny('inner', other, a, b, c);
   }
 
-  leftJoin<GK, GV, VR>(globalTable: GlobalKTable<GK, GV>, keySelector: (key: K, value: V) => GK, joiner: (value: V, globalValue: GV | undefined, key: K) => VR, named?: Named): KStream<K, VR> {
-    return this.joinGlobal('KSTREAM-LEFTJOIN-', globalTable, keySelector, joiner, true, named);
+  leftJoin<VO, VR>(other: KStream<K, VO>, joiner: (value: V, otherValue: VO | undefined, key: K) => VR, windows: JoinWindows, joined?: StreamJoined<K, V, VO>): KStream<K, VR>;
+  leftJoin<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT | undefined, key: K) => VR, named?: Named): KStream<K, VR>;
+  leftJoin<GK, GV, VR>(globalTable: GlobalKTable<GK, GV>, keySelector: (key: K, value: V) => GK, joiner: (value: V, globalValue: GV | undefined, key: K) => VR, named?: Named): KStream<K, VR>;
+  leftJoin(other: unknown, a: unknown, b?: unknown, c?: unknown): KStream<K, unknown> {
+    return this.joinAny('left', other, a, b, c);
+  }
+
+  outerJoin<VO, VR>(other: KStream<K, VO>, joiner: (value: V | undefined, otherValue: VO | undefined, key: K) => VR, windows: JoinWindows, joined?: StreamJoined<K, V, VO>): KStream<K, VR> {
+    return this.joinAny('outer', other, joiner, windows, joined) as KStream<K, VR>;
+  }
+
+  /** Dispatches on what is joined: a stream (windowed), a table, or a global table. */
+  private joinAny(mode: StreamJoinMode, other: unknown, a: unknown, b: unknown, c: unknown): KStream<K, unknown> {
+    const api = `KStream.${mode === 'inner' ? 'join' : `${mode}Join`}`;
+    type Joiner = (x: unknown, y: unknown, key: K) => unknown;
+    if (other instanceof KStreamImpl) {
+      if (!(b instanceof JoinWindows)) throw new ConfigError('RIVULET_CONFIG_JOIN_WINDOWS', `${api}: joining two streams needs JoinWindows as the third argument (got ${String(b)})`);
+      return this.joinStream(api, mode, other as KStreamImpl<K, unknown>, a as Joiner, b, (c ?? {}) as StreamJoined<K, V, unknown>);
+    }
+    if (mode === 'outer') throw new ConfigError('RIVULET_CONFIG_UNSUPPORTED', `${api}: outer joins are between two streams or two tables`);
+    if (other instanceof KTableImpl) return this.joinTable(api, mode, other as KTableImpl<K, unknown>, a as Joiner, b as Named | undefined);
+    return this.joinGlobal(mode === 'inner' ? 'KSTREAM-JOIN-' : 'KSTREAM-LEFTJOIN-', other as GlobalKTable<unknown, unknown>, a as (key: K, value: V) => unknown, b as Joiner, mode === 'left', c as Named | undefined);
+  }
+
+  private joinTable(api: string, mode: StreamJoinMode, table: KTableImpl<K, unknown>, joiner: (value: V, row: unknown, key: K) => unknown, named: Named | undefined): KStream<K, unknown> {
+    const ctx = this.h.ctx;
+    if (table.h.ctx !== ctx) throw new TopologyError('RIVULET_TOPOLOGY_FOREIGN_TABLE', `${api}: the table must come from the same StreamsBuilder`);
+    const storeName = table.materializedStore(api);
+    const name = named?.name ?? ctx.next(mode === 'inner' ? 'KSTREAM-JOIN-' : 'KSTREAM-LEFTJOIN-');
+    const input = repartitionIfRequired(this.h, name, this.h.keySerde, this.h.valueSerde);
+    ctx.topology.addProcessor(name, streamTableJoinProcessor({ storeName, joiner, left: mode === 'left' }) as ProcessorSupplier, input.node);
+    ctx.topology.connectProcessorAndStateStores(name, storeName);
+    ctx.topology.requireCopartitioned(api, name, table.h.node);
+    return new KStreamImpl<K, unknown>({ ctx, node: name, keySerde: input.keySerde, valueSerde: undefined, repartitionRequired: false });
+  }
+
+  private joinStream(api: string, mode: StreamJoinMode, other: KStreamImpl<K, unknown>, joiner: (x: unknown, y: unknown, key: K) => unknown, windows: JoinWindows, joined: StreamJoined<K, V, unknown>): KStream<K, unknown> {
+    const ctx = this.h.ctx;
+    if (other.h.ctx !== ctx) throw new TopologyError('RIVULET_TOPOLOGY_FOREIGN_STREAM', `${api}: the other stream must come from the same StreamsBuilder`);
+    const name = joined.name ?? ctx.next('KSTREAM-JOIN-');
+    if (joined.name === undefined) {
+      ctx.topology.warnings.push(`${api}: the join stores "${name}-*-join-store" have generated names; if operators are added or removed before this one, the names change and the buffered records are lost. Name the join with StreamJoined.name.`);
+    }
+    const keySerde = (joined.keySerde ?? this.h.keySerde ?? other.h.keySerde) as Serde<unknown> | undefined;
+    const leftIn = repartitionIfRequired(this.h, `${name}-left`, keySerde, (joined.valueSerde ?? this.h.valueSerde) as Serde<unknown> | undefined);
+    const rightIn = repartitionIfRequired(other.h, `${name}-right`, keySerde, (joined.otherValueSerde ?? other.h.valueSerde) as Serde<unknown> | undefined);
+    // A buffered record is needed while a partner can still arrive: before + after + grace behind stream time.
+    const retentionMs = windows.beforeMs + windows.afterMs + windows.graceMs + 1;
+    const buffer = (side: 'left' | 'right', valueSerde: Serde<unknown> | undefined) =>
+      ctx.addStore(
+        {
+          name: `${name}-${side}-join-store`,
+          prefix: '',
+          type: 'window',
+          keySerde,
+          valueSerde: bufferedRecordsSerde(valueSerde ?? internalSerde) as Serde<unknown>,
+          retentionMs,
+        },
+        api,
+      );
+    const leftStore = buffer('left', (joined.valueSerde ?? this.h.valueSerde) as Serde<unknown> | undefined);
+    const rightStore = buffer('right', (joined.otherValueSerde ?? other.h.valueSerde) as Serde<unknown> | undefined);
+    const pendingStore =
+      mode === 'inner'
+        ? undefined
+        : ctx.addStore(
+            { name: `${name}-outer-join-store`, prefix: '', type: 'window', keySerde: internalSerde, valueSerde: pendingRefsSerde(leftStore.keySerde) as Serde<unknown>, retentionMs },
+            api,
+          );
+    const side = (s: 'left' | 'right') =>
+      streamStreamJoinProcessor({
+        side: s,
+        mode,
+        thisStore: s === 'left' ? leftStore.name : rightStore.name,
+        otherStore: s === 'left' ? rightStore.name : leftStore.name,
+        pendingStore: pendingStore?.name,
+        beforeMs: windows.beforeMs,
+        afterMs: windows.afterMs,
+        graceMs: windows.graceMs,
+        keySerde: leftStore.keySerde as Serde<K>,
+        joiner,
+      }) as ProcessorSupplier;
+    const leftNode = `${name}-left`;
+    const rightNode = `${name}-right`;
+    ctx.topology.addProcessor(leftNode, side('left'), leftIn.node);
+    ctx.topology.addProcessor(rightNode, side('right'), rightIn.node);
+    const stores = [leftStore, rightStore, ...(pendingStore === undefined ? [] : [pendingStore])];
+    for (const st of stores) ctx.topology.addStateStore(st, leftNode, rightNode);
+    ctx.topology.addProcessor(name, passThroughProcessor() as ProcessorSupplier, leftNode, rightNode);
+    ctx.topology.requireCopartitioned(api, leftNode, rightNode);
+    return new KStreamImpl<K, unknown>({ ctx, node: name, keySerde, valueSerde: undefined, repartitionRequired: false });
   }
 
   private joinGlobal<GK, GV, VR>(prefix: string, globalTable: GlobalKTable<GK, GV>, keySelector: (key: K, value: V) => GK, joiner: (value: V, globalValue: GV | undefined, key: K) => VR, left: boolean, named: Named | undefined): KStream<K, VR> {
@@ -107,6 +202,10 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
   }
 
   repartition(options: Repartitioned<K, V> = {}): KStream<K, V> {
+    const n = options.numberOfPartitions;
+    if (n !== undefined && !(Number.isInteger(n) && n >= 1)) {
+      throw new ConfigError('RIVULET_CONFIG_INVALID_PARTITIONS', `KStream.repartition: numberOfPartitions must be an integer >= 1 (got ${n})`);
+    }
     const name = options.name ?? this.h.ctx.next('KSTREAM-REPARTITION-');
     const h = throughRepartitionTopic(
       this.h,
@@ -114,6 +213,7 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
       options.keySerde as Serde<unknown> | undefined,
       options.valueSerde as Serde<unknown> | undefined,
       options.partitioner as Parameters<typeof throughRepartitionTopic>[4],
+      n,
     );
     return new KStreamImpl<K, V>(h);
   }

@@ -1,10 +1,11 @@
-import type { GlobalKTable } from './global-ktable.js';
 import type { KeyValue } from '../processors/map.js';
 import type { ProcessorSupplier } from '../processors/processor.js';
 import type { TopicNameExtractor } from '../topology/topology-node.js';
 import type { KGroupedStream } from './kgrouped-stream.js';
 import type { KTable } from './ktable.js';
-import type { Grouped, Materialized, Named, Produced, Repartitioned } from './options.js';
+import type { GlobalKTable } from './global-ktable.js';
+import type { Grouped, Materialized, Named, Produced, Repartitioned, StreamJoined } from './options.js';
+import type { JoinWindows } from './windows.js';
 
 /**
  * A record stream (Kafka Streams' `KStream`). Every method only adds to the
@@ -41,13 +42,36 @@ export interface KStream<K, V> {
   groupBy<KR>(selector: (key: K, value: V) => KR, grouped?: Grouped<KR, V>): KGroupedStream<KR, V>;
   /** Runs a Processor API processor; it may forward any key and value and use the named stores. */
   /**
+   * Windowed inner join with another stream: a record at `t` joins the other
+   * side's records of the same key with `t - before <= t' <= t + after` (see
+   * {@link JoinWindows}); each pair emits `joiner(left, right, key)` with the
+   * larger of the two timestamps. Both streams must be co-partitioned (checked on
+   * start); a side whose key changed is repartitioned first.
+   */
+  join<VO, VR>(other: KStream<K, VO>, joiner: (value: V, otherValue: VO, key: K) => VR, windows: JoinWindows, joined?: StreamJoined<K, V, VO>): KStream<K, VR>;
+  /**
+   * Stream–table join: each record joins the table's current row for its key;
+   * table updates emit nothing. Co-partitioned like Kafka Streams requires.
+   */
+  join<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT, key: K) => VR, named?: Named): KStream<K, VR>;
+  /**
    * Inner join with a global table: each record looks up the table under
    * `keySelector(key, value)` and, if found, emits `joiner(value, tableValue, key)`.
    * Table updates emit nothing. No co-partitioning needed.
    */
   join<GK, GV, VR>(globalTable: GlobalKTable<GK, GV>, keySelector: (key: K, value: V) => GK, joiner: (value: V, globalValue: GV, key: K) => VR, named?: Named): KStream<K, VR>;
+  /**
+   * Windowed left join: as {@link join}, and a left record that found no partner
+   * is emitted with `undefined` once its join window (plus grace) has closed — never
+   * before, so no unmatched result is later contradicted.
+   */
+  leftJoin<VO, VR>(other: KStream<K, VO>, joiner: (value: V, otherValue: VO | undefined, key: K) => VR, windows: JoinWindows, joined?: StreamJoined<K, V, VO>): KStream<K, VR>;
+  /** Stream–table left join: a record without a table row joins with `undefined`. */
+  leftJoin<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT | undefined, key: K) => VR, named?: Named): KStream<K, VR>;
   /** Like {@link join}, but a record without a match joins too, with `undefined`. */
   leftJoin<GK, GV, VR>(globalTable: GlobalKTable<GK, GV>, keySelector: (key: K, value: V) => GK, joiner: (value: V, globalValue: GV | undefined, key: K) => VR, named?: Named): KStream<K, VR>;
+  /** Windowed outer join: unmatched records of either side are emitted, with `undefined` for the other, once their window closed. */
+  outerJoin<VO, VR>(other: KStream<K, VO>, joiner: (value: V | undefined, otherValue: VO | undefined, key: K) => VR, windows: JoinWindows, joined?: StreamJoined<K, V, VO>): KStream<K, VR>;
   process<KR, VR>(supplier: ProcessorSupplier<K, V, KR, VR>, options?: ProcessOptions): KStream<KR, VR>;
   /** As `process`, for processors that keep the key (no repartition needed afterwards). */
   processValues<VR>(supplier: ProcessorSupplier<K, V, K, VR>, options?: ProcessOptions): KStream<K, VR>;

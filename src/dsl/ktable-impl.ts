@@ -2,6 +2,8 @@ import { TopologyError } from '../errors.js';
 import { aggregateProcessor } from '../processors/aggregate.js';
 import type { ProcessorSupplier } from '../processors/processor.js';
 import { suppressProcessor } from '../processors/suppress.js';
+import { tableMaterializeProcessor } from '../processors/table-source.js';
+import { tableTableJoinProcessor, type TableJoinMode } from '../processors/table-table-join.js';
 import { tableFilterProcessor, tableGroupByProcessor, tableMapValuesProcessor, toStreamProcessor, type GroupedChange } from '../processors/table-ops.js';
 import { groupedChangeSerde } from '../serde/grouped-change-serde.js';
 import type { Serde } from '../serde/serde.js';
@@ -27,6 +29,7 @@ export interface TableWindowing {
 export class KTableImpl<K, V> implements KTable<K, V> {
   constructor(
     readonly h: StreamHandle,
+    /** Set once the table is materialized (an aggregation's store, or one added for a join). */
     readonly queryableStoreName: string | undefined,
     readonly windowing: TableWindowing | undefined,
   ) {}
@@ -39,6 +42,53 @@ export class KTableImpl<K, V> implements KTable<K, V> {
       keepStore ? this.queryableStoreName : undefined,
       this.windowing,
     );
+  }
+
+  /**
+   * The store holding this table's rows, adding one after this node if the
+   * table is not materialized yet (joins look rows up there).
+   */
+  materializedStore(api: string): string {
+    if (this.queryableStoreName !== undefined) return this.queryableStoreName;
+    const ctx = this.h.ctx;
+    const name = ctx.next('KTABLE-MATERIALIZE-');
+    const store = ctx.addStore({ name: undefined, prefix: 'KTABLE-MATERIALIZE-STATE-STORE-', type: 'key-value', keySerde: this.h.keySerde, valueSerde: this.h.valueSerde }, api);
+    ctx.topology.addProcessor(name, tableMaterializeProcessor(store.name) as ProcessorSupplier, this.h.node);
+    ctx.topology.addStateStore(store, name);
+    (this as { h: StreamHandle }).h = { ...this.h, node: name };
+    (this as { queryableStoreName: string | undefined }).queryableStoreName = store.name;
+    return store.name;
+  }
+
+  join<VO, VR>(other: KTable<K, VO>, joiner: (value: V, otherValue: VO, key: K) => VR, named?: Named): KTable<K, VR> {
+    return this.joinTable('inner', other, joiner as (value: V | undefined, otherValue: VO | undefined, key: K) => VR, named);
+  }
+
+  leftJoin<VO, VR>(other: KTable<K, VO>, joiner: (value: V, otherValue: VO | undefined, key: K) => VR, named?: Named): KTable<K, VR> {
+    return this.joinTable('left', other, joiner as (value: V | undefined, otherValue: VO | undefined, key: K) => VR, named);
+  }
+
+  outerJoin<VO, VR>(other: KTable<K, VO>, joiner: (value: V | undefined, otherValue: VO | undefined, key: K) => VR, named?: Named): KTable<K, VR> {
+    return this.joinTable('outer', other, joiner, named);
+  }
+
+  private joinTable<VO, VR>(mode: TableJoinMode, other: KTable<K, VO>, joiner: (value: V | undefined, otherValue: VO | undefined, key: K) => VR, named: Named | undefined): KTable<K, VR> {
+    const api = `KTable.${mode === 'inner' ? 'join' : `${mode}Join`}`;
+    if (!(other instanceof KTableImpl) || other.h.ctx !== this.h.ctx) {
+      throw new TopologyError('RIVULET_TOPOLOGY_FOREIGN_TABLE', `${api}: the other table must come from the same StreamsBuilder`);
+    }
+    const ctx = this.h.ctx;
+    const thisStore = this.materializedStore(api);
+    const otherStore = (other as KTableImpl<K, VO>).materializedStore(api);
+    const base = named?.name ?? ctx.next('KTABLE-JOIN-');
+    const left = `${base}-left`;
+    const right = `${base}-right`;
+    ctx.topology.addProcessor(left, tableTableJoinProcessor({ side: 'left', otherStore, mode, joiner }) as ProcessorSupplier, this.h.node);
+    ctx.topology.addProcessor(right, tableTableJoinProcessor({ side: 'right', otherStore: thisStore, mode, joiner }) as ProcessorSupplier, other.h.node);
+    ctx.topology.connectProcessorAndStateStores(left, otherStore, right, thisStore);
+    ctx.topology.addProcessor(base, passThroughProcessor() as ProcessorSupplier, left, right);
+    ctx.topology.requireCopartitioned(api, left, right);
+    return new KTableImpl<K, VR>({ ctx, node: base, keySerde: this.h.keySerde, valueSerde: undefined, repartitionRequired: false }, undefined, undefined);
   }
 
   filter(predicate: (key: K, value: V) => boolean, named?: Named): KTable<K, V> {

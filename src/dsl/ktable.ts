@@ -14,6 +14,16 @@ export interface KTable<K, V> {
   /** Re-groups rows by a new key for re-aggregation with an adder and a subtractor. */
   groupBy<KR, VR>(selector: (key: K, value: V) => { key: KR; value: VR }, grouped?: Grouped<KR, VR>): KGroupedTable<KR, VR>;
   suppress(suppressed: Suppressed, named?: Named): KTable<K, V>;
+  /**
+   * Table–table join on the key: the result has a row where both tables do, and
+   * changes whenever either side does (an update that removes the match deletes
+   * the joined row, which downstream aggregations retract). Co-partitioned.
+   */
+  join<VO, VR>(other: KTable<K, VO>, joiner: (value: V, otherValue: VO, key: K) => VR, named?: Named): KTable<K, VR>;
+  /** Rows of this table, with the other table's row or `undefined`. */
+  leftJoin<VO, VR>(other: KTable<K, VO>, joiner: (value: V, otherValue: VO | undefined, key: K) => VR, named?: Named): KTable<K, VR>;
+  /** Rows of either table, with `undefined` for the side that has none. */
+  outerJoin<VO, VR>(other: KTable<K, VO>, joiner: (value: V | undefined, otherValue: VO | undefined, key: K) => VR, named?: Named): KTable<K, VR>;
   /** The store interactive queries read, if this table is materialized. */
   readonly queryableStoreName: string | undefined;
 }

@@ -7,6 +7,18 @@ export interface Named {
   readonly name?: string;
 }
 
+/**
+ * Serdes and name of a stream–stream join (Kafka Streams' `StreamJoined`): both
+ * sides are buffered in window stores `<name>-left-join-store` and
+ * `<name>-right-join-store` (plus `<name>-outer-join-store` for unmatched
+ * records of left and outer joins), each with a changelog.
+ */
+export interface StreamJoined<K, V, VO> extends Named {
+  readonly keySerde?: Serde<K>;
+  readonly valueSerde?: Serde<V>;
+  readonly otherValueSerde?: Serde<VO>;
+}
+
 /** How a source topic is read (Kafka Streams' `Consumed`). */
 export interface Consumed<K, V> extends Named {
   readonly keySerde?: Serde<K>;

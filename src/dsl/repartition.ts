@@ -13,13 +13,19 @@ export function throughRepartitionTopic(
   keySerde: Serde<unknown> | undefined,
   valueSerde: Serde<unknown> | undefined,
   partitioner?: StreamPartitioner,
+  partitions?: number,
 ): StreamHandle {
   const ks = keySerde ?? h.keySerde ?? internalSerde;
   const vs = valueSerde ?? h.valueSerde ?? internalSerde;
   const topic = `${name}-repartition`;
   const sink = `${name}-repartition-sink`;
   const source = `${name}-repartition-source`;
-  h.ctx.topology.addSink(sink, topic, { keySerde: ks, valueSerde: vs, internal: true, ...(partitioner === undefined ? {} : { partitioner }) }, h.node);
+  h.ctx.topology.addSink(
+    sink,
+    topic,
+    { keySerde: ks, valueSerde: vs, internal: true, ...(partitioner === undefined ? {} : { partitioner }), ...(partitions === undefined ? {} : { partitions }) },
+    h.node,
+  );
   h.ctx.topology.addSource(source, [topic], { keySerde: ks, valueSerde: vs, internal: true });
   return { ctx: h.ctx, node: source, keySerde: ks, valueSerde: vs, repartitionRequired: false };
 }

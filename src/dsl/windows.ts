@@ -65,6 +65,42 @@ export class SlidingWindows {
   }
 }
 
+/**
+ * The time bound of a stream–stream join (Kafka Streams' `JoinWindows`): a left
+ * record at `t` joins right records with `t - before <= t' <= t + after`.
+ * `ofTimeDifference…(d)` sets both to `d`; `before`/`after` change one side.
+ */
+export class JoinWindows {
+  readonly kind = 'join' as const;
+  private constructor(
+    readonly beforeMs: number,
+    readonly afterMs: number,
+    readonly graceMs: number,
+  ) {
+    Object.freeze(this);
+  }
+
+  static ofTimeDifferenceWithNoGrace(timeDifference: Duration): JoinWindows {
+    const d = toMillis('JoinWindows.ofTimeDifferenceWithNoGrace', 'timeDifference', timeDifference, 0);
+    return new JoinWindows(d, d, 0);
+  }
+
+  static ofTimeDifferenceAndGrace(timeDifference: Duration, grace: Duration): JoinWindows {
+    const d = toMillis('JoinWindows.ofTimeDifferenceAndGrace', 'timeDifference', timeDifference, 0);
+    return new JoinWindows(d, d, toMillis('JoinWindows.ofTimeDifferenceAndGrace', 'grace', grace, 0));
+  }
+
+  /** How far before a left record a right record may be. */
+  before(timeDifference: Duration): JoinWindows {
+    return new JoinWindows(toMillis('JoinWindows.before', 'timeDifference', timeDifference, 0), this.afterMs, this.graceMs);
+  }
+
+  /** How far after a left record a right record may be. */
+  after(timeDifference: Duration): JoinWindows {
+    return new JoinWindows(this.beforeMs, toMillis('JoinWindows.after', 'timeDifference', timeDifference, 0), this.graceMs);
+  }
+}
+
 /** Sessions: records of a key closer than `gap` belong to one session. Kafka Streams' `SessionWindows`. */
 export class SessionWindows {
   readonly kind = 'session' as const;

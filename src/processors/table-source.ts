@@ -31,3 +31,23 @@ export function tableSourceProcessor<K, V>(storeName: string): ProcessorSupplier
     };
   };
 }
+
+/** Keeps a derived table's rows in a store (for joins and queries); forwards each change unchanged. */
+export function tableMaterializeProcessor<K, V>(storeName: string): ProcessorSupplier<K, Change<V>, K, Change<V>> {
+  return () => {
+    let ctx!: InternalProcessorContext<K, Change<V>>;
+    let store!: KeyValueStore<K, V>;
+    return {
+      init: (c) => {
+        ctx = internal(c);
+        store = c.getStateStore<KeyValueStore<K, V>>(storeName);
+      },
+      process: (r) => {
+        if (r.key === null || r.key === undefined) return;
+        if (r.value.newValue === undefined) store.delete(r.key);
+        else store.put(r.key, r.value.newValue);
+        ctx.forward(r);
+      },
+    };
+  };
+}

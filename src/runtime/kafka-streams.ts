@@ -209,24 +209,42 @@ export class KafkaStreams {
     const partitions = maxPartitions > 0 ? maxPartitions : this.config.defaultPartitions;
     const appId = this.config.applicationId;
     const topics: NewTopic[] = [];
+    // Repartition topics take the inputs' largest count unless their sink fixes one (repartition({ numberOfPartitions })).
+    const internalTopics = new Map<string, number>();
     for (const n of this.topology.nodes()) {
       if ((n.kind === 'source' || n.kind === 'sink') && n.internal) {
         const names = n.kind === 'source' ? n.topics : typeof n.topic === 'string' ? [n.topic] : [];
-        for (const name of names) topics.push({ topic: `${appId}-${name}`, partitions });
+        const fixed = n.kind === 'sink' ? n.partitions : undefined;
+        for (const name of names) if (fixed !== undefined || !internalTopics.has(`${appId}-${name}`)) internalTopics.set(`${appId}-${name}`, fixed ?? partitions);
       } else if (n.kind === 'sink' && typeof n.topic === 'string' && (await t.partitionCount(n.topic)) === undefined) {
         // Output topics are created like a broker with auto-create would, sized like the input.
         topics.push({ topic: n.topic, partitions });
       }
     }
+    for (const [topic, count] of internalTopics) topics.push({ topic, partitions: count });
+    // A store's task may sit behind a resized repartition topic: its changelog needs a partition per task.
+    const changelogPartitions = Math.max(partitions, ...internalTopics.values());
     for (const s of this.topology.stores()) {
       if (!s.changelog) continue;
       const config: Record<string, string> = s.type === 'window' || s.type === 'session' ? { 'cleanup.policy': 'compact,delete', 'retention.ms': String((s.retentionMs ?? 86_400_000) + 86_400_000) } : { 'cleanup.policy': 'compact' };
-      topics.push({ topic: changelogTopic(appId, s.name), partitions, config });
+      topics.push({ topic: changelogTopic(appId, s.name), partitions: changelogPartitions, config });
     }
     topics.push({ topic: deadLetterTopic(appId), partitions: 1 });
     if (this.config.lateRecordsTopic !== undefined) topics.push({ topic: this.config.lateRecordsTopic, partitions: 1 });
     await t.createTopics(topics);
     for (const nt of topics) counts.set(nt.topic, (await t.partitionCount(nt.topic)) ?? nt.partitions);
+    for (const g of this.topology.copartitionGroups()) {
+      const sized = g.topics.map(({ topic, internal }) => {
+        const real = internal ? `${appId}-${topic}` : topic;
+        return { topic: real, partitions: counts.get(real) };
+      });
+      if (new Set(sized.map((x) => x.partitions)).size > 1) {
+        throw new TopologyError(
+          'RIVULET_TOPOLOGY_NOT_COPARTITIONED',
+          `${g.api}: joined inputs must have the same number of partitions, but ${sized.map((x) => `"${x.topic}" has ${x.partitions}`).join(' and ')}; repartition one side with repartition({ numberOfPartitions })`,
+        );
+      }
+    }
     return counts;
   }
 

@@ -44,6 +44,8 @@ export interface SinkNode extends NodeBase {
   readonly keySerde: Serde<unknown> | undefined;
   readonly valueSerde: Serde<unknown> | undefined;
   readonly partitioner: StreamPartitioner | undefined;
+  /** Internal topics: the partition count to create it with (default: the inputs' largest). */
+  readonly partitions?: number;
 }
 
 export type TopologyNode = SourceNode | ProcessorNode | SinkNode;

@@ -38,6 +38,8 @@ export interface SinkOptions {
   readonly keySerde?: Serde<unknown>;
   readonly valueSerde?: Serde<unknown>;
   readonly partitioner?: StreamPartitioner;
+  /** Internal topics: the partition count to create it with. */
+  readonly partitions?: number;
   readonly internal?: boolean;
 }
 
@@ -53,6 +55,7 @@ export class Topology {
   private readonly storeUsers = new Map<string, string[]>();
   private readonly topicsRead = new Map<string, string>();
   private readonly globalStoreMap = new Map<string, GlobalStoreDefinition>();
+  private readonly copartitioned: { readonly api: string; readonly nodes: readonly string[] }[] = [];
   private sealed = false;
   /** Warnings gathered while building (e.g. stateful operators without explicit names). */
   readonly warnings: string[] = [];
@@ -122,6 +125,7 @@ export class Topology {
       keySerde: options.keySerde,
       valueSerde: options.valueSerde,
       partitioner: options.partitioner,
+      ...(options.partitions === undefined ? {} : { partitions: options.partitions }),
     });
     this.nodeMap.set(name, node);
     return this;
@@ -160,6 +164,33 @@ export class Topology {
     this.topicsRead.set(topic, sourceName);
     this.globalStoreMap.set(store.name, Object.freeze({ store: Object.freeze({ ...store, changelog: false }), sourceName, topic, processorName }));
     return this;
+  }
+
+  /**
+   * Declares that the inputs of these nodes are joined by key, so their source
+   * topics must have equal partition counts; the runtime checks it on start.
+   */
+  requireCopartitioned(api: string, ...nodeNames: string[]): this {
+    this.copartitioned.push({ api, nodes: [...nodeNames] });
+    return this;
+  }
+
+  /** Per join, the source topics that must be co-partitioned, and whether each is internal. */
+  copartitionGroups(): { readonly api: string; readonly topics: readonly { readonly topic: string; readonly internal: boolean }[] }[] {
+    return this.copartitioned.map((g) => {
+      const topics = new Map<string, boolean>();
+      const seen = new Set<string>();
+      const visit = (name: string): void => {
+        if (seen.has(name)) return;
+        seen.add(name);
+        const n = this.nodeMap.get(name);
+        if (n === undefined) return;
+        if (n.kind === 'source') for (const t of n.topics) topics.set(t, n.internal);
+        else for (const p of n.parents) visit(p);
+      };
+      for (const n of g.nodes) visit(n);
+      return { api: g.api, topics: [...topics].map(([topic, internal]) => ({ topic, internal })) };
+    });
   }
 
   /** The global stores, in declaration order. */
