@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StreamsBuilder } from '../../src/dsl/streams-builder.js';
+import { JoinWindows } from '../../src/dsl/windows.js';
 import { KafkaStreams, type KafkaStreamsOptions } from '../../src/runtime/kafka-streams.js';
 import { Serdes } from '../../src/serde/serdes.js';
 import type { Transport } from '../../src/transport/transport.js';
@@ -157,6 +158,71 @@ export function describeRuntimeScenarios(name: string, env: RuntimeEnvironment):
         env.waitMs,
         'later orders joined with the updated table',
       );
+      await admin.close();
+    }, 6 * 60_000);
+
+    it('impressions ⨝ clicks (left join, exactly-once) across two instances with a rebalance mid-run equals the batch-computed join', async () => {
+      const id = randomUUID().slice(0, 8);
+      const [impressions, clicks, out] = [`impressions-${id}`, `clicks-${id}`, `ad-joined-${id}`];
+      const admin = await env.admin();
+      await admin.createTopics([{ topic: impressions, partitions: 4 }, { topic: clicks, partitions: 4 }, { topic: out, partitions: 4 }]);
+      const base = 1_700_000_000_000;
+      // 1 200 impressions one second apart over 40 ads; a third are clicked 0–12 s later (12 s misses the 10 s window).
+      const imps = Array.from({ length: 1200 }, (_, i) => ({ key: `ad-${i % 40}`, value: `i${i}`, timestamp: base + i * 1000 }));
+      const clks = imps.filter((_, i) => i % 3 === 0).map((imp, j) => ({ key: imp.key, value: `c${j}`, timestamp: imp.timestamp + (j % 13) * 1000 }));
+      const expected: string[] = [];
+      for (const imp of imps) {
+        const matches = clks.filter((c) => c.key === imp.key && c.timestamp >= imp.timestamp && c.timestamp <= imp.timestamp + 10_000);
+        if (matches.length === 0) expected.push(`${imp.key}:${imp.value}|-`);
+        for (const c of matches) expected.push(`${imp.key}:${imp.value}|${c.value}`);
+      }
+      const topology = () => {
+        const b = new StreamsBuilder();
+        const i = b.stream<string, string>(impressions, { keySerde: Serdes.string(), valueSerde: Serdes.json() });
+        const c = b.stream<string, string>(clicks, { keySerde: Serdes.string(), valueSerde: Serdes.json() });
+        // A grace far above any fetch skew between the two topics, so no record is late.
+        i.leftJoin(c, (imp, click) => `${imp}|${click ?? '-'}`, JoinWindows.ofTimeDifferenceAndGrace('10s', '10m').before(0), { name: 'ad-join' }).to(out, {
+          keySerde: Serdes.string(),
+          valueSerde: Serdes.json(),
+        });
+        return b.build();
+      };
+      const newApp = () => {
+        const dir = mkdtempSync(join(tmpdir(), 'rivulet-rt-'));
+        dirs.push(dir);
+        const a = new KafkaStreams(topology(), { applicationId: `ads-${id}`, stateDir: dir, commitIntervalMs: 200, processingGuarantee: 'exactly_once', ...env.instanceOptions() });
+        apps.push(a);
+        return a;
+      };
+      const joined = async () =>
+        (await readAll(admin, out, 'read_committed')).map((r) => `${new TextDecoder().decode(r.key ?? new Uint8Array())}:${JSON.parse(new TextDecoder().decode(r.value ?? new Uint8Array())) as string}`);
+      const half = (xs: typeof imps, first: boolean) => xs.filter((x) => (x.timestamp < base + 600_000) === first);
+      const a = newApp();
+      await a.start();
+      await a.waitForState('RUNNING', env.waitMs);
+      await produceJson(admin, impressions, half(imps, true));
+      await produceJson(admin, clicks, half(clks, true));
+      // Both halves' records stay within the grace of each other only if half 2 waits for half 1's pairs.
+      const firstPairs = new Set(half(imps, true).flatMap((imp) => half(clks, true).filter((c) => c.key === imp.key && c.timestamp >= imp.timestamp && c.timestamp <= imp.timestamp + 10_000).map((c) => `${imp.key}:${imp.value}|${c.value}`)));
+      await eventually(async () => (await joined()).filter((x) => firstPairs.has(x)).length >= firstPairs.size, env.waitMs, `${firstPairs.size} pairs of the first half`);
+      const b = newApp();
+      await b.start();
+      await eventually(() => a.state() === 'RUNNING' && b.state() === 'RUNNING' && a.metrics().tasks + b.metrics().tasks === 4 && b.metrics().tasks > 0, env.waitMs, 'the rebalance to two instances');
+      await produceJson(admin, impressions, half(imps, false));
+      await produceJson(admin, clicks, half(clks, false));
+      // Pairs are emitted as soon as both sides are in; wait for all of them before closing the windows:
+      // a task takes its partitions' records in fetch order, so an impression a day later must not
+      // overtake clicks still unread on the other topic.
+      const pairs = expected.filter((x) => !x.endsWith('|-')).length;
+      await eventually(async () => (await joined()).filter((x) => !x.endsWith('|-')).length >= pairs, env.waitMs, `${pairs} matched pairs`);
+      // One impression a day later on every partition moves each task's stream time past every window.
+      const p = await admin.producer();
+      await p.send([0, 1, 2, 3].map((partition) => ({ topic: impressions, partition, key: new TextEncoder().encode(`end-${partition}`), value: new TextEncoder().encode('"end"'), timestamp: base + 86_400_000 })));
+      await p.close();
+      await eventually(async () => (await joined()).length >= expected.length, env.waitMs, `${expected.length} joined results`);
+      const got = (await joined()).sort();
+      const want = expected.sort();
+      expect(got).toEqual(want);
       await admin.close();
     }, 6 * 60_000);
 
