@@ -1,6 +1,7 @@
 import { ConfigError, TopologyError } from '../errors.js';
 import { branchProcessor, type BranchRoute } from '../processors/branch.js';
 import { filterProcessor } from '../processors/filter.js';
+import { dedupeProcessor } from '../processors/dedupe.js';
 import { flatMapProcessor, flatMapValuesProcessor } from '../processors/flat-map.js';
 import { globalTableJoinProcessor } from '../processors/global-table-join.js';
 import { mapProcessor, mapValuesProcessor, selectKeyProcessor, type KeyValue } from '../processors/map.js';
@@ -11,6 +12,8 @@ import { streamStreamJoinProcessor, bufferedRecordsSerde, pendingRefsSerde, type
 import { streamTableJoinProcessor } from '../processors/stream-table-join.js';
 import { tableSourceProcessor } from '../processors/table-source.js';
 import type { Serde } from '../serde/serde.js';
+import { keyValueSerde } from '../serde/key-value-serde.js';
+import { stringSerde } from '../serde/string-serde.js';
 import type { GlobalKTable } from './global-ktable.js';
 import type { TopicNameExtractor } from '../topology/topology-node.js';
 import { internalSerde, type StreamHandle } from './builder-context.js';
@@ -19,7 +22,8 @@ import { KGroupedStreamImpl } from './kgrouped-stream-impl.js';
 import type { Branched, BranchedKStream, KStream, ProcessOptions } from './kstream.js';
 import type { KTable } from './ktable.js';
 import { KTableImpl } from './ktable-impl.js';
-import type { Grouped, Materialized, Named, Produced, Repartitioned, StreamJoined } from './options.js';
+import type { DedupeOptions, Grouped, Materialized, Named, Produced, Repartitioned, StreamJoined } from './options.js';
+import { toMillis } from './duration.js';
 import { repartitionIfRequired, throughRepartitionTopic } from './repartition.js';
 import { JoinWindows } from './windows.js';
 
@@ -67,6 +71,37 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
 
   outerJoin<VO, VR>(other: KStream<K, VO>, joiner: (value: V | undefined, otherValue: VO | undefined, key: K) => VR, windows: JoinWindows, joined?: StreamJoined<K, V, VO>): KStream<K, VR> {
     return this.joinAny('outer', other, joiner, windows, joined) as KStream<K, VR>;
+  }
+
+  dedupe(options: DedupeOptions<K, V>): KStream<K, V> {
+    const ctx = this.h.ctx;
+    const within = toMillis('KStream.dedupe', 'within', options.within, 0);
+    const grace = options.grace === undefined ? within : toMillis('KStream.dedupe', 'grace', options.grace, 0);
+    const name = options.name ?? ctx.next('KSTREAM-DEDUPE-');
+    const keySerde = (this.h.keySerde ?? internalSerde) as Serde<K>;
+    const valueSerde = (this.h.valueSerde ?? internalSerde) as Serde<V>;
+    let input: StreamHandle;
+    if (options.id === undefined) input = repartitionIfRequired(this.h, name, keySerde as Serde<unknown>, valueSerde as Serde<unknown>);
+    else {
+      const id = options.id;
+      const byId = `${name}-by-id`;
+      ctx.topology.addProcessor(byId, mapProcessor((k: K, v: V) => ({ key: id(k, v), value: { key: k, value: v } })) as ProcessorSupplier, this.h.node);
+      input = throughRepartitionTopic({ ctx, node: byId, keySerde: undefined, valueSerde: undefined, repartitionRequired: true }, name, stringSerde(), keyValueSerde(keySerde, valueSerde) as Serde<unknown>);
+    }
+    const store = ctx.addStore(
+      { name: options.storeName ?? `${name}-store`, prefix: '', type: 'window', keySerde: input.keySerde, valueSerde: internalSerde, retentionMs: 2 * within + grace + 1 },
+      'KStream.dedupe',
+    );
+    if (options.name === undefined && options.storeName === undefined) {
+      ctx.topology.warnings.push(`KStream.dedupe: store "${store.name}" has a generated name; if operators are added or removed before this one, the name changes and the sightings are lost. Name it with { name }.`);
+    }
+    ctx.topology.addProcessor(name, dedupeProcessor({ storeName: store.name, withinMs: within }) as ProcessorSupplier, input.node);
+    ctx.topology.addStateStore(store, name);
+    if (options.id === undefined) return new KStreamImpl<K, V>({ ...input, node: name });
+    const back = `${name}-restore-key`;
+    ctx.topology.addProcessor(back, mapProcessor((_id: string, kv: { key: K; value: V }) => kv) as ProcessorSupplier, name);
+    // Partitioned by id now, not by key: a later grouping by key repartitions.
+    return new KStreamImpl<K, V>({ ctx, node: back, keySerde, valueSerde, repartitionRequired: true });
   }
 
   /** Dispatches on what is joined: a stream (windowed), a table, or a global table. */

@@ -4,7 +4,7 @@ import type { TopicNameExtractor } from '../topology/topology-node.js';
 import type { KGroupedStream } from './kgrouped-stream.js';
 import type { KTable } from './ktable.js';
 import type { GlobalKTable } from './global-ktable.js';
-import type { Grouped, Materialized, Named, Produced, Repartitioned, StreamJoined } from './options.js';
+import type { DedupeOptions, Grouped, Materialized, Named, Produced, Repartitioned, StreamJoined } from './options.js';
 import type { JoinWindows } from './windows.js';
 
 /**
@@ -72,6 +72,13 @@ export interface KStream<K, V> {
   leftJoin<GK, GV, VR>(globalTable: GlobalKTable<GK, GV>, keySelector: (key: K, value: V) => GK, joiner: (value: V, globalValue: GV | undefined, key: K) => VR, named?: Named): KStream<K, VR>;
   /** Windowed outer join: unmatched records of either side are emitted, with `undefined` for the other, once their window closed. */
   outerJoin<VO, VR>(other: KStream<K, VO>, joiner: (value: V | undefined, otherValue: VO | undefined, key: K) => VR, windows: JoinWindows, joined?: StreamJoined<K, V, VO>): KStream<K, VR>;
+  /**
+   * Drops records already seen within `within` (event time) by key, or by
+   * `id(key, value)` — then records are repartitioned by id so duplicates from
+   * different partitions meet, and keep their own key afterwards. Duplicates
+   * are counted in `metrics().dropped.duplicate`.
+   */
+  dedupe(options: DedupeOptions<K, V>): KStream<K, V>;
   process<KR, VR>(supplier: ProcessorSupplier<K, V, KR, VR>, options?: ProcessOptions): KStream<KR, VR>;
   /** As `process`, for processors that keep the key (no repartition needed afterwards). */
   processValues<VR>(supplier: ProcessorSupplier<K, V, K, VR>, options?: ProcessOptions): KStream<K, VR>;

@@ -1,4 +1,5 @@
 import type { Serde } from '../serde/serde.js';
+import type { Duration } from './duration.js';
 import type { StreamPartitioner } from '../topology/topology-node.js';
 import type { TimestampExtractor } from '../topology/timestamp-extractor.js';
 
@@ -17,6 +18,18 @@ export interface StreamJoined<K, V, VO> extends Named {
   readonly keySerde?: Serde<K>;
   readonly valueSerde?: Serde<V>;
   readonly otherValueSerde?: Serde<VO>;
+}
+
+/** Options of `KStream.dedupe` (a rivulet operator; Spark's `dropDuplicatesWithinWatermark`). */
+export interface DedupeOptions<K, V> extends Named {
+  /** Records with the same id whose timestamps are at most this far apart are duplicates. */
+  readonly within: Duration;
+  /** What identifies a record (default: its key). Records are repartitioned by it so duplicates meet. */
+  readonly id?: (key: K, value: V) => string;
+  /** How far out of order duplicates may arrive (default: `within`); sightings are kept `2 * within + grace`. */
+  readonly grace?: Duration;
+  /** The store of sightings (default `<name>-store`). */
+  readonly storeName?: string;
 }
 
 /** How a source topic is read (Kafka Streams' `Consumed`). */

@@ -2,7 +2,7 @@ import type { ProcessorContext } from './processor.js';
 import type { StreamRecord } from './stream-record.js';
 
 /** Why a record was dropped; each reason has its own counter in the metrics. */
-export type DropReason = 'late' | 'null-key' | 'null-value' | 'invalid-value' | 'expired-window';
+export type DropReason = 'late' | 'null-key' | 'null-value' | 'invalid-value' | 'expired-window' | 'duplicate';
 
 /** What the runtime gives rivulet's own processors beyond the public context. */
 export interface InternalProcessorContext<KOut = unknown, VOut = unknown> extends ProcessorContext<KOut, VOut> {
