@@ -188,7 +188,8 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
 
   private joinGlobal<GK, GV, VR>(prefix: string, globalTable: GlobalKTable<GK, GV>, keySelector: (key: K, value: V) => GK, joiner: (value: V, globalValue: GV | undefined, key: K) => VR, left: boolean, named: Named | undefined): KStream<K, VR> {
     const storeName = globalTable.queryableStoreName;
-    if (!this.h.ctx.topology.globalStores().some((g) => g.store.name === storeName)) {
+    const topology = this.h.ctx.topology;
+    if (![...topology.globalStores(), ...topology.staticGlobalStores()].some((g) => g.store.name === storeName)) {
       throw new TopologyError('RIVULET_TOPOLOGY_UNKNOWN_STORE', `KStream.${left ? 'leftJoin' : 'join'}: "${storeName}" is not a global table of this builder; create it with StreamsBuilder.globalTable`);
     }
     return this.then(prefix, named, globalTableJoinProcessor({ storeName, keySelector, joiner, left }) as ProcessorSupplier, false, true);

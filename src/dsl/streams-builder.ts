@@ -5,7 +5,7 @@ import type { KStream } from './kstream.js';
 import { KStreamImpl } from './kstream-impl.js';
 import type { KTable } from './ktable.js';
 import type { Consumed, Materialized } from './options.js';
-import type { Topology } from '../topology/topology.js';
+import type { StaticRows, Topology } from '../topology/topology.js';
 import type { StoreDefinition } from '../topology/store-definition.js';
 
 /**
@@ -67,6 +67,34 @@ export class StreamsBuilder {
       processorName,
     );
     return { queryableStoreName: storeName };
+  }
+
+  /**
+   * A global table filled with rows the service provides instead of a topic —
+   * an array, a generator, or a function returning (a promise of) rows, e.g.
+   * read from a file or a database at start. Every instance loads it before
+   * processing; join streams to it like any global table. It does not change
+   * while running; restart (or use `globalTable(topic)`) to refresh it.
+   */
+  globalTableFrom<K = string, V = unknown>(
+    name: string,
+    rows: Iterable<readonly [K, V]> | AsyncIterable<readonly [K, V]> | (() => Iterable<readonly [K, V]> | AsyncIterable<readonly [K, V]> | Promise<Iterable<readonly [K, V]> | AsyncIterable<readonly [K, V]>>),
+    serdes: { readonly keySerde?: Serde<K>; readonly valueSerde?: Serde<V> } = {},
+  ): GlobalKTable<K, V> {
+    const load = typeof rows === 'function' ? rows : () => rows;
+    this.ctx.topology.addStaticGlobalStore(
+      {
+        name,
+        type: 'key-value',
+        persistent: false,
+        changelog: false,
+        keySerde: (serdes.keySerde ?? internalSerde) as Serde<unknown>,
+        valueSerde: (serdes.valueSerde ?? internalSerde) as Serde<unknown>,
+        generatedName: false,
+      },
+      load as () => StaticRows | Promise<StaticRows>,
+    );
+    return { queryableStoreName: name };
   }
 
   /** Adds a store for Processor API processors (`KStream.process(..., { stores })`). */

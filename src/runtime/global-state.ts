@@ -1,3 +1,4 @@
+import { ConfigError } from '../errors.js';
 import { newTaskMetrics, type TaskMetrics } from '../metrics/task-metrics.js';
 import { WorkingKeyValueStore } from '../state/working-key-value-store.js';
 import type { GlobalStoreDefinition, Topology } from '../topology/topology.js';
@@ -30,15 +31,44 @@ export class GlobalStateManager {
       this.stores.set(g.store.name, store);
       this.byTopic.set(g.topic, store);
     }
+    for (const g of topology.staticGlobalStores()) this.stores.set(g.store.name, new WorkingKeyValueStore(g.store.name, g.store.keySerde, g.store.valueSerde));
   }
 
+  /** Fills the static global stores from the rows the service provides. */
+  async loadStatic(onProgress: (p: RestoreProgress) => void): Promise<void> {
+    for (const g of this.topology.staticGlobalStores()) {
+      const store = this.stores.get(g.store.name) as WorkingKeyValueStore<unknown, unknown>;
+      const started = Date.now();
+      let n = 0;
+      for await (const [key, value] of await g.load()) {
+        store.put(key, value);
+        n++;
+      }
+      onProgress({ task: 'global', store: g.store.name, restored: n, total: n, recordsPerSec: n / Math.max(0.001, (Date.now() - started) / 1000) });
+    }
+  }
+
+  /** As {@link loadStatic}, for callers that cannot wait (the test driver): rows must be a plain iterable. */
+  loadStaticSync(): void {
+    for (const g of this.topology.staticGlobalStores()) {
+      const rows = g.load();
+      if (rows instanceof Promise || !(Symbol.iterator in rows)) {
+        throw new ConfigError('RIVULET_CONFIG_ASYNC_STATIC_TABLE', `TopologyTestDriver: static table "${g.store.name}" loads asynchronously; give the test an array or another synchronous iterable of [key, value] rows`);
+      }
+      const store = this.stores.get(g.store.name) as WorkingKeyValueStore<unknown, unknown>;
+      for (const [key, value] of rows) store.put(key, value);
+    }
+  }
+
+  /** No topic-backed global stores to read or follow. */
   get empty(): boolean {
-    return this.stores.size === 0;
+    return this.byTopic.size === 0;
   }
 
   /** Reads every global topic from its start to its current end; reports progress per store. */
   async bootstrap(transport: Transport, collector: RecordCollector, onProgress: (p: RestoreProgress) => void): Promise<void> {
     this.collector = collector;
+    await this.loadStatic(onProgress);
     if (this.empty) return;
     const isolation = this.config.processingGuarantee === 'exactly_once' ? 'read_committed' : 'read_uncommitted';
     const reader = await transport.reader({ isolation, clientId: `${this.config.applicationId}-global` });

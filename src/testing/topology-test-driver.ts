@@ -51,6 +51,7 @@ export class TopologyTestDriver {
       partitionsFor: () => 1,
     };
     this.global = new GlobalStateManager(topology, resolved);
+    this.global.loadStaticSync();
     this.globalTopics = new Set(topology.globalStores().map((g) => g.topic));
     this.env = {
       config: resolved,

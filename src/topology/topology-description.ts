@@ -47,6 +47,10 @@ export function describeTopology(topology: Topology): TopologyDescription {
       out += `    Source: ${g.sourceName} (topics: [${g.topic}])\n      --> ${g.processorName}\n`;
       out += `    Processor: ${g.processorName} (stores: [${g.store.name}])\n      --> none\n      <-- ${g.sourceName}\n\n`;
     });
+    topology.staticGlobalStores().forEach((g, i) => {
+      out += `  Sub-topology: ${subs.length + topology.globalStores().length + i} for global store (will not generate tasks)\n`;
+      out += `    Static rows: ${g.store.name}\n\n`;
+    });
     return out;
   };
   const mermaid = (): string => {

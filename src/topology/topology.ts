@@ -16,6 +16,15 @@ export interface GlobalStoreDefinition {
   readonly processorName: string;
 }
 
+/** Rows a static global table is filled with, or a function producing them (called on each start). */
+export type StaticRows = Iterable<readonly [unknown, unknown]> | AsyncIterable<readonly [unknown, unknown]>;
+
+/** A global store filled from rows the service provides instead of a topic (see {@link Topology.addStaticGlobalStore}). */
+export interface StaticGlobalStoreDefinition {
+  readonly store: StoreDefinition;
+  readonly load: () => StaticRows | Promise<StaticRows>;
+}
+
 export interface SubTopology {
   readonly id: number;
   /** Nodes in the order they were added (parents before children). */
@@ -55,6 +64,7 @@ export class Topology {
   private readonly storeUsers = new Map<string, string[]>();
   private readonly topicsRead = new Map<string, string>();
   private readonly globalStoreMap = new Map<string, GlobalStoreDefinition>();
+  private readonly staticStoreMap = new Map<string, StaticGlobalStoreDefinition>();
   private readonly copartitioned: { readonly api: string; readonly nodes: readonly string[] }[] = [];
   private sealed = false;
   /** Warnings gathered while building (e.g. stateful operators without explicit names). */
@@ -193,6 +203,25 @@ export class Topology {
     });
   }
 
+  /**
+   * A global store filled with rows the service provides (a file it read, a
+   * database table, an array) rather than from a topic: loaded on every
+   * instance before processing starts, read-only afterwards.
+   */
+  addStaticGlobalStore(store: StoreDefinition, load: () => StaticRows | Promise<StaticRows>): this {
+    if (this.sealed) throw new TopologyError('RIVULET_TOPOLOGY_SEALED', 'Topology.addStaticGlobalStore: the topology is already running; build a new one to change it');
+    if (this.storeMap.has(store.name) || this.globalStoreMap.has(store.name) || this.staticStoreMap.has(store.name)) {
+      throw new TopologyError('RIVULET_TOPOLOGY_DUPLICATE_STORE', `Topology.addStaticGlobalStore: a store named "${store.name}" already exists; store names must be unique`);
+    }
+    this.staticStoreMap.set(store.name, Object.freeze({ store: Object.freeze({ ...store, type: 'key-value' as const, changelog: false, persistent: false }), load }));
+    return this;
+  }
+
+  /** The static global stores, in declaration order. */
+  staticGlobalStores(): readonly StaticGlobalStoreDefinition[] {
+    return [...this.staticStoreMap.values()];
+  }
+
   /** The global stores, in declaration order. */
   globalStores(): readonly GlobalStoreDefinition[] {
     return [...this.globalStoreMap.values()];
@@ -247,7 +276,7 @@ export class Topology {
 
   /** A task store or a global store by name. */
   store(name: string): StoreDefinition | undefined {
-    return this.storeMap.get(name) ?? this.globalStoreMap.get(name)?.store;
+    return this.storeMap.get(name) ?? this.globalStoreMap.get(name)?.store ?? this.staticStoreMap.get(name)?.store;
   }
 
   /** Children of a node, in insertion order. */

@@ -99,3 +99,30 @@ describe('globalTable in the topology', () => {
     expect(() => b.stream('clicks').join(other, (k) => k, (v) => v)).toThrow(/"users" is not a global table of this builder/);
   });
 });
+
+describe('StreamsBuilder.globalTableFrom (static rows)', () => {
+  function topology(rows: Parameters<StreamsBuilder['globalTableFrom']>[1]) {
+    const b = new StreamsBuilder();
+    const regions = b.globalTableFrom<string, string>('state-regions', rows as Iterable<readonly [string, string]>);
+    b.stream<string, Report>('reports', { keySerde: str, valueSerde: reports })
+      .leftJoin(regions, (_k, r) => r.state, (r, reg) => ({ text: r.text, region: reg ?? null }))
+      .to('enriched', { keySerde: str, valueSerde: out });
+    return b.build();
+  }
+
+  it('joins against rows the service provides, without any topic', () => {
+    const d = (driver = new TopologyTestDriver(topology([['CA', 'west'], ['NY', 'east']])));
+    const input = d.createInputTopic('reports', str, reports);
+    input.pipeInput('r1', { state: 'NY', text: 'storm' });
+    input.pipeInput('r2', { state: 'TX', text: 'heat' });
+    expect(d.createOutputTopic('enriched', str, out).readKeyValuesToList()).toEqual([
+      { key: 'r1', value: { text: 'storm', region: 'east' } },
+      { key: 'r2', value: { text: 'heat', region: null } },
+    ]);
+    expect(d.getKeyValueStore<string, string>('state-regions').approximateNumEntries()).toBe(2);
+  });
+
+  it('the test driver asks for synchronous rows, naming the table', () => {
+    expect(() => new TopologyTestDriver(topology(async () => [['CA', 'west'] as const]))).toThrow(/static table "state-regions" loads asynchronously/);
+  });
+});
