@@ -13,7 +13,8 @@ export type { SessionWindowedKStream } from './dsl/session-windowed-kstream.js';
 export { TimeWindows, SlidingWindows, SessionWindows, JoinWindows, type Window, type Windowed, type EmitStrategy } from './dsl/windows.js';
 export { Suppressed, type BufferConfig } from './dsl/suppressed.js';
 export type { Duration } from './dsl/duration.js';
-export type { Consumed, Produced, Grouped, Repartitioned, Materialized, Named } from './dsl/options.js';
+export type { Consumed, Produced, Grouped, Repartitioned, Materialized, Named, StreamJoined, DedupeOptions, AsyncOptions } from './dsl/options.js';
+export type { AsyncCallContext } from './processors/async-map.js';
 
 export type { Processor, ProcessorContext, ProcessorSupplier, PunctuationType, Cancellable } from './processors/processor.js';
 export type { StreamRecord, RecordHeaders, RecordMetadata } from './processors/stream-record.js';

@@ -1,6 +1,7 @@
 import { ConfigError, TopologyError } from '../errors.js';
 import { branchProcessor, type BranchRoute } from '../processors/branch.js';
 import { filterProcessor } from '../processors/filter.js';
+import { asyncMapProcessor, type AsyncCallContext, type AsyncMapOptions } from '../processors/async-map.js';
 import { dedupeProcessor } from '../processors/dedupe.js';
 import { flatMapProcessor, flatMapValuesProcessor } from '../processors/flat-map.js';
 import { globalTableJoinProcessor } from '../processors/global-table-join.js';
@@ -22,7 +23,7 @@ import { KGroupedStreamImpl } from './kgrouped-stream-impl.js';
 import type { Branched, BranchedKStream, KStream, ProcessOptions } from './kstream.js';
 import type { KTable } from './ktable.js';
 import { KTableImpl } from './ktable-impl.js';
-import type { DedupeOptions, Grouped, Materialized, Named, Produced, Repartitioned, StreamJoined } from './options.js';
+import type { AsyncOptions, DedupeOptions, Grouped, Materialized, Named, Produced, Repartitioned, StreamJoined } from './options.js';
 import { toMillis } from './duration.js';
 import { repartitionIfRequired, throughRepartitionTopic } from './repartition.js';
 import { JoinWindows } from './windows.js';
@@ -71,6 +72,32 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
 
   outerJoin<VO, VR>(other: KStream<K, VO>, joiner: (value: V | undefined, otherValue: VO | undefined, key: K) => VR, windows: JoinWindows, joined?: StreamJoined<K, V, VO>): KStream<K, VR> {
     return this.joinAny('outer', other, joiner, windows, joined) as KStream<K, VR>;
+  }
+
+  mapValuesAsync<VR>(fn: (value: V, key: K, call: AsyncCallContext) => Promise<VR>, options: AsyncOptions = {}): KStream<K, VR> {
+    const api = 'KStream.mapValuesAsync';
+    return this.then('KSTREAM-MAPVALUES-ASYNC-', options, asyncMapProcessor(this.asyncOptions(api, options, async (v: V, k: K, call) => [{ key: k, value: await fn(v, k, call) }])) as ProcessorSupplier, false, true);
+  }
+
+  flatMapAsync<KR, VR>(fn: (key: K, value: V, call: AsyncCallContext) => Promise<Iterable<KeyValue<KR, VR>>>, options: AsyncOptions = {}): KStream<KR, VR> {
+    const api = 'KStream.flatMapAsync';
+    return this.then('KSTREAM-FLATMAP-ASYNC-', options, asyncMapProcessor(this.asyncOptions(api, options, (v: V, k: K, call) => fn(k, v, call))) as ProcessorSupplier, true, true);
+  }
+
+  private asyncOptions<KR, VR>(api: string, options: AsyncOptions, fn: AsyncMapOptions<K, V, KR, VR>['fn']): AsyncMapOptions<K, V, KR, VR> {
+    const int = (what: string, v: number | undefined, dflt: number, min: number): number => {
+      const x = v ?? dflt;
+      if (!Number.isInteger(x) || x < min) throw new ConfigError('RIVULET_CONFIG_INVALID_VALUE', `${api}: ${what} must be an integer >= ${min} (got ${x})`);
+      return x;
+    };
+    return {
+      name: options.name ?? api,
+      fn,
+      concurrency: int('concurrency', options.concurrency, 8, 1),
+      timeoutMs: int('timeoutMs', options.timeoutMs, 30_000, 1),
+      retries: int('retries', options.retries, 2, 0),
+      backoffMs: int('backoffMs', options.backoffMs, 100, 0),
+    };
   }
 
   dedupe(options: DedupeOptions<K, V>): KStream<K, V> {

@@ -4,7 +4,8 @@ import type { TopicNameExtractor } from '../topology/topology-node.js';
 import type { KGroupedStream } from './kgrouped-stream.js';
 import type { KTable } from './ktable.js';
 import type { GlobalKTable } from './global-ktable.js';
-import type { DedupeOptions, Grouped, Materialized, Named, Produced, Repartitioned, StreamJoined } from './options.js';
+import type { AsyncCallContext } from '../processors/async-map.js';
+import type { AsyncOptions, DedupeOptions, Grouped, Materialized, Named, Produced, Repartitioned, StreamJoined } from './options.js';
 import type { JoinWindows } from './windows.js';
 
 /**
@@ -72,6 +73,16 @@ export interface KStream<K, V> {
   leftJoin<GK, GV, VR>(globalTable: GlobalKTable<GK, GV>, keySelector: (key: K, value: V) => GK, joiner: (value: V, globalValue: GV | undefined, key: K) => VR, named?: Named): KStream<K, VR>;
   /** Windowed outer join: unmatched records of either side are emitted, with `undefined` for the other, once their window closed. */
   outerJoin<VO, VR>(other: KStream<K, VO>, joiner: (value: V | undefined, otherValue: VO | undefined, key: K) => VR, windows: JoinWindows, joined?: StreamJoined<K, V, VO>): KStream<K, VR>;
+  /**
+   * Maps each value with an asynchronous function (a UDF that calls out:
+   * geocoding, scoring): up to `concurrency` calls in flight, results in input
+   * order, and an input offset is committed only after every record before it
+   * finished. A call that still fails after `retries` goes to the processing
+   * error handler (the dead-letter topic by default). Not in Kafka Streams.
+   */
+  mapValuesAsync<VR>(fn: (value: V, key: K, call: AsyncCallContext) => Promise<VR>, options?: AsyncOptions): KStream<K, VR>;
+  /** As {@link mapValuesAsync}, for functions returning any number of records (new keys repartition downstream). */
+  flatMapAsync<KR, VR>(fn: (key: K, value: V, call: AsyncCallContext) => Promise<Iterable<KeyValue<KR, VR>>>, options?: AsyncOptions): KStream<KR, VR>;
   /**
    * Drops records already seen within `within` (event time) by key, or by
    * `id(key, value)` — then records are repartitioned by id so duplicates from

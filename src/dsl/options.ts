@@ -32,6 +32,18 @@ export interface DedupeOptions<K, V> extends Named {
   readonly storeName?: string;
 }
 
+/** Options of `mapValuesAsync` / `flatMapAsync`. */
+export interface AsyncOptions extends Named {
+  /** Calls in flight per task at most (default 8); the poll loop waits when it is reached. */
+  readonly concurrency?: number;
+  /** Per attempt (default 30 000 ms); a timed-out attempt is aborted through its signal and retried. */
+  readonly timeoutMs?: number;
+  /** Further attempts after a failure (default 2); then the record goes to the processing error handler. */
+  readonly retries?: number;
+  /** Delay before the first retry, doubling after each (default 100 ms). */
+  readonly backoffMs?: number;
+}
+
 /** How a source topic is read (Kafka Streams' `Consumed`). */
 export interface Consumed<K, V> extends Named {
   readonly keySerde?: Serde<K>;

@@ -10,6 +10,29 @@ export interface InternalProcessorContext<KOut = unknown, VOut = unknown> extend
   dropRecord(reason: DropReason, record: StreamRecord<unknown, unknown>, detail: string): void;
   /** Adds time spent in the WASM kernel to the task's metrics. */
   recordKernelTime(ms: number): void;
+  /**
+   * For work that finishes after `process` returned: captures the record being
+   * processed, so results forwarded later carry its metadata and a failure goes
+   * to the processing error handler (dead-letter topic) with its original bytes.
+   */
+  defer(): DeferredRecord<KOut, VOut>;
+}
+
+/** See {@link InternalProcessorContext.defer}. */
+export interface DeferredRecord<KOut, VOut> {
+  forward(record: StreamRecord<KOut, VOut>): void;
+  fail(error: unknown): void;
+}
+
+/** Processors whose work completes asynchronously (`mapValuesAsync`); the runtime waits for them before committing. */
+export interface AsyncAware {
+  /** Nothing more should be handed in until {@link capacity} resolves. */
+  readonly saturated: boolean;
+  capacity(): Promise<void>;
+  /** Resolves once every record handed in has been forwarded or failed. */
+  settle(): Promise<void>;
+  /** Records handed in and not yet forwarded or failed. */
+  readonly pending: number;
 }
 
 /** The runtime always passes an internal context; public processors just do not see the extras. */

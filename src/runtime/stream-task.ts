@@ -1,6 +1,6 @@
 import { SerdeError, TopologyError } from '../errors.js';
 import { newTaskMetrics, type TaskMetrics } from '../metrics/task-metrics.js';
-import type { DropReason, InternalProcessorContext } from '../processors/internal-context.js';
+import type { AsyncAware, DropReason, InternalProcessorContext } from '../processors/internal-context.js';
 import type { Cancellable, Processor, PunctuationType } from '../processors/processor.js';
 import type { RecordMetadata, StreamRecord } from '../processors/stream-record.js';
 import type { BatchAware } from '../processors/window-stats.js';
@@ -37,6 +37,7 @@ export interface TaskEnvironment {
 }
 
 export { TaskFailure } from './error-handling.js';
+import { TaskFailure } from './error-handling.js';
 
 interface NodeRuntime {
   readonly name: string;
@@ -68,6 +69,8 @@ export class StreamTask {
   private streamTimeMs = Number.NEGATIVE_INFINITY;
   private readonly partitionTime = new Map<string, number>();
   private current: IncomingRecord | undefined;
+  /** A failure with handling `fail` raised in asynchronous work; rethrown by {@link settle}. */
+  asyncFailure: unknown;
   private initialized = false;
 
   constructor(
@@ -201,6 +204,37 @@ export class StreamTask {
       recordKernelTime(ms: number) {
         task.metrics.kernelMs += ms;
       },
+      defer() {
+        const captured = task.current;
+        const run = (fn: () => void): void => {
+          const before = task.current;
+          task.current = captured;
+          try {
+            try {
+              fn();
+            } catch (e) {
+              if (e instanceof TaskFailure || captured === undefined) throw e;
+              task.fail('processing', e, captured);
+            }
+          } catch (e) {
+            // Nobody awaits this call: the next commit's settle() rethrows it.
+            task.asyncFailure ??= e;
+          } finally {
+            task.current = before;
+          }
+        };
+        return {
+          forward: (record) =>
+            run(() => {
+              for (const c of n.children) task.deliver(c, record);
+            }),
+          fail: (error) =>
+            run(() => {
+              if (captured === undefined) throw error;
+              task.fail('processing', error, captured);
+            }),
+        };
+      },
     };
   }
 
@@ -263,6 +297,49 @@ export class StreamTask {
       s.next += (Math.floor((now - s.next) / s.intervalMs) + 1) * s.intervalMs;
       this.metrics.punctuations++;
       s.fn(now);
+    }
+  }
+
+  private asyncCache: AsyncAware[] | undefined;
+
+  private asyncNodes(): AsyncAware[] {
+    if (this.asyncCache !== undefined) return this.asyncCache;
+    const out: AsyncAware[] = [];
+    for (const name of this.order) {
+      const p = (this.nodes.get(name) as NodeRuntime | undefined)?.processor as (Processor & Partial<AsyncAware>) | undefined;
+      if (p?.settle !== undefined) out.push(p as unknown as AsyncAware);
+    }
+    if (this.nodes.size > 0) this.asyncCache = out;
+    return out;
+  }
+
+  /** An asynchronous operator is at its concurrency limit: wait for {@link capacity} before the next record. */
+  get saturated(): boolean {
+    const nodes = this.asyncNodes();
+    for (let i = 0; i < nodes.length; i++) if ((nodes[i] as AsyncAware).saturated) return true;
+    return false;
+  }
+
+  /** Some asynchronous operator still holds records. */
+  get hasAsyncWork(): boolean {
+    return this.asyncNodes().some((p) => p.pending > 0);
+  }
+
+  async capacity(): Promise<void> {
+    for (const p of this.asyncNodes()) if (p.saturated) await p.capacity();
+  }
+
+  /**
+   * Waits until asynchronous operators finished every record handed to them, so
+   * a commit covers their outputs (parents first: a settled parent may hand
+   * its children new work). A `fail` handling failure surfaces here.
+   */
+  async settle(): Promise<void> {
+    for (const p of this.asyncNodes()) await p.settle();
+    if (this.asyncFailure !== undefined) {
+      const e = this.asyncFailure;
+      this.asyncFailure = undefined;
+      throw e;
     }
   }
 

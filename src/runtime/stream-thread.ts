@@ -114,6 +114,8 @@ export class StreamThread {
     for (const r of records) {
       const m = this.tasks.taskFor(r.topic, r.partition);
       if (m === undefined) continue;
+      // An asynchronous operator at its concurrency limit holds the loop (backpressure on the poll).
+      if (m.task.saturated) await m.task.capacity();
       m.task.process(r);
       touched.add(m.task.name);
       this.consumed.set(`${r.topic}\u0000${r.partition}`, { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
@@ -193,6 +195,8 @@ export class StreamThread {
     const eos = this.config.processingGuarantee === 'exactly_once';
     const storeWrites: { persist: () => Promise<void> }[] = [];
     const changelogIndex: { task: string; store: string; index: number }[] = [];
+    // Records still in asynchronous operators would be committed without their outputs.
+    for (const m of this.tasks.tasks.values()) await m.task.settle();
     for (const m of this.tasks.tasks.values()) {
       m.task.endBatch();
       m.task.flush();

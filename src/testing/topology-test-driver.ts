@@ -136,6 +136,21 @@ export class TopologyTestDriver {
     return new TestOutputTopic(this, topic, keySerde, valueSerde);
   }
 
+  /**
+   * Waits for asynchronous operators (`mapValuesAsync`, `flatMapAsync`) to finish
+   * every record piped so far, then commits, so their results can be read.
+   */
+  async settle(): Promise<void> {
+    this.live('settle');
+    // A settled operator's results may start asynchronous work further down (or in another task).
+    while (this.tasks.some((t) => t.hasAsyncWork)) {
+      for (const t of this.tasks) await t.settle();
+      this.drain();
+      this.commit();
+    }
+    this.commit();
+  }
+
   /** Advances wall-clock time, running due wall-clock punctuations, then commits. */
   advanceWallClockTime(ms: number): void {
     this.live('advanceWallClockTime');

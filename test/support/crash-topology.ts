@@ -32,7 +32,14 @@ export interface Reading {
 
 export function crashTopology(t: CrashTopics): Topology {
   const b = new StreamsBuilder();
-  const input = b.stream<string, Reading>(t.input, { keySerde: Serdes.string(), valueSerde: Serdes.json<Reading>() });
+  // An asynchronous UDF first, with latencies that make calls finish out of order: the running
+  // aggregates downstream are only exact if it keeps input order and commits nothing in flight.
+  const input = b
+    .stream<string, Reading>(t.input, { keySerde: Serdes.string(), valueSerde: Serdes.json<Reading>() })
+    .mapValuesAsync(async (r) => {
+      await new Promise((resolve) => setTimeout(resolve, r.v % 3));
+      return r;
+    }, { concurrency: 16, name: 'async-udf' });
   const grouped = input.groupByKey();
   grouped
     .aggregate<Agg>(
