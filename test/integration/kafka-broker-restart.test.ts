@@ -161,6 +161,18 @@ if (unavailable !== undefined) {
           'every input record counted',
         );
         const caughtUpAfter = Date.now() - up;
+        // Duplicates may still be on their way: take the counts once they stop changing.
+        await eventually(
+          async () => {
+            await sleep(1_000);
+            const again = latestByKey(await readAll(admin, output, isolation));
+            const stable = [...want.keys()].every((k) => again.get(k) === latest.get(k));
+            latest = again;
+            return stable;
+          },
+          WAIT_MS,
+          'the counts to settle',
+        );
         // Under at-least-once a record processed again after the outage (its offset not yet
         // committed) counts twice: the excess over the input is the number of duplicates.
         let duplicates = 0;
