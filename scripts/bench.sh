@@ -1,10 +1,25 @@
 #!/usr/bin/env bash
 # `npm run bench`: builds what the benchmarks run (WASM kernel, native kernel) and runs them.
+#
+# RIVULET_BENCH picks the parts: kernel (WASM vs TS reference vs native Rust),
+# broker (the IoT topology on a real Kafka broker vs a bare kafkajs consumer,
+# bench/broker.bench.ts; starts and stops a broker unless KAFKA_BROKERS is set),
+# or all (default).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 export PATH="$HOME/.cargo/bin:$PATH"
+parts=${RIVULET_BENCH:-all}
+case "$parts" in
+  kernel | broker | all) ;;
+  *) echo "bench.sh: RIVULET_BENCH must be kernel, broker or all (got '$parts')" >&2; exit 2 ;;
+esac
 bash scripts/setup-toolchain.sh
 bash scripts/build-wasm.sh
-cargo build --release --quiet --bin native-bench
-npx vite-node bench/kernel.bench.ts
+if [[ "$parts" != broker ]]; then
+  cargo build --release --quiet --bin native-bench
+  npx vite-node bench/kernel.bench.ts
+fi
+if [[ "$parts" != kernel ]]; then
+  bash scripts/kafka/with-kafka.sh npx vite-node bench/broker.bench.ts
+fi

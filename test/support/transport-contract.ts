@@ -155,6 +155,16 @@ export function describeTransport(
         expect(await t.listOffsets(topic)).toEqual([0, 1, 2].map((partition) => ({ partition, earliest: 0, latest: 0 })));
       });
 
+      it('createTopics naming a topic twice creates it once, with the first request\'s partitions', async () => {
+        const t = await connect();
+        const topic = uniqueName('contract');
+        await t.createTopics([
+          { topic, partitions: 2 },
+          { topic, partitions: 4 },
+        ]);
+        expect(await t.partitionCount(topic)).toBe(2);
+      });
+
       it('partitionCount is undefined for a missing topic and deleteTopics removes one', async () => {
         const t = await connect();
         expect(await t.partitionCount(uniqueName('missing'))).toBeUndefined();
@@ -221,6 +231,33 @@ export function describeTransport(
         expect(first.timestamp).toBe(1_700_000_000_000);
         expect(text(first.headers['trace'] ?? null)).toBe('h0');
         expect(first.offset).toBe(meta[0]!.offset);
+      });
+
+      it('one send of several MiB per partition, over two topics, arrives whole and in order at the offsets it reported', async () => {
+        const t = await connect();
+        const [a, b] = [await topicWith(t, 2), await topicWith(t, 1)];
+        const p = await t.producer({ idempotent: true });
+        const pad = 'x'.repeat(1000);
+        // More than a broker's default message.max.bytes (1 MiB) for every partition.
+        const records: ProducerRecord[] = Array.from({ length: 6000 }, (_, i) => ({
+          topic: i % 3 === 2 ? b : a,
+          partition: i % 3 === 2 ? 0 : i % 2,
+          key: bytes(`k${i}`),
+          value: bytes(`${i}:${pad}`),
+        }));
+        const meta = await p.send(records);
+        expect(meta).toHaveLength(records.length);
+        for (const topic of [a, b]) {
+          const got = await readAll(t, topic, 'read_uncommitted', waitMs);
+          const sent = records.map((r, i) => ({ r, m: meta[i]! })).filter(({ r }) => r.topic === topic);
+          expect(got).toHaveLength(sent.length);
+          for (const part of new Set(sent.map(({ m }) => m.partition))) {
+            const mine = sent.filter(({ m }) => m.partition === part);
+            const read = got.filter((r) => r.partition === part);
+            expect(read.map((r) => text(r.key))).toEqual(mine.map(({ r }) => text(r.key ?? null)));
+            expect(read.map((r) => r.offset)).toEqual(mine.map(({ m }) => m.offset));
+          }
+        }
       });
 
       it('honours explicit partitions and round-trips null keys and values', async () => {

@@ -2,8 +2,11 @@
  * {@link Producer} over a kafkajs producer. Partitions are chosen here (with
  * rivulet's murmur2 {@link DefaultPartitioner}) rather than by kafkajs, so the
  * metadata of every record is known: kafkajs reports one base offset per
- * partition, and the records of one `send` to one partition form one batch, so
- * a record's offset is that base plus its index within the batch.
+ * partition and request, and the records of one request to one partition form
+ * one batch, so a record's offset is that base plus its index within the batch.
+ * A `send` larger than one batch goes out as several requests, in order; if one
+ * fails, the earlier ones stay written, as with any failed send (at-least-once
+ * retries them, a transaction aborts them).
  * @module
  */
 import type { Producer as KafkaJsProducer, Transaction as KafkaJsTransaction, Message } from 'kafkajs';
@@ -16,6 +19,20 @@ import type { KafkaJsContext } from './kafkajs-context.js';
 
 /** Zero-copy Buffer view of caller bytes (kafkajs wants Buffers). */
 export const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+/**
+ * Bytes of one partition's records per produce request: half the broker's default
+ * message.max.bytes, leaving room for the estimate's slack and smaller topic limits.
+ */
+const MAX_BATCH_BYTES = 512 * 1024;
+/** A record's framing in a v2 record batch, at most (varint lengths, offsets, timestamp delta, attributes). */
+const RECORD_OVERHEAD_BYTES = 32;
+/**
+ * Records of one partition per produce request. kafkajs groups a request's
+ * messages per partition by copying the partition's array for every message
+ * (quadratic in this count); a bounded count keeps that copying and its garbage small.
+ */
+const MAX_BATCH_RECORDS = 250;
 
 /** Upper bound of the wait for transaction markers after commit/abort. */
 const MARKER_WAIT_MS = 10_000;
@@ -57,7 +74,7 @@ export class KafkaJsProducerClient implements Producer {
     if (records.length === 0) return [];
     const now = Date.now();
     // Resolve partitions first so an unknown topic/partition fails before anything is sent.
-    const placed: { topic: string; partition: number; message: Message; timestamp: number }[] = [];
+    const placed: { topic: string; partition: number; message: Message; timestamp: number; bytes: number }[] = [];
     for (const r of records) {
       if (typeof r?.topic !== 'string' || r.topic.length === 0) invalid(`${api}: topic must be a non-empty string (got ${String(r?.topic)})`);
       const count = await this.ctx.requirePartitionCount(r.topic, api);
@@ -77,30 +94,64 @@ export class KafkaJsProducerClient implements Producer {
         value: r.value === null ? null : asBuffer(r.value),
         timestamp: String(timestamp),
       };
+      let bytes = RECORD_OVERHEAD_BYTES + (message.key?.length ?? 0) + (message.value?.length ?? 0);
       if (r.headers !== undefined) {
         const headers: Record<string, Buffer> = {};
-        for (const [name, value] of Object.entries(r.headers) as [string, Uint8Array][]) headers[name] = asBuffer(value);
+        for (const [name, value] of Object.entries(r.headers) as [string, Uint8Array][]) {
+          headers[name] = asBuffer(value);
+          bytes += name.length + value.byteLength + 4;
+        }
         message.headers = headers;
       }
-      placed.push({ topic: r.topic, partition, message, timestamp });
+      placed.push({ topic: r.topic, partition, message, timestamp, bytes });
     }
-    const byTopic = new Map<string, Message[]>();
-    for (const p of placed) {
-      const list = byTopic.get(p.topic);
-      if (list) list.push(p.message);
-      else byTopic.set(p.topic, [p.message]);
-    }
-    const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-    const result = await this.#run(api, () => (this.#tx ?? this.producer).sendBatch({ topicMessages }));
-    const base = new Map<string, number>();
-    for (const m of result) base.set(`${m.topicName}\u0000${m.partition}`, Number(m.baseOffset));
-    const next = new Map<string, number>();
-    const metadata = placed.map((p) => {
+    // kafkajs puts a request's records for one partition into one record batch and never
+    // splits it; the broker rejects a batch over its message.max.bytes (1 MiB by default).
+    const chunks = new Map<string, number[][]>();
+    const chunkBytes = new Map<string, number>();
+    placed.forEach((p, i) => {
       const key = `${p.topic}\u0000${p.partition}`;
-      const offset = next.get(key) ?? base.get(key) ?? -1;
-      next.set(key, offset + 1);
-      return { topic: p.topic, partition: p.partition, offset, timestamp: p.timestamp };
+      const list = chunks.get(key) ?? [];
+      if (list.length === 0) chunks.set(key, list);
+      const used = chunkBytes.get(key) ?? 0;
+      if (list.length === 0 || used + p.bytes > MAX_BATCH_BYTES || list[list.length - 1]!.length >= MAX_BATCH_RECORDS) {
+        list.push([i]);
+        chunkBytes.set(key, p.bytes);
+      } else {
+        list[list.length - 1]!.push(i);
+        chunkBytes.set(key, used + p.bytes);
+      }
     });
+    const metadata: RecordMetadata[] = new Array<RecordMetadata>(placed.length);
+    const rounds = Math.max(...[...chunks.values()].map((c) => c.length));
+    // One produce request per round, each partition's chunks in order, so every
+    // partition's records keep their order and each chunk is one batch.
+    for (let round = 0; round < rounds; round++) {
+      const batch: number[][] = [];
+      for (const list of chunks.values()) if (list[round] !== undefined) batch.push(list[round]!);
+      const byTopic = new Map<string, Message[]>();
+      for (const indices of batch) {
+        for (const i of indices) {
+          const p = placed[i]!;
+          const list = byTopic.get(p.topic);
+          if (list) list.push(p.message);
+          else byTopic.set(p.topic, [p.message]);
+        }
+      }
+      const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+      const result = await this.#run(api, () => (this.#tx ?? this.producer).sendBatch({ topicMessages }));
+      const base = new Map<string, number>();
+      for (const m of result) base.set(`${m.topicName}\u0000${m.partition}`, Number(m.baseOffset));
+      for (const indices of batch) {
+        const first = placed[indices[0]!]!;
+        let offset = base.get(`${first.topic}\u0000${first.partition}`) ?? -1;
+        for (const i of indices) {
+          const p = placed[i]!;
+          metadata[i] = { topic: p.topic, partition: p.partition, offset, timestamp: p.timestamp };
+          if (offset >= 0) offset++;
+        }
+      }
+    }
     if (this.#tx !== undefined) {
       for (const m of metadata) {
         const parts = this.#written.get(m.topic) ?? new Map<number, number>();

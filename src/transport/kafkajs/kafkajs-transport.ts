@@ -166,7 +166,8 @@ class KafkaTransport implements Transport, KafkaJsContext {
     });
     if (wanted.length === 0) return;
     const existing = new Set(await guard(api, () => admin.listTopics()));
-    const missing = wanted.filter((t) => !existing.has(t.topic));
+    // Kafka rejects a request naming a topic twice; as for an existing topic, the first request wins.
+    const missing = wanted.filter((t, i) => !existing.has(t.topic) && wanted.findIndex((w) => w.topic === t.topic) === i);
     if (missing.length === 0) return;
     try {
       await admin.createTopics({ topics: missing, waitForLeaders: true });
