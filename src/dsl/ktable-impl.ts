@@ -4,6 +4,7 @@ import type { ProcessorSupplier } from '../processors/processor.js';
 import { suppressProcessor } from '../processors/suppress.js';
 import { tableMaterializeProcessor } from '../processors/table-source.js';
 import { tableTableJoinProcessor, type TableJoinMode } from '../processors/table-table-join.js';
+import { fkOtherUpdateProcessor, fkResultProcessor, fkSubscribeProcessor, fkSubscriptionProcessor, joinUpdateSerde, subscriptionKeySerde, subscriptionSerde } from '../processors/foreign-key-join.js';
 import { tableFilterProcessor, tableGroupByProcessor, tableMapValuesProcessor, toStreamProcessor, type GroupedChange } from '../processors/table-ops.js';
 import { groupedChangeSerde } from '../serde/grouped-change-serde.js';
 import type { Serde } from '../serde/serde.js';
@@ -60,12 +61,75 @@ export class KTableImpl<K, V> implements KTable<K, V> {
     return store.name;
   }
 
-  join<VO, VR>(other: KTable<K, VO>, joiner: (value: V, otherValue: VO, key: K) => VR, named?: Named): KTable<K, VR> {
-    return this.joinTable('inner', other, joiner as (value: V | undefined, otherValue: VO | undefined, key: K) => VR, named);
+  join<KO, VO, VR>(other: KTable<KO, VO>, foreignKey: (value: V) => KO, joiner: (value: V, otherValue: VO, key: K) => VR, named?: Named, materialized?: Materialized<K, VR>): KTable<K, VR>;
+  join<VO, VR>(other: KTable<K, VO>, joiner: (value: V, otherValue: VO, key: K) => VR, named?: Named): KTable<K, VR>;
+  join(other: unknown, a: unknown, b?: unknown, c?: unknown, d?: unknown): KTable<K, unknown> {
+    if (typeof b === 'function') return this.joinForeignKey('KTable.join', false, other, a as (v: V) => unknown, b as (v: V, o: unknown, k: K) => unknown, c as Named | undefined, d as Materialized<K, unknown> | undefined);
+    return this.joinTable('inner', other as KTable<K, unknown>, a as (value: V | undefined, otherValue: unknown, key: K) => unknown, b as Named | undefined);
   }
 
-  leftJoin<VO, VR>(other: KTable<K, VO>, joiner: (value: V, otherValue: VO | undefined, key: K) => VR, named?: Named): KTable<K, VR> {
-    return this.joinTable('left', other, joiner as (value: V | undefined, otherValue: VO | undefined, key: K) => VR, named);
+  leftJoin<KO, VO, VR>(other: KTable<KO, VO>, foreignKey: (value: V) => KO | null | undefined, joiner: (value: V, otherValue: VO | undefined, key: K) => VR, named?: Named, materialized?: Materialized<K, VR>): KTable<K, VR>;
+  leftJoin<VO, VR>(other: KTable<K, VO>, joiner: (value: V, otherValue: VO | undefined, key: K) => VR, named?: Named): KTable<K, VR>;
+  leftJoin(other: unknown, a: unknown, b?: unknown, c?: unknown, d?: unknown): KTable<K, unknown> {
+    if (typeof b === 'function') return this.joinForeignKey('KTable.leftJoin', true, other, a as (v: V) => unknown, b as (v: V, o: unknown, k: K) => unknown, c as Named | undefined, d as Materialized<K, unknown> | undefined);
+    return this.joinTable('left', other as KTable<K, unknown>, a as (value: V | undefined, otherValue: unknown, key: K) => unknown, b as Named | undefined);
+  }
+
+  /** See the steps in `processors/foreign-key-join.ts`. */
+  private joinForeignKey(
+    api: string,
+    left: boolean,
+    other: unknown,
+    foreignKey: (value: V) => unknown,
+    joiner: (value: V, otherValue: unknown, key: K) => unknown,
+    named: Named | undefined,
+    materialized: Materialized<K, unknown> | undefined,
+  ): KTable<K, unknown> {
+    if (!(other instanceof KTableImpl) || other.h.ctx !== this.h.ctx) {
+      throw new TopologyError('RIVULET_TOPOLOGY_FOREIGN_TABLE', `${api}: the other table must come from the same StreamsBuilder`);
+    }
+    const ctx = this.h.ctx;
+    const o = other as KTableImpl<unknown, unknown>;
+    const thisStore = this.materializedStore(api);
+    const otherStore = o.materializedStore(api);
+    const base = named?.name ?? ctx.next('KTABLE-FK-JOIN-');
+    const keySerde = (this.h.keySerde ?? internalSerde) as Serde<K>;
+    const valueSerde = (this.h.valueSerde ?? internalSerde) as Serde<V>;
+    const fkSerde = (o.h.keySerde ?? internalSerde) as Serde<unknown>;
+    const otherValueSerde = (o.h.valueSerde ?? internalSerde) as Serde<unknown>;
+    const subscribe = `${base}-subscribe`;
+    const result = `${base}-result`;
+    const registration = `${base}-subscription-registration`;
+    const response = `${base}-subscription-response`;
+    // Step 1 (this table's tasks): subscriptions to the foreign key.
+    ctx.topology.addProcessor(subscribe, fkSubscribeProcessor({ foreignKey, foreignKeySerde: fkSerde, valueSerde, subscriptionSink: `${registration}-sink`, resultNode: result }) as ProcessorSupplier, this.h.node);
+    ctx.topology.addSink(`${registration}-sink`, registration, { keySerde: fkSerde, valueSerde: subscriptionSerde(keySerde) as Serde<unknown>, internal: true, partitionsFrom: o.h.node }, subscribe);
+    ctx.topology.addSource(`${registration}-source`, [registration], { keySerde: fkSerde, valueSerde: subscriptionSerde(keySerde) as Serde<unknown>, internal: true });
+    // Step 2 (the other table's tasks): subscriptions kept by foreign key; answers to new subscribers and on changes.
+    const subs = ctx.addStore(
+      { name: materialized?.storeName === undefined ? undefined : `${materialized.storeName}-subscriptions`, prefix: `${base}-SUBSCRIPTION-STATE-STORE-`, type: 'key-value', keySerde: subscriptionKeySerde(fkSerde, keySerde) as Serde<unknown>, valueSerde: internalSerde },
+      api,
+    );
+    const subscriptions = `${base}-subscriptions`;
+    const otherUpdates = `${base}-other-updates`;
+    ctx.topology.addProcessor(subscriptions, fkSubscriptionProcessor({ subscriptionStore: subs.name, otherStore }) as ProcessorSupplier, `${registration}-source`);
+    ctx.topology.addProcessor(otherUpdates, fkOtherUpdateProcessor({ subscriptionStore: subs.name, otherStore }) as ProcessorSupplier, o.h.node);
+    ctx.topology.addStateStore(subs, subscriptions, otherUpdates);
+    ctx.topology.connectProcessorAndStateStores(subscriptions, otherStore);
+    ctx.topology.requireCopartitioned(api, subscriptions, otherUpdates);
+    const updates = joinUpdateSerde(otherValueSerde) as Serde<unknown>;
+    ctx.topology.addSink(`${response}-sink`, response, { keySerde: keySerde as Serde<unknown>, valueSerde: updates, internal: true, partitionsFrom: this.h.node }, subscriptions, otherUpdates);
+    ctx.topology.addSource(`${response}-source`, [response], { keySerde: keySerde as Serde<unknown>, valueSerde: updates, internal: true });
+    // Step 3 (this table's tasks): answers joined with the current row.
+    const results = ctx.addStore(
+      { name: materialized?.storeName, prefix: `${base}-RESULT-STATE-STORE-`, type: 'key-value', keySerde: keySerde as Serde<unknown>, valueSerde: materialized?.valueSerde as Serde<unknown> | undefined },
+      api,
+    );
+    ctx.topology.addProcessor(result, fkResultProcessor({ thisStore, resultStore: results.name, valueSerde, left, joiner }) as ProcessorSupplier, `${response}-source`, subscribe);
+    ctx.topology.addStateStore(results, result);
+    ctx.topology.connectProcessorAndStateStores(result, thisStore);
+    ctx.topology.requireCopartitioned(api, result);
+    return new KTableImpl<K, unknown>({ ctx, node: result, keySerde: this.h.keySerde, valueSerde: materialized?.valueSerde as Serde<unknown> | undefined, repartitionRequired: false }, results.name, undefined);
   }
 
   outerJoin<VO, VR>(other: KTable<K, VO>, joiner: (value: V | undefined, otherValue: VO | undefined, key: K) => VR, named?: Named): KTable<K, VR> {

@@ -15,11 +15,19 @@ export interface KTable<K, V> {
   groupBy<KR, VR>(selector: (key: K, value: V) => { key: KR; value: VR }, grouped?: Grouped<KR, VR>): KGroupedTable<KR, VR>;
   suppress(suppressed: Suppressed, named?: Named): KTable<K, V>;
   /**
+   * Foreign-key join (KIP-213): each row joins the other table's row under
+   * `foreignKey(value)`; the result keeps this table's keys and changes when
+   * either side does. The tables need not be co-partitioned.
+   */
+  join<KO, VO, VR>(other: KTable<KO, VO>, foreignKey: (value: V) => KO, joiner: (value: V, otherValue: VO, key: K) => VR, named?: Named, materialized?: Materialized<K, VR>): KTable<K, VR>;
+  /**
    * Table–table join on the key: the result has a row where both tables do, and
    * changes whenever either side does (an update that removes the match deletes
    * the joined row, which downstream aggregations retract). Co-partitioned.
    */
   join<VO, VR>(other: KTable<K, VO>, joiner: (value: V, otherValue: VO, key: K) => VR, named?: Named): KTable<K, VR>;
+  /** Foreign-key left join: rows without a match (or a foreign key) join with `undefined`. */
+  leftJoin<KO, VO, VR>(other: KTable<KO, VO>, foreignKey: (value: V) => KO | null | undefined, joiner: (value: V, otherValue: VO | undefined, key: K) => VR, named?: Named, materialized?: Materialized<K, VR>): KTable<K, VR>;
   /** Rows of this table, with the other table's row or `undefined`. */
   leftJoin<VO, VR>(other: KTable<K, VO>, joiner: (value: V, otherValue: VO | undefined, key: K) => VR, named?: Named): KTable<K, VR>;
   /** Rows of either table, with `undefined` for the side that has none. */

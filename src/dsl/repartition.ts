@@ -14,6 +14,7 @@ export function throughRepartitionTopic(
   valueSerde: Serde<unknown> | undefined,
   partitioner?: StreamPartitioner,
   partitions?: number,
+  partitionsFrom?: string,
 ): StreamHandle {
   const ks = keySerde ?? h.keySerde ?? internalSerde;
   const vs = valueSerde ?? h.valueSerde ?? internalSerde;
@@ -23,7 +24,7 @@ export function throughRepartitionTopic(
   h.ctx.topology.addSink(
     sink,
     topic,
-    { keySerde: ks, valueSerde: vs, internal: true, ...(partitioner === undefined ? {} : { partitioner }), ...(partitions === undefined ? {} : { partitions }) },
+    { keySerde: ks, valueSerde: vs, internal: true, ...(partitioner === undefined ? {} : { partitioner }), ...(partitions === undefined ? {} : { partitions }), ...(partitionsFrom === undefined ? {} : { partitionsFrom }) },
     h.node,
   );
   h.ctx.topology.addSource(source, [topic], { keySerde: ks, valueSerde: vs, internal: true });

@@ -221,6 +221,12 @@ export class KafkaStreams {
         topics.push({ topic: n.topic, partitions });
       }
     }
+    // Sinks sized like another node's inputs (foreign-key joins) follow those topics' counts.
+    for (const n of this.topology.nodes()) {
+      if (n.kind !== 'sink' || !n.internal || n.partitionsFrom === undefined || typeof n.topic !== 'string') continue;
+      const like = this.topology.sourceTopicsOf(n.partitionsFrom).map(({ topic, internal }) => (internal ? internalTopics.get(`${appId}-${topic}`) : counts.get(topic)) ?? partitions);
+      internalTopics.set(`${appId}-${n.topic}`, Math.max(...like));
+    }
     for (const [topic, count] of internalTopics) topics.push({ topic, partitions: count });
     // A store's task may sit behind a resized repartition topic: its changelog needs a partition per task.
     const changelogPartitions = Math.max(partitions, ...internalTopics.values());

@@ -57,7 +57,8 @@ export class WorkingKeyValueStore<K, V> implements KeyValueStore<K, V>, Persista
 
   prefixScan(prefix: K): KeyValueEntry<K, V>[] {
     const p = this.k(prefix);
-    return this.entries(this.table.keysInRange(p).filter((k) => k.startsWith(p)));
+    // Keys are latin1 strings: every key starting with p sorts before p + U+0100.
+    return this.entries(this.table.keysInRange(p, `${p}\u0100`));
   }
 
   approximateNumEntries(): number {

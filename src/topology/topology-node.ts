@@ -46,6 +46,8 @@ export interface SinkNode extends NodeBase {
   readonly partitioner: StreamPartitioner | undefined;
   /** Internal topics: the partition count to create it with (default: the inputs' largest). */
   readonly partitions?: number;
+  /** Internal topics: as many partitions as the topics feeding this node (to be co-partitioned with them). */
+  readonly partitionsFrom?: string;
 }
 
 export type TopologyNode = SourceNode | ProcessorNode | SinkNode;

@@ -49,6 +49,8 @@ export interface SinkOptions {
   readonly partitioner?: StreamPartitioner;
   /** Internal topics: the partition count to create it with. */
   readonly partitions?: number;
+  /** Internal topics: size it like the source topics of this node. */
+  readonly partitionsFrom?: string;
   readonly internal?: boolean;
 }
 
@@ -136,6 +138,7 @@ export class Topology {
       valueSerde: options.valueSerde,
       partitioner: options.partitioner,
       ...(options.partitions === undefined ? {} : { partitions: options.partitions }),
+      ...(options.partitionsFrom === undefined ? {} : { partitionsFrom: options.partitionsFrom }),
     });
     this.nodeMap.set(name, node);
     return this;
@@ -187,20 +190,23 @@ export class Topology {
 
   /** Per join, the source topics that must be co-partitioned, and whether each is internal. */
   copartitionGroups(): { readonly api: string; readonly topics: readonly { readonly topic: string; readonly internal: boolean }[] }[] {
-    return this.copartitioned.map((g) => {
-      const topics = new Map<string, boolean>();
-      const seen = new Set<string>();
-      const visit = (name: string): void => {
-        if (seen.has(name)) return;
-        seen.add(name);
-        const n = this.nodeMap.get(name);
-        if (n === undefined) return;
-        if (n.kind === 'source') for (const t of n.topics) topics.set(t, n.internal);
-        else for (const p of n.parents) visit(p);
-      };
-      for (const n of g.nodes) visit(n);
-      return { api: g.api, topics: [...topics].map(([topic, internal]) => ({ topic, internal })) };
-    });
+    return this.copartitioned.map((g) => ({ api: g.api, topics: this.sourceTopicsOf(...g.nodes) }));
+  }
+
+  /** The source topics feeding these nodes (through any path), and whether each is internal. */
+  sourceTopicsOf(...nodeNames: string[]): { readonly topic: string; readonly internal: boolean }[] {
+    const topics = new Map<string, boolean>();
+    const seen = new Set<string>();
+    const visit = (name: string): void => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      const n = this.nodeMap.get(name);
+      if (n === undefined) return;
+      if (n.kind === 'source') for (const t of n.topics) topics.set(t, n.internal);
+      else for (const p of n.parents) visit(p);
+    };
+    for (const n of nodeNames) visit(n);
+    return [...topics].map(([topic, internal]) => ({ topic, internal }));
   }
 
   /**

@@ -226,6 +226,41 @@ export function describeRuntimeScenarios(name: string, env: RuntimeEnvironment):
       await admin.close();
     }, 6 * 60_000);
 
+    it('a foreign-key join between tables with different partition counts follows changes on both sides', async () => {
+      const id = randomUUID().slice(0, 8);
+      const [orders, customers, out] = [`fk-orders-${id}`, `fk-customers-${id}`, `fk-out-${id}`];
+      const admin = await env.admin();
+      await admin.createTopics([{ topic: orders, partitions: 4 }, { topic: customers, partitions: 2 }, { topic: out, partitions: 4 }]);
+      const b = new StreamsBuilder();
+      const o = b.table<string, { customer: string; amount: number }>(orders, { keySerde: Serdes.string(), valueSerde: Serdes.json() }, { storeName: 'fk-orders' });
+      const c = b.table<string, string>(customers, { keySerde: Serdes.string(), valueSerde: Serdes.json() }, { storeName: 'fk-customers' });
+      o.join(c, (order) => order.customer, (order, name) => `${name}:${order.amount}`, { name: 'orders-by-customer' })
+        .toStream()
+        .to(out, { keySerde: Serdes.string(), valueSerde: Serdes.json() });
+      const dir = mkdtempSync(join(tmpdir(), 'rivulet-rt-'));
+      dirs.push(dir);
+      const app = new KafkaStreams(b.build(), { applicationId: `fk-${id}`, stateDir: dir, commitIntervalMs: 200, ...env.instanceOptions() });
+      apps.push(app);
+      await app.start();
+      await app.waitForState('RUNNING', env.waitMs);
+      await produceJson(admin, customers, Array.from({ length: 10 }, (_, i) => ({ key: `c${i}`, value: `name${i}` })));
+      await produceJson(admin, orders, Array.from({ length: 100 }, (_, i) => ({ key: `o${i}`, value: { customer: `c${i % 10}`, amount: i } })));
+      const results = async () => latestByKey(await readAll(admin, out)) as Map<string, string>;
+      await eventually(async () => (await results()).size === 100 && [...(await results())].every(([k, v]) => v === `name${Number(k.slice(1)) % 10}:${k.slice(1)}`), env.waitMs, '100 joined orders');
+      // A customer renamed reaches its 10 orders; a customer deleted removes its 10.
+      await produceJson(admin, customers, [{ key: 'c3', value: 'renamed' }]);
+      await produceTombstone(admin, customers, 'c4');
+      await eventually(
+        async () => {
+          const r = await results();
+          return r.size === 90 && r.get('o13') === 'renamed:13' && r.get('o14') === undefined && r.get('o15') === 'name5:15';
+        },
+        env.waitMs,
+        'the rename and the deletion',
+      );
+      await admin.close();
+    }, 6 * 60_000);
+
     it('a new instance whose state directory was deleted restores from the changelog and continues exactly', async () => {
       const { admin, input, newApp, totalsMatch } = await setup(2);
       const dir = mkdtempSync(join(tmpdir(), 'rivulet-rt-'));

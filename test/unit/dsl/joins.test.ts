@@ -73,7 +73,8 @@ describe('KTable.join / leftJoin / outerJoin(KTable)', () => {
     const b = new StreamsBuilder();
     const l = b.table<string, string>('l', { keySerde: str, valueSerde: Serdes.json<string>() });
     const r = b.table<string, string>('r', { keySerde: str, valueSerde: Serdes.json<string>() });
-    const joined = l[mode](r, (a: string | undefined, x: string | undefined) => `${a ?? '-'}+${x ?? '-'}`);
+    const joiner = (a: string | undefined, x: string | undefined) => `${a ?? '-'}+${x ?? '-'}`;
+    const joined = mode === 'join' ? l.join(r, joiner) : mode === 'leftJoin' ? l.leftJoin(r, joiner) : l.outerJoin(r, joiner);
     joined.toStream().to('out', { keySerde: str, valueSerde: Serdes.json<string>() });
     // Rows of the joined table, counted downstream: retractions must take rows away again.
     joined
@@ -192,5 +193,45 @@ describe('KStream.join / leftJoin / outerJoin(KStream, JoinWindows)', () => {
     const s1 = b.stream('s1');
     const s2 = b.stream('s2');
     expect(() => (s1.join as (...a: unknown[]) => unknown)(s2, (x: unknown) => x)).toThrow(/joining two streams needs JoinWindows/);
+  });
+});
+
+describe('KTable.join / leftJoin(KTable, foreignKey, joiner): foreign-key joins', () => {
+  interface Order {
+    readonly customer: string;
+    readonly amount: number;
+  }
+  function topology(left: boolean) {
+    const b = new StreamsBuilder();
+    const orders = b.table<string, Order>('orders', { keySerde: str, valueSerde: Serdes.json<Order>() });
+    const customers = b.table<string, string>('customers', { keySerde: str, valueSerde: Serdes.json<string>() });
+    const joiner = (o: Order, name: string | undefined) => `${name ?? '?'}:${o.amount}`;
+    const joined = left ? orders.leftJoin(customers, (o) => o.customer, joiner) : orders.join(customers, (o) => o.customer, joiner);
+    joined.toStream().to('out', { keySerde: str, valueSerde: Serdes.json<string>() });
+    return b.build();
+  }
+
+  function run(left: boolean) {
+    const d = (driver = new TopologyTestDriver(topology(left)));
+    const orders = d.createInputTopic('orders', str, Serdes.json<Order>());
+    const customers = d.createInputTopic('customers', str, Serdes.json<string>());
+    customers.pipeInput('c1', 'ann', 1);
+    orders.pipeInput('o1', { customer: 'c1', amount: 10 }, 2);
+    orders.pipeInput('o2', { customer: 'c2', amount: 5 }, 3);
+    customers.pipeInput('c2', 'bob', 4);
+    customers.pipeInput('c1', 'anne', 5);
+    orders.pipeInput('o1', { customer: 'c2', amount: 11 }, 6); // the foreign key moves from c1 to c2
+    customers.pipeInput('c1', 'x', 7); // nobody points at c1 any more
+    customers.pipeInput('c2', null, 8);
+    orders.pipeInput('o2', null, 9);
+    return d.createOutputTopic('out', str, Serdes.json<string | null>()).readKeyValuesToList().map((r) => `${r.key}=${r.value}`);
+  }
+
+  it('inner: results follow changes of both tables and of the foreign key; a deleted row on either side removes the result', () => {
+    expect(run(false)).toEqual(['o1=ann:10', 'o2=bob:5', 'o1=anne:10', 'o1=bob:11', 'o1=null', 'o2=null']);
+  });
+
+  it('left: rows without a match join with undefined', () => {
+    expect(run(true)).toEqual(['o1=ann:10', 'o2=?:5', 'o2=bob:5', 'o1=anne:10', 'o1=bob:11', 'o1=?:11', 'o2=?:5', 'o2=null']);
   });
 });
