@@ -47,6 +47,9 @@ describe('Serdes.json', () => {
   it('rejects huge payloads before parsing', () => rejects(() => serde.deserialize(utf8(`"${'x'.repeat(5000)}"`)), /exceeds maxBytes 1000/));
   it('rejects __proto__ keys', () => {
     rejects(() => Serdes.json().deserialize(utf8('{"a": {"__proto__": {"polluted": true}}}')), /forbidden key "__proto__"/);
+    // Spelled with escapes the text never contains "__proto__", but the parsed key is the same.
+    rejects(() => Serdes.json().deserialize(utf8('{"\\u005f_proto__": {"polluted": true}}')), /forbidden key "__proto__"/);
+    rejects(() => Serdes.json().deserialize(utf8('{"constructor": {"prototype": 1}}')), /forbidden key/);
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
   });
   it('reports values with no JSON form', () => {
