@@ -125,9 +125,7 @@ export class KafkaStreams {
     }
     this.topology.seal();
     this.setState('REBALANCING');
-    const transport = this.options.transport ?? (await this.makeTransport());
-    this.transport = transport;
-    await transport.connect();
+    const transport = await this.connect();
     const partitionCounts = await this.prepareTopics(transport);
     const eos = this.config.processingGuarantee === 'exactly_once';
     const clientId = `${this.config.applicationId}-${this.instanceId}`;
@@ -167,6 +165,73 @@ export class KafkaStreams {
       this.config.logger.error('stream thread failed', { error: e instanceof Error ? e.message : String(e) });
       this.setState('ERROR');
     });
+  }
+
+  private connecting: Promise<Transport> | undefined;
+
+  /** The transport, connected once (runUntilCaughtUp reads end offsets before start). */
+  private connect(): Promise<Transport> {
+    this.connecting ??= (async () => {
+      const transport = this.options.transport ?? (await this.makeTransport());
+      this.transport = transport;
+      await transport.connect();
+      return transport;
+    })();
+    return this.connecting;
+  }
+
+  /**
+   * Processes every record that is in the source topics when it is called,
+   * commits, and closes (Spark's `availableNow` trigger): for backfills and batch
+   * jobs. Records that arrive meanwhile are left for the next run; repartition
+   * topics are drained too. With several instances each processes its share and
+   * all of them return once the group has committed everything.
+   */
+  async runUntilCaughtUp(options: { readonly timeoutMs?: number } = {}): Promise<void> {
+    if (this.current !== 'CREATED') {
+      throw new StateError('RIVULET_STATE_ILLEGAL', `KafkaStreams.runUntilCaughtUp: can only run from CREATED (now ${this.current}); create a new instance`);
+    }
+    const timeoutMs = options.timeoutMs ?? 3_600_000;
+    const transport = await this.connect();
+    const eos = this.config.processingGuarantee === 'exactly_once';
+    const ends = new Map<string, number>();
+    const sources = new Set<string>();
+    for (const n of this.topology.nodes()) if (n.kind === 'source' && !n.internal) for (const t of n.topics) sources.add(t);
+    for (const topic of sources) {
+      if ((await transport.partitionCount(topic)) === undefined) continue;
+      // An empty partition (or one whose records all expired) has nothing to wait for.
+      for (const o of await transport.listOffsets(topic, { isolation: eos ? 'read_committed' : 'read_uncommitted' })) if (o.latest > o.earliest) ends.set(`${topic}\u0000${o.partition}`, o.latest);
+    }
+    await this.start();
+    (this.thread as StreamThread).stopAt = ends;
+    const internal = new Set<string>();
+    for (const n of this.topology.nodes()) if (n.kind === 'source' && n.internal) for (const t of n.topics) internal.add(`${this.config.applicationId}-${t}`);
+    const caughtUp = async (): Promise<boolean> => {
+      const committedUpTo = async (topic: string, end: (partition: number) => number): Promise<boolean> => {
+        for (const c of await transport.committedOffsets(this.config.applicationId, topic)) if ((c.offset ?? 0) < end(c.partition)) return false;
+        return true;
+      };
+      for (const [tp, end] of ends) {
+        const [topic, partition] = tp.split('\u0000') as [string, string];
+        const committed = (await transport.committedOffsets(this.config.applicationId, topic)).find((c) => c.partition === Number(partition))?.offset ?? 0;
+        if (committed < end) return false;
+      }
+      for (const topic of internal) {
+        const latest = new Map((await transport.listOffsets(topic, { isolation: eos ? 'read_committed' : 'read_uncommitted' })).map((o) => [o.partition, o.latest]));
+        if (!(await committedUpTo(topic, (p) => latest.get(p) ?? 0))) return false;
+      }
+      return true;
+    };
+    const deadline = Date.now() + timeoutMs;
+    try {
+      while (!(await caughtUp())) {
+        if (this.state() === 'ERROR') throw new RivuletError('RIVULET_STOPPED', 'KafkaStreams.runUntilCaughtUp: the instance failed before catching up', { cause: this.failure });
+        if (Date.now() > deadline) throw new RivuletError('RIVULET_TIMEOUT', `KafkaStreams.runUntilCaughtUp: not caught up after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await this.close();
+    }
   }
 
   /** Keeps global stores up to date while the instance runs. */

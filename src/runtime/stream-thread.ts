@@ -33,6 +33,11 @@ export class StreamThread {
   /** Sends started ahead of the commit (see {@link sendAhead}). */
   private sending: Promise<void> = Promise.resolve();
   private sendFailure: unknown;
+  /**
+   * `runUntilCaughtUp`: per source partition (`topic\u0000partition`), the end
+   * offset when the run began; records at or past it are left for a later run.
+   */
+  stopAt: Map<string, number> | undefined;
   private partitionCounts = new Map<string, number>();
   readonly env: TaskEnvironment;
 
@@ -120,6 +125,11 @@ export class StreamThread {
     for (const r of records) {
       const m = this.tasks.taskFor(r.topic, r.partition);
       if (m === undefined) continue;
+      const limit = this.stopAt?.get(`${r.topic}\u0000${r.partition}`);
+      if (limit !== undefined && r.offset >= limit) {
+        this.consumer.pause([{ topic: r.topic, partition: r.partition }]);
+        continue;
+      }
       // An asynchronous operator at its concurrency limit holds the loop (backpressure on the poll).
       if (m.task.saturated) await m.task.capacity();
       m.task.process(r);
