@@ -15,6 +15,7 @@ export { Suppressed, type BufferConfig } from './dsl/suppressed.js';
 export type { Duration } from './dsl/duration.js';
 export type { Consumed, Produced, Grouped, Repartitioned, Materialized, Named, StreamJoined, DedupeOptions, AsyncOptions } from './dsl/options.js';
 export type { AsyncCallContext } from './processors/async-map.js';
+export type { BatchInfo, BatchRow } from './processors/foreach-batch.js';
 
 export type { Processor, ProcessorContext, ProcessorSupplier, PunctuationType, Cancellable } from './processors/processor.js';
 export type { StreamRecord, RecordHeaders, RecordMetadata } from './processors/stream-record.js';

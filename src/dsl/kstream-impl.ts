@@ -3,6 +3,7 @@ import { branchProcessor, type BranchRoute } from '../processors/branch.js';
 import { filterProcessor } from '../processors/filter.js';
 import { asyncMapProcessor, type AsyncCallContext, type AsyncMapOptions } from '../processors/async-map.js';
 import { dedupeProcessor } from '../processors/dedupe.js';
+import { foreachBatchProcessor, type BatchInfo, type BatchRow } from '../processors/foreach-batch.js';
 import { flatMapProcessor, flatMapValuesProcessor } from '../processors/flat-map.js';
 import { globalTableJoinProcessor } from '../processors/global-table-join.js';
 import { mapProcessor, mapValuesProcessor, selectKeyProcessor, type KeyValue } from '../processors/map.js';
@@ -98,6 +99,20 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
       retries: int('retries', options.retries, 2, 0),
       backoffMs: int('backoffMs', options.backoffMs, 100, 0),
     };
+  }
+
+  foreachBatch(fn: (rows: BatchRow<K, V>[], batch: BatchInfo) => void | Promise<void>, options: { readonly name?: string; readonly retries?: number; readonly backoffMs?: number } = {}): void {
+    const ctx = this.h.ctx;
+    const name = options.name ?? ctx.next('KSTREAM-FOREACHBATCH-');
+    const store = ctx.addStore({ name: `${name}-batches`, prefix: '', type: 'key-value', keySerde: stringSerde() as Serde<unknown>, valueSerde: internalSerde }, 'KStream.foreachBatch');
+    if (options.name === undefined) {
+      ctx.topology.warnings.push(`KStream.foreachBatch: "${name}" has a generated name; if operators are added or removed before it, its batch ids start again at 0. Name it with { name }.`);
+    }
+    const retries = options.retries ?? 3;
+    const backoffMs = options.backoffMs ?? 100;
+    if (!Number.isInteger(retries) || retries < 0) throw new ConfigError('RIVULET_CONFIG_INVALID_VALUE', `KStream.foreachBatch: retries must be an integer >= 0 (got ${retries})`);
+    ctx.topology.addProcessor(name, foreachBatchProcessor<K, V>({ name, storeName: store.name, fn, retries, backoffMs }) as ProcessorSupplier, this.h.node);
+    ctx.topology.addStateStore(store, name);
   }
 
   dedupe(options: DedupeOptions<K, V>): KStream<K, V> {

@@ -5,6 +5,7 @@ import type { KGroupedStream } from './kgrouped-stream.js';
 import type { KTable } from './ktable.js';
 import type { GlobalKTable } from './global-ktable.js';
 import type { AsyncCallContext } from '../processors/async-map.js';
+import type { BatchInfo, BatchRow } from '../processors/foreach-batch.js';
 import type { AsyncOptions, DedupeOptions, Grouped, Materialized, Named, Produced, Repartitioned, StreamJoined } from './options.js';
 import type { JoinWindows } from './windows.js';
 
@@ -83,6 +84,15 @@ export interface KStream<K, V> {
   mapValuesAsync<VR>(fn: (value: V, key: K, call: AsyncCallContext) => Promise<VR>, options?: AsyncOptions): KStream<K, VR>;
   /** As {@link mapValuesAsync}, for functions returning any number of records (new keys repartition downstream). */
   flatMapAsync<KR, VR>(fn: (key: K, value: V, call: AsyncCallContext) => Promise<Iterable<KeyValue<KR, VR>>>, options?: AsyncOptions): KStream<KR, VR>;
+  /**
+   * Hands the records that reach this point between two commits to `fn` once
+   * per commit, with a batch id that a retried batch keeps (Spark's
+   * `foreachBatch`); the commit waits for `fn`. Ids count per task. After
+   * `retries` failures the instance stops; on restart the batch comes back with
+   * the same id and at least its rows, so a sink that replaces what it wrote
+   * for an id writes every row exactly once. (Spark also replays the same rows.)
+   */
+  foreachBatch(fn: (rows: BatchRow<K, V>[], batch: BatchInfo) => void | Promise<void>, options?: { readonly name?: string; readonly retries?: number; readonly backoffMs?: number }): void;
   /**
    * Drops records already seen within `within` (event time) by key, or by
    * `id(key, value)` — then records are repartitioned by id so duplicates from

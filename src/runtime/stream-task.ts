@@ -320,9 +320,9 @@ export class StreamTask {
     return false;
   }
 
-  /** Some asynchronous operator still holds records. */
+  /** Some asynchronous operator still holds records, or failed and has not reported it yet. */
   get hasAsyncWork(): boolean {
-    return this.asyncNodes().some((p) => p.pending > 0);
+    return this.asyncFailure !== undefined || this.asyncNodes().some((p) => p.pending > 0);
   }
 
   async capacity(): Promise<void> {

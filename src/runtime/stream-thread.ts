@@ -7,9 +7,6 @@ import type { TaskEnvironment } from './stream-task.js';
 import type { ResolvedConfig } from './streams-config.js';
 import { TaskManager, type RestoreProgress } from './task-manager.js';
 
-/** Buffered output records at which sending starts before the commit. */
-const SEND_AHEAD_RECORDS = 2_000;
-
 /** Callbacks from the loop to its owner. */
 export interface ThreadEvents {
   rebalancing(): void;
@@ -30,9 +27,6 @@ export class StreamThread {
   private lastCommit = Date.now();
   private stopping = false;
   private inTransaction = false;
-  /** Sends started ahead of the commit (see {@link sendAhead}). */
-  private sending: Promise<void> = Promise.resolve();
-  private sendFailure: unknown;
   /**
    * `runUntilCaughtUp`: per source partition (`topic\u0000partition`), the end
    * offset when the run began; records at or past it are left for a later run.
@@ -140,40 +134,6 @@ export class StreamThread {
     const now = Date.now();
     for (const m of this.tasks.tasks.values()) m.task.punctuate('wall-clock', now);
     if (now - this.lastCommit >= this.config.commitIntervalMs || this.pending.length >= 50_000) await this.commit();
-    else this.sendAhead();
-  }
-
-  /**
-   * Starts sending the outputs buffered so far while processing goes on, so a
-   * commit waits only for the tail instead of idling through one big send. Sends
-   * are chained, so records leave in the order they were produced; under
-   * exactly-once they open the interval's transaction. A failure is kept and
-   * thrown by the next commit, which then drops the interval's work as usual.
-   */
-  private sendAhead(): void {
-    if (this.pending.length < SEND_AHEAD_RECORDS || this.sendFailure !== undefined) return;
-    const batch = this.pending.splice(0);
-    const eos = this.config.processingGuarantee === 'exactly_once';
-    this.sending = this.sending
-      .then(async () => {
-        if (this.sendFailure !== undefined) return;
-        if (eos && !this.inTransaction) {
-          await this.producer.beginTransaction();
-          this.inTransaction = true;
-        }
-        await this.producer.send(batch);
-      })
-      .catch((e: unknown) => {
-        this.sendFailure ??= e;
-      });
-  }
-
-  /** Waits for sends started ahead; rethrows the first failure. */
-  private async sentAhead(): Promise<void> {
-    await this.sending;
-    const e = this.sendFailure;
-    this.sendFailure = undefined;
-    if (e !== undefined) throw e;
   }
 
   /**
@@ -246,10 +206,12 @@ export class StreamThread {
     const storeWrites: { persist: () => Promise<void> }[] = [];
     const changelogIndex: { task: string; store: string; index: number }[] = [];
     // Records still in asynchronous operators would be committed without their outputs.
-    for (const m of this.tasks.tasks.values()) await m.task.settle();
+    for (const m of this.tasks.tasks.values()) if (m.task.hasAsyncWork) await m.task.settle();
     for (const m of this.tasks.tasks.values()) {
       m.task.endBatch();
       m.task.flush();
+      // Batch sinks (foreachBatch) start writing at flush; the commit covers their result.
+      if (m.task.hasAsyncWork) await m.task.settle();
       for (const [storeName, state] of m.task.stores) {
         const def = this.topology.store(storeName);
         const changes = state.drainChanges();
@@ -265,8 +227,7 @@ export class StreamThread {
     }
     const offsets = [...this.consumed.values()];
     this.consumed.clear();
-    await this.sentAhead();
-    if (this.pending.length === 0 && offsets.length === 0 && !this.inTransaction) return;
+    if (this.pending.length === 0 && offsets.length === 0) return;
     const batch = this.pending.splice(0);
     if (eos && !this.inTransaction) {
       await this.producer.beginTransaction();
@@ -297,7 +258,6 @@ export class StreamThread {
   async abandon(): Promise<void> {
     this.pending.length = 0;
     this.consumed.clear();
-    await this.sentAhead().catch(() => undefined);
     if (this.inTransaction) {
       await this.producer.abortTransaction().catch(() => undefined);
       this.inTransaction = false;

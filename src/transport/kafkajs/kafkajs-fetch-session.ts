@@ -227,6 +227,11 @@ export class FetchSession {
     try {
       c.seek({ topic: tp.topic, partition: tp.partition, offset: String(offset) });
     } catch (e) {
+      // kafkajs refuses seeks while its consumer restarts after losing the broker; the
+      // same seek works once it runs again, so callers may retry it.
+      if (e instanceof Error && /consumer#run must be called first/.test(e.message)) {
+        throw transportError(TransportErrorCode.NOT_CONNECTED, `seek: the Kafka consumer is restarting (${e.message}); retry`, { cause: e, retriable: true });
+      }
       throw toTransportError('seek', e);
     }
   }
