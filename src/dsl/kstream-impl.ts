@@ -2,6 +2,7 @@ import { ConfigError, TopologyError } from '../errors.js';
 import { branchProcessor, type BranchRoute } from '../processors/branch.js';
 import { filterProcessor } from '../processors/filter.js';
 import { asyncMapProcessor, type AsyncCallContext, type AsyncMapOptions } from '../processors/async-map.js';
+import { consoleOptions, consoleSinkProcessor } from '../processors/console-sink.js';
 import { dedupeProcessor } from '../processors/dedupe.js';
 import { foreachBatchProcessor, type BatchInfo, type BatchRow } from '../processors/foreach-batch.js';
 import { flatMapProcessor, flatMapValuesProcessor } from '../processors/flat-map.js';
@@ -24,7 +25,7 @@ import { KGroupedStreamImpl } from './kgrouped-stream-impl.js';
 import type { Branched, BranchedKStream, KStream, ProcessOptions } from './kstream.js';
 import type { KTable } from './ktable.js';
 import { KTableImpl } from './ktable-impl.js';
-import type { AsyncOptions, DedupeOptions, Grouped, Materialized, Named, Produced, Repartitioned, StreamJoined } from './options.js';
+import type { AsyncOptions, ConsoleOptions, DedupeOptions, Grouped, Materialized, Named, Produced, Repartitioned, StreamJoined } from './options.js';
 import { toMillis } from './duration.js';
 import { repartitionIfRequired, throughRepartitionTopic } from './repartition.js';
 import { JoinWindows } from './windows.js';
@@ -113,6 +114,11 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
     if (!Number.isInteger(retries) || retries < 0) throw new ConfigError('RIVULET_CONFIG_INVALID_VALUE', `KStream.foreachBatch: retries must be an integer >= 0 (got ${retries})`);
     ctx.topology.addProcessor(name, foreachBatchProcessor<K, V>({ name, storeName: store.name, fn, retries, backoffMs }) as ProcessorSupplier, this.h.node);
     ctx.topology.addStateStore(store, name);
+  }
+
+  toConsole(options: ConsoleOptions = {}): void {
+    const name = options.name ?? this.h.ctx.next('KSTREAM-CONSOLE-');
+    this.h.ctx.topology.addProcessor(name, consoleSinkProcessor(consoleOptions('append', options)) as ProcessorSupplier, this.h.node);
   }
 
   dedupe(options: DedupeOptions<K, V>): KStream<K, V> {

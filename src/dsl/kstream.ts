@@ -6,7 +6,7 @@ import type { KTable } from './ktable.js';
 import type { GlobalKTable } from './global-ktable.js';
 import type { AsyncCallContext } from '../processors/async-map.js';
 import type { BatchInfo, BatchRow } from '../processors/foreach-batch.js';
-import type { AsyncOptions, DedupeOptions, Grouped, Materialized, Named, Produced, Repartitioned, StreamJoined } from './options.js';
+import type { AsyncOptions, ConsoleOptions, DedupeOptions, Grouped, Materialized, Named, Produced, Repartitioned, StreamJoined } from './options.js';
 import type { JoinWindows } from './windows.js';
 
 /**
@@ -93,6 +93,8 @@ export interface KStream<K, V> {
    * for an id writes every row exactly once. (Spark also replays the same rows.)
    */
   foreachBatch(fn: (rows: BatchRow<K, V>[], batch: BatchInfo) => void | Promise<void>, options?: { readonly name?: string; readonly retries?: number; readonly backoffMs?: number }): void;
+  /** Prints the records of each commit as a table (Spark's console sink, append mode). */
+  toConsole(options?: ConsoleOptions): void;
   /**
    * Drops records already seen within `within` (event time) by key, or by
    * `id(key, value)` — then records are repartitioned by id so duplicates from

@@ -1,6 +1,7 @@
-import { TopologyError } from '../errors.js';
+import { ConfigError, TopologyError } from '../errors.js';
 import { aggregateProcessor } from '../processors/aggregate.js';
 import type { ProcessorSupplier } from '../processors/processor.js';
+import { consoleOptions, consoleSinkProcessor } from '../processors/console-sink.js';
 import { suppressProcessor } from '../processors/suppress.js';
 import { tableMaterializeProcessor } from '../processors/table-source.js';
 import { tableTableJoinProcessor, type TableJoinMode } from '../processors/table-table-join.js';
@@ -13,7 +14,7 @@ import type { KGroupedTable } from './kgrouped-table.js';
 import type { KStream } from './kstream.js';
 import { KStreamImpl } from './kstream-impl.js';
 import type { KTable } from './ktable.js';
-import type { Grouped, Materialized, Named } from './options.js';
+import type { ConsoleOptions, Grouped, Materialized, Named } from './options.js';
 import { passThroughProcessor } from '../processors/pass-through.js';
 import { throughRepartitionTopic } from './repartition.js';
 import type { Suppressed } from './suppressed.js';
@@ -153,6 +154,17 @@ export class KTableImpl<K, V> implements KTable<K, V> {
     ctx.topology.addProcessor(base, passThroughProcessor() as ProcessorSupplier, left, right);
     ctx.topology.requireCopartitioned(api, left, right);
     return new KTableImpl<K, VR>({ ctx, node: base, keySerde: this.h.keySerde, valueSerde: undefined, repartitionRequired: false }, undefined, undefined);
+  }
+
+  toConsole(options: ConsoleOptions & { readonly mode?: 'update' | 'complete' } = {}): void {
+    const mode = options.mode ?? 'update';
+    if (mode !== 'update' && mode !== 'complete') {
+      throw new ConfigError('RIVULET_CONFIG_INVALID_VALUE', `KTable.toConsole: mode must be 'update' or 'complete' for a table (got ${JSON.stringify(mode)}); print a stream for 'append'`);
+    }
+    const storeName = mode === 'complete' ? this.materializedStore('KTable.toConsole') : undefined;
+    const name = options.name ?? this.h.ctx.next('KTABLE-CONSOLE-');
+    this.h.ctx.topology.addProcessor(name, consoleSinkProcessor({ ...consoleOptions(mode, options), ...(storeName === undefined ? {} : { storeName }) }) as ProcessorSupplier, this.h.node);
+    if (storeName !== undefined) this.h.ctx.topology.connectProcessorAndStateStores(name, storeName);
   }
 
   filter(predicate: (key: K, value: V) => boolean, named?: Named): KTable<K, V> {

@@ -1,6 +1,6 @@
 import type { KGroupedTable } from './kgrouped-table.js';
 import type { KStream } from './kstream.js';
-import type { Grouped, Materialized, Named } from './options.js';
+import type { ConsoleOptions, Grouped, Materialized, Named } from './options.js';
 import type { Suppressed } from './suppressed.js';
 
 /** A changelog stream viewed as a table: the latest value per key (Kafka Streams' `KTable`). */
@@ -14,6 +14,11 @@ export interface KTable<K, V> {
   /** Re-groups rows by a new key for re-aggregation with an adder and a subtractor. */
   groupBy<KR, VR>(selector: (key: K, value: V) => { key: KR; value: VR }, grouped?: Grouped<KR, VR>): KGroupedTable<KR, VR>;
   suppress(suppressed: Suppressed, named?: Named): KTable<K, V>;
+  /**
+   * Prints the table at each commit that changed it (Spark's console sink):
+   * the changed rows (`update`, default) or the whole table (`complete`), per task.
+   */
+  toConsole(options?: ConsoleOptions & { readonly mode?: 'update' | 'complete' }): void;
   /**
    * Foreign-key join (KIP-213): each row joins the other table's row under
    * `foreignKey(value)`; the result keeps this table's keys and changes when

@@ -44,6 +44,16 @@ export interface AsyncOptions extends Named {
   readonly backoffMs?: number;
 }
 
+/** Options of `toConsole` (Spark's console sink). */
+export interface ConsoleOptions extends Named {
+  /** Shown in each batch header with the task. */
+  readonly title?: string;
+  /** Rows printed per batch at most (default 20, as Spark). */
+  readonly maxRows?: number;
+  /** Where the text goes (default standard output). */
+  readonly print?: (text: string) => void;
+}
+
 /** How a source topic is read (Kafka Streams' `Consumed`). */
 export interface Consumed<K, V> extends Named {
   readonly keySerde?: Serde<K>;
