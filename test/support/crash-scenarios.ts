@@ -219,6 +219,7 @@ export function describeCrashScenarios(name: string, env: CrashEnvironment): voi
             `${r.aggregates.length} aggregate records = ${agg.duplicates} duplicates, ${agg.inflatedKeys}/${agg.keys} keys with reprocessed input in their final aggregate, ` +
             `windows: ${win.expected} expected, ${win.missing.length} missing, ${win.duplicates} duplicates, ${r.seconds.toFixed(1)} s`,
         );
+        if (agg.lost.length > 0) console.log(`[crash ${name}] at_least_once: ${agg.lost.length} keys lost counts, e.g.\n${agg.lost.slice(0, 5).join('\n')}`);
         expect(agg.lost.slice(0, 5)).toEqual([]);
         expect(agg.duplicates).toBeGreaterThanOrEqual(0);
         expect(win.missing.slice(0, 5)).toEqual([]);

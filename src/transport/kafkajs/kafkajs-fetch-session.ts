@@ -39,6 +39,8 @@ export interface PartitionState {
   position: number;
   /** The next offset a fetched batch may start at or after (set by seeks). */
   expectNext: number;
+  /** The position a batch starting past it was re-requested from (see eachBatch). */
+  gapChecked?: number;
   chunks: Chunk[];
   buffered: number;
   userPaused: boolean;
@@ -115,6 +117,15 @@ export class FetchSession {
     if (state === undefined || isStale() || batch.messages.length === 0) return;
     const first = Number(batch.messages[0]!.offset);
     if (first < state.expectNext) return;
+    if (first > state.expectNext && state.gapChecked !== state.expectNext) {
+      // kafkajs may start a partition from the group's committed offset of its own
+      // (read later than ours, after another member committed more) instead of our
+      // seek. Ask once more from our position: a real gap (transaction markers,
+      // compaction) comes back the same and is taken; skipped records are not lost.
+      state.gapChecked = state.expectNext;
+      this.#kafkaSeek(state.tp, state.expectNext);
+      return;
+    }
     const end = Number(batch.lastOffset()) + 1;
     const records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m));
     state.chunks.push({ records, next: 0, end });
