@@ -4,18 +4,13 @@
  * windows of the sale time, accepting sales up to 10 minutes late (Spark's
  * `withWatermark("create_date", "10 minutes")`).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { StreamsBuilder } from '../../src/dsl/streams-builder.js';
-import { TimeWindows, type Windowed } from '../../src/dsl/windows.js';
-import { KafkaStreams } from '../../src/runtime/kafka-streams.js';
+import { TimeWindows } from '../../src/dsl/windows.js';
+import type { KafkaStreams } from '../../src/runtime/kafka-streams.js';
 import { Serdes } from '../../src/serde/serdes.js';
 import { seededRandom } from '../../src/testing/seeded-random.js';
 import type { Topology } from '../../src/topology/topology.js';
-import { createKafkaTransport } from '../../src/transport/kafkajs/kafkajs-transport.js';
-import { EmbeddedBroker } from '../../src/transport/embedded/embedded-broker.js';
-import type { Transport } from '../../src/transport/transport.js';
+import { runOnce, type RunOnceOptions } from '../shared/run-once.js';
 
 export interface Sale {
   readonly product_id: string;
@@ -61,42 +56,27 @@ export interface PosResult {
   readonly hopping: Map<string, number>;
 }
 
-/** Produces the sales, processes them once (`runUntilCaughtUp`) and returns the three tables. */
-export async function runPosSales(input: readonly Sale[], options: { brokers?: string[]; print?: (text: string) => void } = {}): Promise<PosResult> {
-  const stateDir = mkdtempSync(join(tmpdir(), 'rivulet-pos-'));
-  const broker = options.brokers === undefined ? new EmbeddedBroker() : undefined;
-  const admin: Transport = broker?.transport() ?? createKafkaTransport({ brokers: options.brokers as string[] });
-  const result: PosResult = { totals: new Map(), tumbling: new Map(), hopping: new Map() };
-  try {
-    await admin.connect();
-    await admin.createTopics([{ topic: POS_TOPIC, partitions: 2 }]);
-    const producer = await admin.producer();
-    const enc = new TextEncoder();
-    await producer.send(input.map((s) => ({ topic: POS_TOPIC, key: enc.encode(s.product_id), value: enc.encode(JSON.stringify(s)) })));
-    await producer.close();
-    const app = new KafkaStreams(posTopology(options.print), {
-      applicationId: `pos-${Date.now()}`,
-      stateDir,
-      commitIntervalMs: 200,
-      ...(broker === undefined ? { brokers: options.brokers as string[] } : { embeddedBroker: broker }),
-    });
-    const windows = (store: string, into: Map<string, number>) => {
-      for (const e of app.store<string, number>(store).all() as unknown as { key: string; windowStart: number; value: number }[]) {
-        into.set(`${e.key}@${new Date(e.windowStart).toISOString()}`, e.value);
-      }
-    };
-    app.onStateChange((next) => {
-      if (next !== 'PENDING_SHUTDOWN') return;
-      for (const e of app.store<string, number>(STORES.totals).all()) result.totals.set(e.key, e.value);
-      windows(STORES.tumbling, result.tumbling);
-      windows(STORES.hopping, result.hopping);
-    });
-    await app.runUntilCaughtUp({ timeoutMs: 120_000 });
-    return result;
-  } finally {
-    await admin.close();
-    rmSync(stateDir, { recursive: true, force: true });
-  }
+/** Processes the sales once and returns the three tables (see `runOnce`). */
+export function runPosSales(input: readonly Sale[], options: RunOnceOptions & { print?: (text: string) => void } = {}): Promise<PosResult> {
+  const windows = (app: KafkaStreams, store: string) =>
+    new Map(app.store<string, number>(store).all().map((e) => {
+      const w = e as unknown as { key: string; windowStart: number; value: number };
+      return [`${w.key}@${new Date(w.windowStart).toISOString()}`, w.value] as const;
+    }));
+  return runOnce(
+    {
+      name: 'pos-sales',
+      topology: posTopology(options.print),
+      topic: POS_TOPIC,
+      partitions: 2,
+      records: input.map((s) => ({ key: s.product_id, value: s })),
+      collect: (app) => ({
+        totals: new Map(app.store<string, number>(STORES.totals).all().map((e) => [e.key, e.value])),
+        tumbling: windows(app, STORES.tumbling),
+        hopping: windows(app, STORES.hopping),
+      }),
+    },
+    options,
+  );
 }
 
-export type { Windowed };
