@@ -21,10 +21,10 @@ export interface RunOnceOptions {
 export interface ExampleRun<R> {
   readonly name: string;
   readonly topology: Topology;
-  /** The input topic and its records (JSON values, optional string keys). */
+  /** The input topic and its records: JSON values (or `raw` text, to send malformed input), optional keys and timestamps. */
   readonly topic: string;
   readonly partitions?: number;
-  readonly records: readonly { readonly key?: string; readonly value: unknown }[];
+  readonly records: readonly { readonly key?: string; readonly value?: unknown; readonly raw?: string; readonly timestamp?: number }[];
   /** Reads the result from the running instance (interactive queries) before it closes. */
   readonly collect: (app: KafkaStreams) => R;
 }
@@ -38,7 +38,14 @@ export async function runOnce<R>(run: ExampleRun<R>, options: RunOnceOptions = {
     await admin.createTopics([{ topic: run.topic, partitions: run.partitions ?? 1 }]);
     const producer = await admin.producer();
     const enc = new TextEncoder();
-    await producer.send(run.records.map((r) => ({ topic: run.topic, key: r.key === undefined ? null : enc.encode(r.key), value: enc.encode(JSON.stringify(r.value)) })));
+    await producer.send(
+      run.records.map((r) => ({
+        topic: run.topic,
+        key: r.key === undefined ? null : enc.encode(r.key),
+        value: enc.encode(r.raw ?? JSON.stringify(r.value)),
+        ...(r.timestamp === undefined ? {} : { timestamp: r.timestamp }),
+      })),
+    );
     await producer.close();
     const app = new KafkaStreams(run.topology, {
       // A fresh application each run: the example reads its input from the start.
