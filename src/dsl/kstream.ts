@@ -6,6 +6,7 @@ import type { KTable } from './ktable.js';
 import type { GlobalKTable } from './global-ktable.js';
 import type { AsyncCallContext } from '../processors/async-map.js';
 import type { BatchInfo, BatchRow } from '../processors/foreach-batch.js';
+import type { FileFormat } from '../processors/file-sink.js';
 import type { AsyncOptions, ConsoleOptions, DedupeOptions, Grouped, Materialized, Named, Produced, Repartitioned, StreamJoined } from './options.js';
 import type { JoinWindows } from './windows.js';
 
@@ -93,6 +94,12 @@ export interface KStream<K, V> {
    * for an id writes every row exactly once. (Spark also replays the same rows.)
    */
   foreachBatch(fn: (rows: BatchRow<K, V>[], batch: BatchInfo) => void | Promise<void>, options?: { readonly name?: string; readonly retries?: number; readonly backoffMs?: number }): void;
+  /**
+   * Appends records to a JSON-lines or CSV file once each, also across crashes:
+   * a commit's records are appended only after the commit succeeded, and a
+   * restart finishes or drops a staged batch. One process per file.
+   */
+  toFile(path: string, options?: { readonly format?: FileFormat; readonly columns?: readonly string[]; readonly name?: string }): void;
   /** Prints the records of each commit as a table (Spark's console sink, append mode). */
   toConsole(options?: ConsoleOptions): void;
   /**

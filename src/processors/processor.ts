@@ -44,6 +44,8 @@ export interface Processor<KIn = unknown, VIn = unknown, KOut = unknown, VOut = 
    * flushed: operators that buffer (windowed aggregates, suppression) emit here.
    */
   flush?(): void;
+  /** Called once the commit that followed `flush` succeeded (offsets committed): sinks outside Kafka publish here. */
+  committed?(): void;
   close?(): void;
 }
 

@@ -356,6 +356,11 @@ export class StreamTask {
     for (const name of this.order) (this.nodes.get(name) as NodeRuntime).processor.flush?.();
   }
 
+  /** Commit step 3: the commit succeeded. */
+  committed(): void {
+    for (const name of this.order) (this.nodes.get(name) as NodeRuntime).processor.committed?.();
+  }
+
   close(): void {
     for (const name of this.order) (this.nodes.get(name) as NodeRuntime).processor.close?.();
     for (const s of this.stores.values()) s.close?.();

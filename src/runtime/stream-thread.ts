@@ -250,6 +250,7 @@ export class StreamThread {
     } else if (offsets.length > 0) {
       await this.consumer.commit(offsets);
     }
+    for (const m of this.tasks.tasks.values()) m.task.committed();
     for (const w of storeWrites) await w.persist();
     if (!eos) for (const m of this.tasks.tasks.values()) await this.tasks.writeCheckpoint(m);
   }

@@ -98,8 +98,9 @@ export class TopologyTestDriver {
         t.flush();
         this.drain();
       }
-      if (this.queue.length === 0) return;
+      if (this.queue.length === 0) break;
     }
+    for (const t of this.tasks) t.committed();
   }
 
   private live(api: string): void {
