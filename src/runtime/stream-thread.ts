@@ -233,9 +233,24 @@ export class StreamThread {
       await this.producer.beginTransaction();
       this.inTransaction = true;
     }
-    const meta = batch.length > 0 ? await this.producer.send(batch) : [];
+    // Outputs go out before the changelog records of the state they came from: a send
+    // can be cut short between requests (a crash), and at-least-once may then repeat
+    // outputs but must never have state that already counts records whose outputs are lost.
+    const changelogAt = new Set(changelogIndex.map((c) => c.index));
+    const changelogTopics = new Set(this.topology.stores().filter((st) => st.changelog).map((st) => changelogTopic(this.config.applicationId, st.name)));
+    const outputs: ProducerRecord[] = [];
+    const changelogs: ProducerRecord[] = [];
+    const position = new Map<number, number>();
+    batch.forEach((r, i) => {
+      if (changelogTopics.has(r.topic)) {
+        if (changelogAt.has(i)) position.set(i, changelogs.length);
+        changelogs.push(r);
+      } else outputs.push(r);
+    });
+    if (outputs.length > 0) await this.producer.send(outputs);
+    const meta = changelogs.length > 0 ? await this.producer.send(changelogs) : [];
     for (const c of changelogIndex) {
-      const md = meta[c.index];
+      const md = meta[position.get(c.index) ?? -1];
       if (md !== undefined) this.tasks.tasks.get(c.task)?.changelogOffsets.set(c.store, md.offset + 1);
     }
     if (eos) {
