@@ -64,3 +64,5 @@ export { WasmWindowKernel } from './wasm/wasm-window-kernel.js';
 export type { WindowSpec, WindowKind, EmitMode, WindowStatsKernel, WindowResults, WindowStats } from './wasm/window-stats-kernel.js';
 
 export { RivuletError, ConfigError, TopologyError, StateError, SerdeError, TransportError, KernelError } from './errors.js';
+export { prometheusText, serveMetrics } from './metrics/prometheus.js';
+export type { InstanceMetrics, PartitionLag } from './runtime/kafka-streams.js';

@@ -54,6 +54,28 @@ type Listener = (next: KafkaStreamsState, previous: KafkaStreamsState) => void;
  * // ...
  * await app.close();
  */
+/** Instance-wide metrics: the tasks' counters summed, plus what only the instance knows. */
+export interface InstanceMetrics extends TaskMetrics {
+  readonly tasks: number;
+  readonly uptimeMs: number;
+  /** Records processed per second since start. */
+  readonly processRate: number;
+  readonly commits: number;
+  readonly commitLatencyAvgMs: number;
+  readonly commitLatencyMaxMs: number;
+  /** The latest progress of each store restore (task, store, records done and total, rate). */
+  readonly restores: readonly RestoreProgress[];
+}
+
+/** Consumer lag of one partition. */
+export interface PartitionLag {
+  readonly topic: string;
+  readonly partition: number;
+  readonly end: number;
+  readonly position: number;
+  readonly lag: number;
+}
+
 export class KafkaStreams {
   readonly config: ResolvedConfig;
   /** Unique per instance; names its consumer and transactional producer. */
@@ -65,6 +87,8 @@ export class KafkaStreams {
   private thread: StreamThread | undefined;
   private loop: Promise<void> | undefined;
   private global: GlobalStateManager | undefined;
+  private startedAt: number | undefined;
+  private readonly restores = new Map<string, RestoreProgress>();
   private failure: unknown;
 
   constructor(
@@ -137,7 +161,9 @@ export class KafkaStreams {
     });
     const newProducer = () => transport.producer(eos ? { transactionalId: clientId, clientId, transactionTimeoutMs: this.config.transactionTimeoutMs } : { idempotent: true, clientId });
     const producer = await newProducer();
+    this.startedAt = Date.now();
     const restoring = (p: RestoreProgress) => {
+      this.restores.set(`${p.task}/${p.store}`, p);
       this.config.logger.info('restoring', { ...p });
       for (const l of this.restoreListeners) l(p);
     };
@@ -345,12 +371,47 @@ export class KafkaStreams {
   }
 
   /** Counters summed over this instance's tasks. */
-  metrics(): TaskMetrics & { tasks: number } {
+  metrics(): InstanceMetrics {
     const m = newTaskMetrics();
     const tasks = this.thread?.tasks.tasks ?? new Map();
     for (const t of tasks.values()) addMetrics(m, t.task.metrics);
     if (this.global !== undefined) addMetrics(m, this.global.metrics);
-    return { ...m, tasks: tasks.size };
+    const c = this.thread?.commitStats ?? { count: 0, totalMs: 0, maxMs: 0 };
+    const uptimeMs = this.startedAt === undefined ? 0 : Date.now() - this.startedAt;
+    return {
+      ...m,
+      tasks: tasks.size,
+      uptimeMs,
+      processRate: uptimeMs === 0 ? 0 : m.processed / (uptimeMs / 1000),
+      commits: c.count,
+      commitLatencyAvgMs: c.count === 0 ? 0 : c.totalMs / c.count,
+      commitLatencyMaxMs: c.maxMs,
+      restores: [...this.restores.values()],
+    };
+  }
+
+  /** Counters per task of this instance (keys are task ids like `0_1`). */
+  taskMetrics(): Record<string, TaskMetrics> {
+    const out: Record<string, TaskMetrics> = {};
+    for (const [name, t] of this.thread?.tasks.tasks ?? new Map()) out[name] = t.task.metrics;
+    return out;
+  }
+
+  /** Records not yet read on each partition this instance owns: end offset minus position. */
+  async lag(): Promise<PartitionLag[]> {
+    const thread = this.thread;
+    const transport = this.transport;
+    if (thread === undefined || transport === undefined) return [];
+    const out: PartitionLag[] = [];
+    const ends = new Map<string, Map<number, number>>();
+    const isolation = this.config.processingGuarantee === 'exactly_once' ? 'read_committed' : 'read_uncommitted';
+    for (const p of thread.positions()) {
+      let e = ends.get(p.topic);
+      if (e === undefined) ends.set(p.topic, (e = new Map((await transport.listOffsets(p.topic, { isolation })).map((o) => [o.partition, o.latest]))));
+      const end = e.get(p.partition) ?? 0;
+      out.push({ topic: p.topic, partition: p.partition, end, position: p.position ?? 0, lag: Math.max(0, end - (p.position ?? 0)) });
+    }
+    return out;
   }
 
   /** The error that stopped the instance, if it is in ERROR. */

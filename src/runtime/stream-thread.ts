@@ -200,7 +200,27 @@ export class StreamThread {
    * Flushes processors and stores, sends everything, and commits offsets. Under
    * exactly-once the outputs, changelog records and offsets form one transaction.
    */
+  /** Commits made and their durations, for `KafkaStreams.metrics()`. */
+  readonly commitStats = { count: 0, totalMs: 0, maxMs: 0 };
+
   async commit(): Promise<void> {
+    const started = Date.now();
+    try {
+      await this.commitOnce();
+    } finally {
+      const ms = Date.now() - started;
+      this.commitStats.count++;
+      this.commitStats.totalMs += ms;
+      this.commitStats.maxMs = Math.max(this.commitStats.maxMs, ms);
+    }
+  }
+
+  /** Where a partition of this instance is read up to (for lag). */
+  positions(): { topic: string; partition: number; position: number | undefined }[] {
+    return this.consumer.assignment().map((tp) => ({ topic: tp.topic, partition: tp.partition, position: this.consumer.position(tp) }));
+  }
+
+  private async commitOnce(): Promise<void> {
     this.lastCommit = Date.now();
     const eos = this.config.processingGuarantee === 'exactly_once';
     const storeWrites: { persist: () => Promise<void> }[] = [];
