@@ -23,3 +23,4 @@ fi
 if [[ "$parts" != kernel ]]; then
   bash scripts/kafka/with-kafka.sh npx vite-node bench/broker.bench.ts
 fi
+npx vite-node bench/draw-charts.ts
