@@ -66,3 +66,4 @@ export type { WindowSpec, WindowKind, EmitMode, WindowStatsKernel, WindowResults
 export { RivuletError, ConfigError, TopologyError, StateError, SerdeError, TransportError, KernelError } from './errors.js';
 export { prometheusText, serveMetrics } from './metrics/prometheus.js';
 export type { InstanceMetrics, PartitionLag } from './runtime/kafka-streams.js';
+export { formatProgress, formatRestoreProgress, type Progress } from './runtime/progress.js';

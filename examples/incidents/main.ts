@@ -18,7 +18,7 @@ const reports = [
   { value: { ...r, contact: null }, timestamp: now + i * 1000 },
   { value: { ...r, contact: null }, timestamp: now + i * 1000 + 60_000 }, // sent twice: dropped
 ]);
-const counts = await runIncidents([...reports, { raw: '{"incident_type": "flood"', timestamp: now }], args.brokers === undefined ? {} : { brokers: args.brokers.split(',') });
+const counts = await runIncidents([...reports, { raw: '{"incident_type": "flood"', timestamp: now }], { progress: (l) => console.error(l), ...(args.brokers === undefined ? {} : { brokers: args.brokers.split(',') }) });
 const rows = (m: Map<string, number>, column: string) => [...m].map(([k, n]) => ({ [column]: k, count: n }));
 console.log(formatTable(rows(counts.byType, 'incident_type')));
 console.log(formatTable(rows(counts.byTypeSeverity, 'type|severity')));

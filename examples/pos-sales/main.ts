@@ -8,6 +8,6 @@ import { formatTable } from '../../src/sinks/console-table.js';
 import { runPosSales, sales } from './pos-sales.js';
 
 const { values: args } = parseArgs({ options: { brokers: { type: 'string' }, sales: { type: 'string', default: '5000' } } });
-const result = await runPosSales(sales(Number(args.sales), 60), args.brokers === undefined ? { print: (t) => void process.stdout.write(t) } : { brokers: args.brokers.split(','), print: (t) => void process.stdout.write(t) });
+const result = await runPosSales(sales(Number(args.sales), 60), { print: (t) => void process.stdout.write(t), progress: (l) => console.error(l), ...(args.brokers === undefined ? {} : { brokers: args.brokers.split(',') }) });
 const top = [...result.tumbling].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, v]) => ({ product_window: k, total_amount: v }));
 console.log(`\nBusiest 5-minute windows:\n${formatTable(top)}`);

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KafkaStreams } from '../../src/runtime/kafka-streams.js';
+import { formatProgress, type Progress } from '../../src/runtime/progress.js';
 import type { Topology } from '../../src/topology/topology.js';
 import { createKafkaTransport } from '../../src/transport/kafkajs/kafkajs-transport.js';
 import { EmbeddedBroker } from '../../src/transport/embedded/embedded-broker.js';
@@ -16,6 +17,8 @@ import type { Transport } from '../../src/transport/transport.js';
 export interface RunOnceOptions {
   /** Kafka bootstrap servers; without them an embedded broker is used. */
   readonly brokers?: string[];
+  /** Receives a progress line about once a second while the run catches up. */
+  readonly progress?: (line: string) => void;
 }
 
 export interface ExampleRun<R> {
@@ -58,7 +61,8 @@ export async function runOnce<R>(run: ExampleRun<R>, options: RunOnceOptions = {
     app.onStateChange((next) => {
       if (next === 'PENDING_SHUTDOWN') result = run.collect(app);
     });
-    await app.runUntilCaughtUp({ timeoutMs: 120_000 });
+    const progress = options.progress;
+    await app.runUntilCaughtUp({ timeoutMs: 120_000, ...(progress === undefined ? {} : { onProgress: (p: Progress) => progress(formatProgress(`${run.name}: catching up`, p)) }) });
     return result as R;
   } finally {
     await admin.close();

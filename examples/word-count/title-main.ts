@@ -10,5 +10,5 @@ const { values: args } = parseArgs({ options: { brokers: { type: 'string' }, peo
 const titles = ['Engineer', 'Designer', 'Manager', 'Analyst', 'Nurse', 'Teacher', 'Chef', 'Pilot', 'Writer', 'Lawyer', 'Farmer', 'Architect', 'Librarian'];
 const rand = seededRandom(7);
 const people: Person[] = Array.from({ length: Number(args.people) }, (_, i) => ({ name: `person ${i}`, title: titles[Math.floor(rand() ** 2 * titles.length)] as string }));
-const counts = await runTitleFrequency(people, args.brokers === undefined ? {} : { brokers: args.brokers.split(',') });
+const counts = await runTitleFrequency(people, { progress: (l) => console.error(l), ...(args.brokers === undefined ? {} : { brokers: args.brokers.split(',') }) });
 console.log(`\nTop titles: ${topTitles(counts).map(([t, n]) => `${t} ${n}`).join(', ')}`);

@@ -8,6 +8,7 @@ import { EmbeddedBroker } from '../transport/embedded/embedded-broker.js';
 import type { NewTopic, Transport } from '../transport/transport.js';
 import { deadLetterTopic } from './error-handling.js';
 import { GlobalStateManager } from './global-state.js';
+import { formatRestoreProgress, progressOf, type Progress } from './progress.js';
 import { StreamThread } from './stream-thread.js';
 import { resolveConfig, type ResolvedConfig, type StreamsConfig } from './streams-config.js';
 import type { RestoreProgress } from './task-manager.js';
@@ -164,7 +165,7 @@ export class KafkaStreams {
     this.startedAt = Date.now();
     const restoring = (p: RestoreProgress) => {
       this.restores.set(`${p.task}/${p.store}`, p);
-      this.config.logger.info('restoring', { ...p });
+      this.config.logger.info(formatRestoreProgress(p), { ...p });
       for (const l of this.restoreListeners) l(p);
     };
     const global = new GlobalStateManager(this.topology, this.config);
@@ -213,7 +214,7 @@ export class KafkaStreams {
    * topics are drained too. With several instances each processes its share and
    * all of them return once the group has committed everything.
    */
-  async runUntilCaughtUp(options: { readonly timeoutMs?: number } = {}): Promise<void> {
+  async runUntilCaughtUp(options: { readonly timeoutMs?: number; /** Source records processed so far of those present at the call, about once a second and at the end. */ readonly onProgress?: (p: Progress) => void } = {}): Promise<void> {
     if (this.current !== 'CREATED') {
       throw new StateError('RIVULET_STATE_ILLEGAL', `KafkaStreams.runUntilCaughtUp: can only run from CREATED (now ${this.current}); create a new instance`);
     }
@@ -228,6 +229,27 @@ export class KafkaStreams {
       // An empty partition (or one whose records all expired) has nothing to wait for.
       for (const o of await transport.listOffsets(topic, { isolation: eos ? 'read_committed' : 'read_uncommitted' })) if (o.latest > o.earliest) ends.set(`${topic}\u0000${o.partition}`, o.latest);
     }
+    // What the group had committed at the call: the run's work is from there to the ends.
+    const startCommitted = new Map<string, number>();
+    for (const topic of sources) {
+      if ((await transport.partitionCount(topic)) === undefined) continue;
+      for (const c of await transport.committedOffsets(this.config.applicationId, topic)) startCommitted.set(`${topic}\u0000${c.partition}`, c.offset ?? 0);
+    }
+    let total = 0;
+    for (const [tp, end] of ends) total += Math.max(0, end - (startCommitted.get(tp) ?? 0));
+    const runStarted = Date.now();
+    let lastReport = 0;
+    const report = async (force: boolean): Promise<void> => {
+      if (options.onProgress === undefined || (!force && Date.now() - lastReport < 1_000)) return;
+      lastReport = Date.now();
+      let done = 0;
+      for (const [tp, end] of ends) {
+        const [topic, partition] = tp.split('\u0000') as [string, string];
+        const committed = (await transport.committedOffsets(this.config.applicationId, topic)).find((c) => c.partition === Number(partition))?.offset ?? 0;
+        done += Math.max(0, Math.min(end, committed) - (startCommitted.get(tp) ?? 0));
+      }
+      options.onProgress(progressOf(done, total, runStarted, Date.now()));
+    };
     await this.start();
     (this.thread as StreamThread).stopAt = ends;
     const internal = new Set<string>();
@@ -251,10 +273,12 @@ export class KafkaStreams {
     const deadline = Date.now() + timeoutMs;
     try {
       while (!(await caughtUp())) {
+        await report(false);
         if (this.state() === 'ERROR') throw new RivuletError('RIVULET_STOPPED', 'KafkaStreams.runUntilCaughtUp: the instance failed before catching up', { cause: this.failure });
         if (Date.now() > deadline) throw new RivuletError('RIVULET_TIMEOUT', `KafkaStreams.runUntilCaughtUp: not caught up after ${timeoutMs} ms`);
         await new Promise((r) => setTimeout(r, 100));
       }
+      await report(true);
     } finally {
       await this.close();
     }

@@ -37,11 +37,14 @@ it('runUntilCaughtUp processes exactly the records present when called, then ret
   const first = app(broker, dir);
   // More records arrive once the run has begun; they are not part of it.
   const late = new Promise<void>((resolve) => first.onStateChange((s) => s === 'REBALANCING' && resolve()));
-  const run = first.runUntilCaughtUp({ timeoutMs: 30_000 });
+  const progress: { done: number; total: number }[] = [];
+  const run = first.runUntilCaughtUp({ timeoutMs: 30_000, onProgress: (p) => void progress.push(p) });
   await late;
   await produceJson(admin, 'words', Array.from({ length: 200 }, (_, i) => ({ key: `late${i}`, value: { word: 'a' } })));
   await run;
   expect(first.state()).toBe('NOT_RUNNING');
+  // Progress counts the 1 000 source records present at the call, and ends complete.
+  expect(progress.at(-1)).toMatchObject({ done: 1000, total: 1000 });
   expect(Object.fromEntries(latestByKey(await readAll(admin, 'counts')))).toEqual({ a: 250, b: 250, c: 250, d: 250 });
 
   const second = app(broker, dir);
