@@ -1,10 +1,10 @@
 import type { Windowed } from '../dsl/windows.js';
 import type { Serde } from '../serde/serde.js';
-import { bytesToKey } from '../state/byte-keys.js';
 import type { TimestampedWindowEntry, WorkingWindowStore } from '../state/working-window-store.js';
 import type { Change } from './change.js';
 import { dropUnaggregatable, internal, type InternalProcessorContext } from './internal-context.js';
 import type { ProcessorSupplier } from './processor.js';
+import { WindowChangeBuffer } from './window-change-buffer.js';
 
 export interface SlidingWindowAggregateOptions<K, V, VA> {
   readonly storeName: string;
@@ -38,22 +38,8 @@ export function slidingWindowAggregateProcessor<K, V, VA>(o: SlidingWindowAggreg
     let ctx!: InternalProcessorContext<Windowed<K>, Change<VA>>;
     let store!: WorkingWindowStore<K, VA>;
     let streamTime = Number.NEGATIVE_INFINITY;
-    const pending = new Map<string, { key: Windowed<K>; oldValue: VA | undefined; newValue: VA; timestamp: number }>();
-
-    const emit = (key: K, start: number, oldValue: VA | undefined, newValue: VA, timestamp: number): void => {
-      const wk: Windowed<K> = { key, window: { start, end: start + d } };
-      if (!o.caching) {
-        ctx.forward({ key: wk, value: { newValue, oldValue }, timestamp });
-        return;
-      }
-      const pk = `${bytesToKey(o.keySerde.serialize(key))}@${start}`;
-      const p = pending.get(pk);
-      if (p === undefined) pending.set(pk, { key: wk, oldValue, newValue, timestamp });
-      else {
-        p.newValue = newValue;
-        p.timestamp = Math.max(p.timestamp, timestamp);
-      }
-    };
+    let changes!: WindowChangeBuffer<K, VA>;
+    const emit = (key: K, start: number, oldValue: VA | undefined, newValue: VA, timestamp: number): void => changes.emit(key, { start, end: start + d }, oldValue, newValue, timestamp);
 
     /** Adds the record to a window (existing, or new from `base`) if the window is still open. */
     const apply = (key: K, value: V, t: number, closeTime: number, start: number, existing: TimestampedWindowEntry<K, VA> | undefined, base: VA): void => {
@@ -68,6 +54,7 @@ export function slidingWindowAggregateProcessor<K, V, VA>(o: SlidingWindowAggreg
       init: (c) => {
         ctx = internal(c);
         store = c.getStateStore<WorkingWindowStore<K, VA>>(o.storeName);
+        changes = new WindowChangeBuffer(o.keySerde, o.caching, (r) => ctx.forward(r));
       },
       process: (r) => {
         if (dropUnaggregatable(ctx as InternalProcessorContext<unknown, unknown>, r, o.storeName)) return;
@@ -127,8 +114,7 @@ export function slidingWindowAggregateProcessor<K, V, VA>(o: SlidingWindowAggreg
         }
       },
       flush: () => {
-        for (const p of pending.values()) ctx.forward({ key: p.key, value: { newValue: p.newValue, oldValue: p.oldValue }, timestamp: p.timestamp });
-        pending.clear();
+        changes.flush();
         if (Number.isFinite(streamTime)) store.expire(streamTime);
       },
     };

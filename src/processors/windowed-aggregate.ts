@@ -1,10 +1,10 @@
 import type { Windowed } from '../dsl/windows.js';
 import type { Serde } from '../serde/serde.js';
-import { bytesToKey } from '../state/byte-keys.js';
 import type { WorkingWindowStore } from '../state/working-window-store.js';
 import type { Change } from './change.js';
 import { dropUnaggregatable, internal, type InternalProcessorContext } from './internal-context.js';
 import type { ProcessorSupplier } from './processor.js';
+import { WindowChangeBuffer } from './window-change-buffer.js';
 
 /** Time windows in ms: tumbling when advance == size. */
 export interface TimeWindowSpec {
@@ -42,11 +42,12 @@ export function windowedAggregateProcessor<K, V, VA>(o: WindowedAggregateOptions
     let ctx!: InternalProcessorContext<Windowed<K>, Change<VA>>;
     let store!: WorkingWindowStore<K, VA>;
     let streamTime = Number.NEGATIVE_INFINITY;
-    const pending = new Map<string, { key: Windowed<K>; oldValue: VA | undefined; newValue: VA; timestamp: number }>();
+    let changes!: WindowChangeBuffer<K, VA>;
     return {
       init: (c) => {
         ctx = internal(c);
         store = c.getStateStore<WorkingWindowStore<K, VA>>(o.storeName);
+        changes = new WindowChangeBuffer(o.keySerde, o.caching, (r) => ctx.forward(r));
       },
       process: (r) => {
         if (dropUnaggregatable(ctx as InternalProcessorContext<unknown, unknown>, r, o.storeName)) return;
@@ -60,26 +61,14 @@ export function windowedAggregateProcessor<K, V, VA>(o: WindowedAggregateOptions
           const old = store.fetch(r.key, start);
           const next = o.aggregator(r.key, r.value, old === undefined ? o.initializer() : old);
           store.put(r.key, next, start);
-          const wk: Windowed<K> = { key: r.key, window: { start, end } };
-          if (!o.caching) {
-            ctx.forward({ key: wk, value: { newValue: next, oldValue: old }, timestamp: r.timestamp });
-            continue;
-          }
-          const pk = `${bytesToKey(o.keySerde.serialize(r.key))}@${start}`;
-          const p = pending.get(pk);
-          if (p === undefined) pending.set(pk, { key: wk, oldValue: old, newValue: next, timestamp: r.timestamp });
-          else {
-            p.newValue = next;
-            p.timestamp = Math.max(p.timestamp, r.timestamp);
-          }
+          changes.emit(r.key, { start, end }, old, next, r.timestamp);
         }
         if (!applied) {
           ctx.dropRecord('late', r, `${o.storeName}: every window containing timestamp ${r.timestamp} closed (stream time ${streamTime}, grace ${o.windows.graceMs} ms)`);
         }
       },
       flush: () => {
-        for (const p of pending.values()) ctx.forward({ key: p.key, value: { newValue: p.newValue, oldValue: p.oldValue }, timestamp: p.timestamp });
-        pending.clear();
+        changes.flush();
         if (Number.isFinite(streamTime)) store.expire(streamTime);
       },
     };

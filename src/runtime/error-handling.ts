@@ -33,7 +33,7 @@ export function deadLetterTopic(applicationId: string): string {
 /** Thrown when a failure's handling is `fail`: the runtime stops with it. */
 export class TaskFailure extends RivuletError {}
 
-/** A record as it was read, for failure reports and dead-letter copies. */
+/** A record as it was read, before deserialization: what failure reports and dead-letter copies carry. */
 export interface FailedRecord {
   readonly topic: string;
   readonly partition: number;

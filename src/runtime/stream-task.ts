@@ -8,22 +8,14 @@ import type { Serde } from '../serde/serde.js';
 import { recordTimestamp } from '../topology/timestamp-extractor.js';
 import type { SinkNode, SourceNode } from '../topology/topology-node.js';
 import type { SubTopology, Topology } from '../topology/topology.js';
-import { DLQ_HEADERS, handleFailedRecord, type FailureStage } from './error-handling.js';
+import { DLQ_HEADERS, handleFailedRecord, type FailedRecord, type FailureStage } from './error-handling.js';
 import type { RecordCollector } from './record-collector.js';
 import { createWorkingStore, type TaskStore } from './state-factory.js';
 import type { ResolvedConfig } from './streams-config.js';
 import { taskIdString, type TaskId } from './task-id.js';
 
-/** A record as polled from a topic, before deserialization. */
-export interface IncomingRecord {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: number;
-  readonly key: Uint8Array | null;
-  readonly value: Uint8Array | null;
-  readonly timestamp: number;
-  readonly headers?: { readonly [name: string]: Uint8Array | string };
-}
+/** A record as polled from a topic, before deserialization (what failure reports carry, too). */
+export type IncomingRecord = FailedRecord;
 
 /** What a task needs from whoever runs it (the runtime or the test driver). */
 export interface TaskEnvironment {

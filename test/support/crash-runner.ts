@@ -7,9 +7,9 @@
  * Prints a JSON status line ({ state, tasks }) every 100 ms and on each state
  * change; on a `close` line on stdin it closes and exits 0.
  */
-import { createInterface } from 'node:readline';
 import { KafkaStreams } from '../../src/runtime/kafka-streams.js';
 import { crashTopology, type CrashTopics } from './crash-topology.js';
+import { runAsChild } from './child-instance.js';
 
 export interface RunnerConfig {
   readonly brokers: readonly string[];
@@ -32,16 +32,4 @@ const app = new KafkaStreams(crashTopology(config.topics), {
   sessionTimeoutMs: config.sessionTimeoutMs,
   transactionTimeoutMs: config.transactionTimeoutMs,
 });
-const status = () => process.stdout.write(`${JSON.stringify({ state: app.state(), tasks: app.metrics().tasks })}\n`);
-app.onStateChange(status);
-const timer = setInterval(status, 100);
-createInterface({ input: process.stdin }).on('line', (line) => {
-  if (line.trim() !== 'close') return;
-  void app.close().then(() => {
-    clearInterval(timer);
-    status();
-    process.exit(0);
-  });
-});
-await app.start();
-status();
+await runAsChild(app, () => ({ state: app.state(), tasks: app.metrics().tasks }));

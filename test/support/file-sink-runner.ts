@@ -6,10 +6,10 @@
  *
  * Prints `{ state, processed }` lines; on `close` on stdin it closes and exits 0.
  */
-import { createInterface } from 'node:readline';
 import { StreamsBuilder } from '../../src/dsl/streams-builder.js';
 import { KafkaStreams } from '../../src/runtime/kafka-streams.js';
 import { Serdes } from '../../src/serde/serdes.js';
+import { runAsChild } from './child-instance.js';
 
 export interface FileSinkRunnerConfig {
   readonly brokers: readonly string[];
@@ -33,15 +33,4 @@ const app = new KafkaStreams(b.build(), {
   sessionTimeoutMs: 6_000,
   transactionTimeoutMs: 10_000,
 });
-const status = () => process.stdout.write(`${JSON.stringify({ state: app.state(), processed: app.metrics().processed })}\n`);
-app.onStateChange(status);
-const timer = setInterval(status, 100);
-createInterface({ input: process.stdin }).on('line', (line) => {
-  if (line.trim() !== 'close') return;
-  void app.close().then(() => {
-    clearInterval(timer);
-    status();
-    process.exit(0);
-  });
-});
-await app.start();
+await runAsChild(app, () => ({ state: app.state(), processed: app.metrics().processed }));
