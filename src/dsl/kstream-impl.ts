@@ -19,6 +19,7 @@ import type { Serde } from '../serde/serde.js';
 import { keyValueSerde } from '../serde/key-value-serde.js';
 import { stringSerde } from '../serde/string-serde.js';
 import type { GlobalKTable } from './global-ktable.js';
+import type { StoreDefinition } from '../topology/store-definition.js';
 import type { TopicNameExtractor } from '../topology/topology-node.js';
 import { internalSerde, type StreamHandle } from './builder-context.js';
 import type { KGroupedStream } from './kgrouped-stream.js';
@@ -105,11 +106,7 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
 
   foreachBatch(fn: (rows: BatchRow<K, V>[], batch: BatchInfo) => void | Promise<void>, options: { readonly name?: string; readonly retries?: number; readonly backoffMs?: number } = {}): void {
     const ctx = this.h.ctx;
-    const name = options.name ?? ctx.next('KSTREAM-FOREACHBATCH-');
-    const store = ctx.addStore({ name: `${name}-batches`, prefix: '', type: 'key-value', keySerde: stringSerde() as Serde<unknown>, valueSerde: internalSerde }, 'KStream.foreachBatch');
-    if (options.name === undefined) {
-      ctx.topology.warnings.push(`KStream.foreachBatch: "${name}" has a generated name; if operators are added or removed before it, its batch ids start again at 0. Name it with { name }.`);
-    }
+    const { name, store } = this.batchSink('KStream.foreachBatch', 'KSTREAM-FOREACHBATCH-', options.name);
     const retries = options.retries ?? 3;
     const backoffMs = options.backoffMs ?? 100;
     if (!Number.isInteger(retries) || retries < 0) throw new ConfigError('RIVULET_CONFIG_INVALID_VALUE', `KStream.foreachBatch: retries must be an integer >= 0 (got ${retries})`);
@@ -117,15 +114,22 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
     ctx.topology.addStateStore(store, name);
   }
 
+  /** A batch sink's name and the store of its batch ids (see `BatchIds`). */
+  private batchSink(api: string, prefix: string, named: string | undefined): { name: string; store: StoreDefinition } {
+    const ctx = this.h.ctx;
+    const name = named ?? ctx.next(prefix);
+    const store = ctx.addStore({ name: `${name}-batches`, prefix: '', type: 'key-value', keySerde: stringSerde() as Serde<unknown>, valueSerde: internalSerde }, api);
+    if (named === undefined) {
+      ctx.topology.warnings.push(`${api}: "${name}" has a generated name; if operators are added or removed before it, its batch ids start again at 0 and a batch pending at a crash may be dropped. Name it with { name }.`);
+    }
+    return { name, store };
+  }
+
   toFile(path: string, options: { readonly format?: FileFormat; readonly columns?: readonly string[]; readonly name?: string } = {}): void {
     const ctx = this.h.ctx;
     const format = options.format ?? (path.endsWith('.csv') ? 'csv' : 'jsonl');
     if (format !== 'jsonl' && format !== 'csv') throw new ConfigError('RIVULET_CONFIG_INVALID_VALUE', `KStream.toFile: format must be 'jsonl' or 'csv' (got ${JSON.stringify(format)})`);
-    const name = options.name ?? ctx.next('KSTREAM-FILE-SINK-');
-    const store = ctx.addStore({ name: `${name}-batches`, prefix: '', type: 'key-value', keySerde: stringSerde() as Serde<unknown>, valueSerde: internalSerde }, 'KStream.toFile');
-    if (options.name === undefined) {
-      ctx.topology.warnings.push(`KStream.toFile: "${name}" has a generated name; if operators are added or removed before it, its batch ids restart and a batch staged before a crash may be dropped. Name it with { name }.`);
-    }
+    const { name, store } = this.batchSink('KStream.toFile', 'KSTREAM-FILE-SINK-', options.name);
     ctx.topology.addProcessor(name, fileSinkProcessor({ path, format, storeName: store.name, ...(options.columns === undefined ? {} : { columns: options.columns }) }) as ProcessorSupplier, this.h.node);
     ctx.topology.addStateStore(store, name);
   }

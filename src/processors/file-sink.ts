@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { AppendOnlyFile, writeAtomically } from '../sinks/append-only-file.js';
-import type { KeyValueStore } from '../state/store-api.js';
+import { BatchIds } from './batch-ids.js';
 import { rowOf } from './console-sink.js';
 import type { ProcessorContext, ProcessorSupplier } from './processor.js';
 
@@ -14,8 +14,6 @@ export interface FileSinkOptions {
   readonly columns?: readonly string[];
   readonly storeName: string;
 }
-
-const NEXT_ID = 'next-batch-id';
 
 function csvField(v: unknown): string {
   const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
@@ -34,7 +32,7 @@ function csvField(v: unknown): string {
 export function fileSinkProcessor(o: FileSinkOptions): ProcessorSupplier<unknown, unknown, never, never> {
   return () => {
     let ctx!: ProcessorContext<never, never>;
-    let ids!: KeyValueStore<string, number>;
+    let ids!: BatchIds;
     let file!: AppendOnlyFile;
     let columns = o.columns;
     const rows: Record<string, unknown>[] = [];
@@ -46,7 +44,7 @@ export function fileSinkProcessor(o: FileSinkOptions): ProcessorSupplier<unknown
       if (!existsSync(pendingPath())) return;
       const staged = JSON.parse(readFileSync(pendingPath(), 'utf8')) as { batchId: number; text: string; header: string };
       // Committed exactly when the stored next id moved past the staged batch.
-      if ((ids.get(NEXT_ID) ?? 0) > staged.batchId) file.append(writer(), staged.batchId, staged.text, staged.header);
+      if (ids.next > staged.batchId) file.append(writer(), staged.batchId, staged.text, staged.header);
       rmSync(pendingPath(), { force: true });
     };
 
@@ -60,7 +58,7 @@ export function fileSinkProcessor(o: FileSinkOptions): ProcessorSupplier<unknown
     return {
       init: (c) => {
         ctx = c;
-        ids = c.getStateStore(o.storeName);
+        ids = new BatchIds(c.getStateStore(o.storeName));
         file = AppendOnlyFile.at(o.path);
         publishStaged();
       },
@@ -70,9 +68,9 @@ export function fileSinkProcessor(o: FileSinkOptions): ProcessorSupplier<unknown
       },
       flush: () => {
         if (rows.length === 0) return;
-        const batchId = ids.get(NEXT_ID) ?? 0;
+        const batchId = ids.next;
         writeAtomically(pendingPath(), JSON.stringify({ batchId, ...format(rows) }));
-        ids.put(NEXT_ID, batchId + 1);
+        ids.advancePast(batchId);
         rows.length = 0;
       },
       committed: () => publishStaged(),

@@ -1,4 +1,4 @@
-import type { KeyValueStore } from '../state/store-api.js';
+import { BatchIds } from './batch-ids.js';
 import { TaskFailure } from '../runtime/error-handling.js';
 import { internal, type AsyncAware, type InternalProcessorContext } from './internal-context.js';
 import type { Processor, ProcessorSupplier } from './processor.js';
@@ -32,8 +32,6 @@ export interface ForeachBatchOptions<K, V> {
   readonly backoffMs: number;
 }
 
-const NEXT_ID = 'next-batch-id';
-
 /**
  * Spark's `foreachBatch`: the rows that reach this node between two commits
  * are handed over once per commit, and the commit (offsets included) waits for
@@ -45,14 +43,14 @@ const NEXT_ID = 'next-batch-id';
 export function foreachBatchProcessor<K, V>(o: ForeachBatchOptions<K, V>): ProcessorSupplier<K, V, never, never> {
   return () => {
     let ctx!: InternalProcessorContext<never, never>;
-    let ids!: KeyValueStore<string, number>;
+    let ids!: BatchIds;
     let rows: BatchRow<K, V>[] = [];
     let running: Promise<void> | undefined;
     const write = async (batch: BatchRow<K, V>[], batchId: number): Promise<void> => {
       for (let attempt = 0; ; attempt++) {
         try {
           await o.fn(batch, { batchId, taskId: ctx.taskId });
-          ids.put(NEXT_ID, batchId + 1);
+          ids.advancePast(batchId);
           return;
         } catch (e) {
           if (attempt >= o.retries) {
@@ -65,14 +63,14 @@ export function foreachBatchProcessor<K, V>(o: ForeachBatchOptions<K, V>): Proce
     const processor: Processor<K, V, never, never> & AsyncAware = {
       init: (c) => {
         ctx = internal(c);
-        ids = c.getStateStore(o.storeName);
+        ids = new BatchIds(c.getStateStore(o.storeName));
       },
       process: (r) => void rows.push({ key: r.key, value: r.value, timestamp: r.timestamp }),
       flush: () => {
         if (rows.length === 0 || running !== undefined) return;
         const batch = rows;
         rows = [];
-        running = write(batch, ids.get(NEXT_ID) ?? 0);
+        running = write(batch, ids.next);
       },
       get saturated() {
         return false;

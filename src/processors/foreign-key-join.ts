@@ -1,4 +1,5 @@
 import { SerdeError } from '../errors.js';
+import { joinPair, splitPair } from '../serde/key-value-serde.js';
 import type { Serde } from '../serde/serde.js';
 import type { KeyValueStore } from '../state/store-api.js';
 import { murmur2 } from '../transport/partitioner.js';
@@ -74,19 +75,11 @@ export function fkSubscribeProcessor<K, V, KO>(o: SubscribeOptions<V, KO>): Proc
 export function subscriptionKeySerde<KO, K>(fkSerde: Serde<KO>, keySerde: Serde<K>): Serde<{ readonly fk: KO; readonly key?: K }> {
   return {
     name: `subscription-key(${fkSerde.name}, ${keySerde.name})`,
-    serialize({ fk, key }) {
-      const f = fkSerde.serialize(fk);
-      const k = key === undefined ? new Uint8Array(0) : keySerde.serialize(key);
-      const out = new Uint8Array(4 + f.length + k.length);
-      new DataView(out.buffer).setUint32(0, f.length);
-      out.set(f, 4);
-      out.set(k, 4 + f.length);
-      return out;
-    },
+    // Without a key the bytes are the foreign key's prefix, for prefix scans.
+    serialize: ({ fk, key }) => joinPair(fkSerde.serialize(fk), key === undefined ? new Uint8Array(0) : keySerde.serialize(key)),
     deserialize(bytes) {
-      if (bytes.length < 4) throw new SerdeError('RIVULET_SERDE_DESERIALIZE', `subscription key: ${bytes.length} bytes is too short`);
-      const n = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0);
-      return { fk: fkSerde.deserialize(bytes.subarray(4, 4 + n)), key: keySerde.deserialize(bytes.subarray(4 + n)) };
+      const [f, k] = splitPair(bytes, 'subscription key');
+      return { fk: fkSerde.deserialize(f), key: keySerde.deserialize(k) };
     },
   };
 }

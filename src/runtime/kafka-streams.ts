@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ConfigError, RivuletError, StateError, TopologyError } from '../errors.js';
+import { RivuletError, StateError, TopologyError } from '../errors.js';
 import { addMetrics, newTaskMetrics, type TaskMetrics } from '../metrics/task-metrics.js';
 import type { ReadOnlyKeyValueStore, ReadOnlyWindowStore, KeyValueEntry, WindowEntry, ReadOnlySessionStore, SessionEntry } from '../state/store-api.js';
 import { changelogTopic } from '../topology/store-definition.js';
@@ -220,65 +220,55 @@ export class KafkaStreams {
     }
     const timeoutMs = options.timeoutMs ?? 3_600_000;
     const transport = await this.connect();
-    const eos = this.config.processingGuarantee === 'exactly_once';
-    const ends = new Map<string, number>();
+    const isolation = this.config.processingGuarantee === 'exactly_once' ? 'read_committed' : 'read_uncommitted';
+    const appId = this.config.applicationId;
+    const tp = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+    /** The group's committed offsets of these topics, one request per topic. */
+    const committedOf = async (topics: Iterable<string>): Promise<Map<string, number>> => {
+      const out = new Map<string, number>();
+      for (const topic of topics) for (const c of await transport.committedOffsets(appId, topic)) out.set(tp(topic, c.partition), c.offset ?? 0);
+      return out;
+    };
     const sources = new Set<string>();
-    for (const n of this.topology.nodes()) if (n.kind === 'source' && !n.internal) for (const t of n.topics) sources.add(t);
-    for (const topic of sources) {
-      if ((await transport.partitionCount(topic)) === undefined) continue;
-      // An empty partition (or one whose records all expired) has nothing to wait for.
-      for (const o of await transport.listOffsets(topic, { isolation: eos ? 'read_committed' : 'read_uncommitted' })) if (o.latest > o.earliest) ends.set(`${topic}\u0000${o.partition}`, o.latest);
-    }
+    for (const n of this.topology.nodes()) if (n.kind === 'source' && !n.internal) for (const t of n.topics) if ((await transport.partitionCount(t)) !== undefined) sources.add(t);
+    const ends = new Map<string, number>();
+    // An empty partition (or one whose records all expired) has nothing to wait for.
+    for (const topic of sources) for (const o of await transport.listOffsets(topic, { isolation })) if (o.latest > o.earliest) ends.set(tp(topic, o.partition), o.latest);
     // What the group had committed at the call: the run's work is from there to the ends.
-    const startCommitted = new Map<string, number>();
-    for (const topic of sources) {
-      if ((await transport.partitionCount(topic)) === undefined) continue;
-      for (const c of await transport.committedOffsets(this.config.applicationId, topic)) startCommitted.set(`${topic}\u0000${c.partition}`, c.offset ?? 0);
-    }
+    const startCommitted = await committedOf(sources);
     let total = 0;
-    for (const [tp, end] of ends) total += Math.max(0, end - (startCommitted.get(tp) ?? 0));
+    for (const [key, end] of ends) total += Math.max(0, end - (startCommitted.get(key) ?? 0));
     const runStarted = Date.now();
     let lastReport = 0;
-    const report = async (force: boolean): Promise<void> => {
+    const report = (committed: Map<string, number>, force: boolean): void => {
       if (options.onProgress === undefined || (!force && Date.now() - lastReport < 1_000)) return;
       lastReport = Date.now();
       let done = 0;
-      for (const [tp, end] of ends) {
-        const [topic, partition] = tp.split('\u0000') as [string, string];
-        const committed = (await transport.committedOffsets(this.config.applicationId, topic)).find((c) => c.partition === Number(partition))?.offset ?? 0;
-        done += Math.max(0, Math.min(end, committed) - (startCommitted.get(tp) ?? 0));
-      }
+      for (const [key, end] of ends) done += Math.max(0, Math.min(end, committed.get(key) ?? 0) - (startCommitted.get(key) ?? 0));
       options.onProgress(progressOf(done, total, runStarted, Date.now()));
     };
     await this.start();
     (this.thread as StreamThread).stopAt = ends;
     const internal = new Set<string>();
-    for (const n of this.topology.nodes()) if (n.kind === 'source' && n.internal) for (const t of n.topics) internal.add(`${this.config.applicationId}-${t}`);
-    const caughtUp = async (): Promise<boolean> => {
-      const committedUpTo = async (topic: string, end: (partition: number) => number): Promise<boolean> => {
-        for (const c of await transport.committedOffsets(this.config.applicationId, topic)) if ((c.offset ?? 0) < end(c.partition)) return false;
-        return true;
-      };
-      for (const [tp, end] of ends) {
-        const [topic, partition] = tp.split('\u0000') as [string, string];
-        const committed = (await transport.committedOffsets(this.config.applicationId, topic)).find((c) => c.partition === Number(partition))?.offset ?? 0;
-        if (committed < end) return false;
-      }
+    for (const n of this.topology.nodes()) if (n.kind === 'source' && n.internal) for (const t of n.topics) internal.add(`${appId}-${t}`);
+    /** Caught up: sources committed to their ends at the call, repartition topics to their ends now. */
+    const caughtUp = async (committed: Map<string, number>): Promise<boolean> => {
+      for (const [key, end] of ends) if ((committed.get(key) ?? 0) < end) return false;
+      const drained = await committedOf(internal);
       for (const topic of internal) {
-        const latest = new Map((await transport.listOffsets(topic, { isolation: eos ? 'read_committed' : 'read_uncommitted' })).map((o) => [o.partition, o.latest]));
-        if (!(await committedUpTo(topic, (p) => latest.get(p) ?? 0))) return false;
+        for (const o of await transport.listOffsets(topic, { isolation })) if ((drained.get(tp(topic, o.partition)) ?? 0) < o.latest) return false;
       }
       return true;
     };
     const deadline = Date.now() + timeoutMs;
     try {
-      while (!(await caughtUp())) {
-        await report(false);
+      for (let committed = await committedOf(sources); !(await caughtUp(committed)); committed = await committedOf(sources)) {
+        report(committed, false);
         if (this.state() === 'ERROR') throw new RivuletError('RIVULET_STOPPED', 'KafkaStreams.runUntilCaughtUp: the instance failed before catching up', { cause: this.failure });
         if (Date.now() > deadline) throw new RivuletError('RIVULET_TIMEOUT', `KafkaStreams.runUntilCaughtUp: not caught up after ${timeoutMs} ms`);
         await new Promise((r) => setTimeout(r, 100));
       }
-      await report(true);
+      report(await committedOf(sources), true);
     } finally {
       await this.close();
     }

@@ -34,6 +34,8 @@ export class StreamThread {
   stopAt: Map<string, number> | undefined;
   private partitionCounts = new Map<string, number>();
   readonly env: TaskEnvironment;
+  /** Where store changes go; commits send them after the outputs. */
+  private readonly changelogTopics: Set<string>;
 
   constructor(
     private readonly topology: Topology,
@@ -49,6 +51,7 @@ export class StreamThread {
     globalStore: (name: string) => unknown = () => undefined,
   ) {
     this.partitionCounts = partitionCounts;
+    this.changelogTopics = new Set(topology.stores().filter((st) => st.changelog).map((st) => changelogTopic(config.applicationId, st.name)));
     const collector: RecordCollector = {
       send: (r) => {
         this.pending.push({
@@ -257,12 +260,11 @@ export class StreamThread {
     // can be cut short between requests (a crash), and at-least-once may then repeat
     // outputs but must never have state that already counts records whose outputs are lost.
     const changelogAt = new Set(changelogIndex.map((c) => c.index));
-    const changelogTopics = new Set(this.topology.stores().filter((st) => st.changelog).map((st) => changelogTopic(this.config.applicationId, st.name)));
     const outputs: ProducerRecord[] = [];
     const changelogs: ProducerRecord[] = [];
     const position = new Map<number, number>();
     batch.forEach((r, i) => {
-      if (changelogTopics.has(r.topic)) {
+      if (this.changelogTopics.has(r.topic)) {
         if (changelogAt.has(i)) position.set(i, changelogs.length);
         changelogs.push(r);
       } else outputs.push(r);
