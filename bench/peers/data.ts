@@ -28,7 +28,7 @@ async function writeLines(path: string, lines: Iterable<string>): Promise<void> 
   for (const line of lines) {
     buf += line + '\n';
     if (buf.length > 1 << 20) {
-      if (!out.write(buf)) await new Promise((r) => out.once('drain', r));
+      if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
       buf = '';
     }
   }
