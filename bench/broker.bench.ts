@@ -32,13 +32,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
 import type { Admin, Kafka } from 'kafkajs';
-import { readings } from '../examples/iot-anomaly/generator.js';
 import { buildIotTopology, TOPICS } from '../examples/iot-anomaly/topology.js';
 import { KafkaStreams } from '../src/runtime/kafka-streams.js';
 import type { Logger } from '../src/runtime/streams-config.js';
 import { EmbeddedBroker } from '../src/transport/embedded/embedded-broker.js';
+import { generateReadings, loadReadings } from './iot-load.js';
 
-const { Kafka: KafkaClass, logLevel, CompressionTypes } = kafkajs;
+const { Kafka: KafkaClass, logLevel } = kafkajs;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const envInt = (name: string, dflt: number): number => {
@@ -56,8 +56,7 @@ const DEADLINE_MS = envInt('RIVULET_BROKER_BENCH_TIMEOUT_S', 900) * 1000;
 const PROFILE = process.env['RIVULET_BROKER_BENCH_PROFILE'];
 const brokers = (process.env['KAFKA_BROKERS'] ?? '').split(',').map((b) => b.trim()).filter((b) => b.length > 0);
 
-/** The demo's event-time shape (20 ms per reading, ±2 s disorder, 1 % late), without malformed records. */
-const generate = (count: number) => readings({ count, devices: DEVICES, startMs: Date.UTC(2025, 3, 20, 13, 40, 0), stepMs: 20, jitterMs: 2000, seed: 4 });
+const generate = (count: number) => generateReadings(count, DEVICES);
 
 type System = 'rivulet' | 'kafkajs-consumer';
 interface Result {
@@ -73,34 +72,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const runId = Date.now().toString(36);
 
 async function load(kafka: Kafka, admin: Admin): Promise<void> {
-  const existing = await admin.listTopics();
-  // The topology's topic names are fixed: a leftover input topic would change N.
-  if (existing.includes(TOPICS.input)) {
-    await admin.deleteTopics({ topics: [TOPICS.input] });
-    while ((await admin.listTopics()).includes(TOPICS.input)) await sleep(200);
-  }
-  await admin.createTopics({ topics: [{ topic: TOPICS.input, numPartitions: PARTITIONS }], waitForLeaders: true });
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  const started = Date.now();
-  // kafkajs groups a send's messages per partition in quadratic time: many small sends load faster.
-  const BATCH = 2000;
-  let batch: { key: string; value: string }[] = [];
-  // One send at a time: concurrent sends may land out of order, and a batch that
-  // lands behind a later one is minutes of event time late for the windows.
-  const flush = async () => {
-    await producer.send({ topic: TOPICS.input, messages: batch, acks: 1, compression: CompressionTypes.None });
-    batch = [];
-  };
-  for (const g of generate(RECORDS)) {
-    batch.push({ key: g.key, value: JSON.stringify(g.reading) });
-    if (batch.length >= BATCH) await flush();
-  }
-  if (batch.length > 0) await flush();
-  await producer.disconnect();
-  const total = (await admin.fetchTopicOffsets(TOPICS.input)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
-  if (total !== RECORDS) throw new Error(`loaded ${total} records into ${TOPICS.input}, expected ${RECORDS}`);
-  console.log(`loaded ${RECORDS} readings (${DEVICES} devices) into ${TOPICS.input} (${PARTITIONS} partitions) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const seconds = await loadReadings(kafka, admin, { topic: TOPICS.input, records: RECORDS, partitions: PARTITIONS, devices: DEVICES });
+  console.log(`loaded ${RECORDS} readings (${DEVICES} devices) into ${TOPICS.input} (${PARTITIONS} partitions) in ${seconds.toFixed(1)} s`);
 }
 
 /** One bare kafkajs consumer over the whole topic; seconds from joining the group to the N-th record. */

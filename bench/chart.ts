@@ -60,5 +60,16 @@ export function drawResults(dir: string): string[] {
     writeFileSync(`${dir}/broker.svg`, barChartSvg('IoT topology through Kafka vs a bare kafkajs consumer', rows.map((r) => ({ group: r.workload, series: r.system, value: r.recordsPerSec }))));
     written.push(`${dir}/broker.svg`);
   }
+  const peers = `${dir}/peers.json`;
+  if (existsSync(peers)) {
+    // Failed rows and the memory rows (bytes, not records/s) are left out.
+    const rows = (JSON.parse(readFileSync(peers, 'utf8')) as { workload: string; system: string; recordsPerSec?: number; failed?: string }[]).filter(
+      (r) => r.failed === undefined && r.workload !== 'memory' && typeof r.recordsPerSec === 'number' && r.recordsPerSec > 0,
+    );
+    if (rows.length > 0) {
+      writeFileSync(`${dir}/peers.svg`, barChartSvg('rivulet and its peers: in-process test drivers and on Kafka (iot-broker)', rows.map((r) => ({ group: r.workload, series: r.system, value: r.recordsPerSec as number }))));
+      written.push(`${dir}/peers.svg`);
+    }
+  }
   return written;
 }

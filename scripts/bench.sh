@@ -4,23 +4,28 @@
 # RIVULET_BENCH picks the parts: kernel (WASM vs TS reference vs native Rust),
 # broker (the IoT topology on a real Kafka broker vs a bare kafkajs consumer,
 # bench/broker.bench.ts; starts and stops a broker unless KAFKA_BROKERS is set),
-# or all (default).
+# peers (rivulet next to Kafka Streams, @kafkats/flow, nodefluent kafka-streams and
+# bare kafkajs / Java consumers, in-process and on a broker, bench/peers.bench.ts;
+# its own broker too), or all (default: every part).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 export PATH="$HOME/.cargo/bin:$PATH"
 parts=${RIVULET_BENCH:-all}
 case "$parts" in
-  kernel | broker | all) ;;
-  *) echo "bench.sh: RIVULET_BENCH must be kernel, broker or all (got '$parts')" >&2; exit 2 ;;
+  kernel | broker | peers | all) ;;
+  *) echo "bench.sh: RIVULET_BENCH must be kernel, broker, peers or all (got '$parts')" >&2; exit 2 ;;
 esac
 bash scripts/setup-toolchain.sh
 bash scripts/build-wasm.sh
-if [[ "$parts" != broker ]]; then
+if [[ "$parts" == kernel || "$parts" == all ]]; then
   cargo build --release --quiet --bin native-bench
   npx vite-node bench/kernel.bench.ts
 fi
-if [[ "$parts" != kernel ]]; then
+if [[ "$parts" == broker || "$parts" == all ]]; then
   bash scripts/kafka/with-kafka.sh npx vite-node bench/broker.bench.ts
+fi
+if [[ "$parts" == peers || "$parts" == all ]]; then
+  bash scripts/kafka/with-kafka.sh npx vite-node bench/peers.bench.ts
 fi
 npx vite-node bench/draw-charts.ts

@@ -46,6 +46,7 @@ export const TOPICS = {
   alerts: 'anomaly_alerts_topic',
   status: 'status_counts_topic',
 } as const;
+const DEFAULT_TOPICS = TOPICS;
 
 /** Rejects records the pipeline cannot use; the reason goes to the dead-letter topic. */
 export function validateReading(v: unknown): Reading | string {
@@ -71,7 +72,11 @@ function row(label: string) {
   });
 }
 
-export function buildIotTopology(options: { threshold?: number } = {}): Topology {
+/** Topic names of the topology (default {@link TOPICS}); a benchmark run uses fresh ones. */
+export type IotTopics = { readonly [K in keyof typeof TOPICS]: string };
+
+export function buildIotTopology(options: { threshold?: number; topics?: Partial<IotTopics> } = {}): Topology {
+  const TOPICS: IotTopics = { ...DEFAULT_TOPICS, ...options.topics };
   const b = new StreamsBuilder();
   const readings = b.stream<string, Reading>(TOPICS.input, {
     keySerde: Serdes.string(),

@@ -1,0 +1,613 @@
+/**
+ * `npm run bench` (part `peers`; `RIVULET_BENCH=peers npm run bench` runs only it):
+ * rivulet next to Kafka Streams (Java), @kafkats/flow, nodefluent kafka-streams,
+ * a bare kafkajs consumer and the bare Java consumer, one system at a time, each in
+ * its own process through its runner (bench/peers/README.md is the contract).
+ *
+ * 1. Input files: bench/peers/data.ts at RIVULET_BENCH_SCALE (default 1) under
+ *    bench/.data/peers.
+ * 2. The Java runners are built by bench/peers/java/build.sh; a failed build marks
+ *    the Java systems failed.
+ * 3. Engine part: W1, W2, wordcount, join, memory through each processor's own
+ *    test driver (rivulet, kafka-streams, kafkats-flow, nodefluent).
+ * 4. Broker part (needs KAFKA_BROKERS; scripts/bench.sh starts a broker): loads
+ *    max(1000, 2 000 000 × scale) IoT readings into a fresh topic; per system a
+ *    throughput run (fresh group and output topics; from `{"event":"running"}` until
+ *    the group's committed offsets reach the input's end offsets, checked every
+ *    50 ms) and a latency run (fresh topics; readings produced at a fixed rate with
+ *    `timestamp` = send time; processors: receive time of each alert − its
+ *    timestamp; bare consumers: the `{"event":"latency"}` line they print on SIGTERM).
+ *
+ * Writes bench/results/peers.json and peers.md and the table between
+ * `<!-- peers:begin -->` and `<!-- peers:end -->` in README.md. A runner that fails,
+ * times out or does not exist yet gives a row `{ workload, system, failed }`. Every
+ * wait has a timeout; children run in their own process groups and are killed on exit.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import kafkajs from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
+import { deleteTopicIfExists, generateReadings, loadReadings } from './iot-load.js';
+import { peerSizes, writePeerData } from './peers/data.js';
+
+const { Kafka: KafkaClass, logLevel } = kafkajs;
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+const envNum = (name: string, dflt: number): number => {
+  const raw = process.env[name];
+  const n = raw === undefined || raw === '' ? dflt : Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a number > 0 (got ${JSON.stringify(raw)})`);
+  return n;
+};
+const SCALE = envNum('RIVULET_BENCH_SCALE', 1);
+const DATA = join(root, 'bench', '.data', 'peers');
+const RESULTS = join(root, 'bench', 'results');
+/** Added to every per-run timeout (seconds). */
+const TIMEOUT_BASE_S = envNum('RIVULET_PEERS_TIMEOUT_S', 180);
+const PARTITIONS = Math.round(envNum('RIVULET_PEERS_PARTITIONS', 6));
+const DEVICES = 100;
+const BROKER_RECORDS = Math.max(1_000, Math.round(2_000_000 * SCALE));
+const LATENCY_RATE = Math.round(envNum('RIVULET_PEERS_LATENCY_RATE', 1_000));
+const LATENCY_SECONDS = envNum('RIVULET_PEERS_LATENCY_S', SCALE < 0.5 ? 10 : 20);
+const brokers = (process.env['KAFKA_BROKERS'] ?? '').split(',').map((b) => b.trim()).filter((b) => b.length > 0);
+const runId = Date.now().toString(36);
+
+const ENGINE_WORKLOADS = ['W1', 'W2', 'wordcount', 'join', 'memory'] as const;
+type EngineWorkload = (typeof ENGINE_WORKLOADS)[number];
+const ALL_PROCESSORS = ['rivulet', 'kafka-streams', 'kafkats-flow', 'nodefluent'] as const;
+const ALL_BROKER_SYSTEMS = ['rivulet', 'kafka-streams', 'kafkats-flow', 'kafkajs-consumer', 'java-consumer'] as const;
+type System = (typeof ALL_PROCESSORS)[number] | (typeof ALL_BROKER_SYSTEMS)[number];
+/** RIVULET_PEERS_SYSTEMS=rivulet,kafkajs-consumer runs only those (the others are left out, not failed). */
+const SELECTED = (process.env['RIVULET_PEERS_SYSTEMS'] ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+const selected = (s: System) => SELECTED.length === 0 || SELECTED.includes(s);
+const PROCESSORS = ALL_PROCESSORS.filter(selected);
+const BROKER_SYSTEMS = ALL_BROKER_SYSTEMS.filter(selected);
+/** RIVULET_PEERS_PARTS=engine or broker runs only that part. */
+const PARTS = process.env['RIVULET_PEERS_PARTS'] ?? 'engine,broker';
+const BARE: readonly System[] = ['kafkajs-consumer', 'java-consumer'];
+const JAVA: readonly System[] = ['kafka-streams', 'java-consumer'];
+
+interface PeerRow {
+  workload: EngineWorkload | 'iot-broker';
+  system: System;
+  recordsPerSec?: number;
+  p50Ms?: number;
+  p99Ms?: number;
+  rssBytes?: number;
+  records?: number;
+  seconds?: number;
+  outputs?: number;
+  latencySamples?: number;
+  latencyFailed?: string;
+  failed?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child processes
+
+const VITE_NODE = join(root, 'node_modules', '.bin', 'vite-node');
+const JAR = join(root, 'bench', 'peers', 'java', 'target', 'peers.jar');
+const nodeRunner = (file: string) => ({ file: join(root, file), cmd: VITE_NODE, args: [file, '--'] });
+const javaRunner = (system: string) => ({ file: JAR, cmd: 'java', args: ['-jar', JAR, system] });
+const RUNNERS: Record<System, { file: string; cmd: string; args: string[] }> = {
+  rivulet: nodeRunner('bench/peers/rivulet.ts'),
+  'kafkats-flow': nodeRunner('bench/peers/kafkats-flow.ts'),
+  nodefluent: nodeRunner('bench/peers/nodefluent.ts'),
+  'kafkajs-consumer': nodeRunner('bench/peers/kafkajs-consumer.ts'),
+  'kafka-streams': javaRunner('kafka-streams'),
+  'java-consumer': javaRunner('java-consumer'),
+};
+
+const live = new Set<ChildProcess>();
+const killGroup = (c: ChildProcess, signal: NodeJS.Signals) => {
+  if (c.pid === undefined || c.exitCode !== null || c.signalCode !== null) return;
+  try {
+    process.kill(-c.pid, signal);
+  } catch {
+    try {
+      c.kill(signal);
+    } catch {
+      // gone
+    }
+  }
+};
+process.on('exit', () => {
+  for (const c of live) killGroup(c, 'SIGKILL');
+});
+for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.on(sig, () => {
+    console.error(`peers.bench: ${sig}, stopping children`);
+    process.exit(code);
+  });
+}
+
+/** A running child: its JSON stdout lines, the tail of its stderr, and how it ended. */
+class Child {
+  readonly proc: ChildProcess;
+  readonly json: Record<string, unknown>[] = [];
+  private stdoutTail = '';
+  private stderrTail = '';
+  private readonly waiters: (() => void)[] = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(
+    readonly label: string,
+    cmd: string,
+    args: string[],
+  ) {
+    this.proc = spawn(cmd, args, { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+    live.add(this.proc);
+    let buf = '';
+    this.proc.stdout?.setEncoding('utf8').on('data', (d: string) => {
+      buf += d;
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+        this.line(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+      }
+    });
+    this.proc.stderr?.setEncoding('utf8').on('data', (d: string) => {
+      this.stderrTail = (this.stderrTail + d).slice(-4000);
+      if (process.env['RIVULET_PEERS_VERBOSE'] === '1') process.stderr.write(d.replace(/^/gm, `[${label}] `));
+    });
+    this.exited = new Promise((resolve) => {
+      this.proc.on('error', (e) => {
+        this.stderrTail += `\n${e.message}`;
+        live.delete(this.proc);
+        resolve({ code: -1, signal: null });
+      });
+      this.proc.on('close', (code, signal) => {
+        if (buf.length > 0) this.line(buf);
+        live.delete(this.proc);
+        resolve({ code, signal });
+        this.wake();
+      });
+    });
+  }
+
+  private line(l: string): void {
+    this.stdoutTail = (this.stdoutTail + l + '\n').slice(-2000);
+    const t = l.trim();
+    if (!t.startsWith('{')) return;
+    try {
+      this.json.push(JSON.parse(t) as Record<string, unknown>);
+    } catch {
+      return;
+    }
+    this.wake();
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  get done(): boolean {
+    return this.proc.exitCode !== null || this.proc.signalCode !== null || !live.has(this.proc);
+  }
+
+  /** Resolves with the first JSON line matching `pred`, or undefined after `timeoutMs` or when the child ends. */
+  async waitFor(pred: (j: Record<string, unknown>) => boolean, timeoutMs: number): Promise<Record<string, unknown> | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.json.find(pred);
+      if (hit !== undefined) return hit;
+      if (this.done || Date.now() >= deadline) return undefined;
+      await Promise.race([new Promise<void>((r) => this.waiters.push(r)), sleep(Math.min(1000, Math.max(1, deadline - Date.now())))]);
+    }
+  }
+
+  /** Waits up to `timeoutMs` for the child to end; then SIGKILLs its group. True if it ended by itself. */
+  async waitExit(timeoutMs: number): Promise<boolean> {
+    const ended = await Promise.race([this.exited.then(() => true), sleep(timeoutMs).then(() => false)]);
+    if (!ended) {
+      killGroup(this.proc, 'SIGKILL');
+      await Promise.race([this.exited, sleep(5_000)]);
+    }
+    return ended;
+  }
+
+  /** SIGTERM to the group, then SIGKILL after `graceMs`. True if it ended within the grace. */
+  async terminate(graceMs = 30_000): Promise<boolean> {
+    killGroup(this.proc, 'SIGTERM');
+    return this.waitExit(graceMs);
+  }
+
+  /** Why it failed, in one line: the last lines of stderr (or stdout). */
+  reason(prefix: string): string {
+    const lines = (this.stderrTail.trim() || this.stdoutTail.trim()).split('\n').map((l) => l.trim()).filter((l) => l.length > 0 && !l.startsWith('npm warn'));
+    const tail = lines.slice(-3).join(' | ').slice(0, 400);
+    return tail.length > 0 ? `${prefix}: ${tail}` : prefix;
+  }
+}
+
+function runnerMissing(system: System, javaFailure: string | undefined): string | undefined {
+  if (JAVA.includes(system) && javaFailure !== undefined) return javaFailure;
+  const r = RUNNERS[system];
+  if (!existsSync(r.file)) return `runner ${r.file.slice(root.length + 1)} does not exist`;
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Java harness
+
+function buildJava(): string | undefined {
+  const script = join(root, 'bench', 'peers', 'java', 'build.sh');
+  if (!existsSync(script)) return 'bench/peers/java/build.sh does not exist';
+  console.log('peers: building the Java runners (bench/peers/java/build.sh)');
+  const r = spawnSync('bash', [script], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: TIMEOUT_BASE_S * 1000 * 5, killSignal: 'SIGKILL', maxBuffer: 64 << 20 });
+  if (r.error !== undefined) return `Java build failed: ${r.error.message}`;
+  if (r.status !== 0) {
+    const tail = `${r.stderr}\n${r.stdout}`.trim().split('\n').filter((l) => l.trim().length > 0).slice(-3).join(' | ').slice(0, 400);
+    return `Java build failed (exit ${r.status}): ${tail}`;
+  }
+  if (!existsSync(JAR)) return `Java build did not write ${JAR.slice(root.length + 1)}`;
+  return undefined;
+}
+
+function javaVersion(): string {
+  const r = spawnSync('java', ['-version'], { encoding: 'utf8', timeout: 30_000 });
+  return r.error !== undefined ? 'none' : (`${r.stderr}`.split('\n')[0] ?? '').trim();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Engine part
+
+async function engineRun(system: System, workload: EngineWorkload, records: number, javaFailure: string | undefined): Promise<PeerRow> {
+  const missing = runnerMissing(system, javaFailure);
+  if (missing !== undefined) return { workload, system, failed: missing };
+  const r = RUNNERS[system];
+  const timeoutMs = (TIMEOUT_BASE_S + records / 1_000) * 1000;
+  const child = new Child(`${system} ${workload}`, r.cmd, [...r.args, 'engine', '--workload', workload, '--data', DATA]);
+  const ended = await child.waitExit(timeoutMs);
+  if (!ended) return { workload, system, failed: `timeout after ${Math.round(timeoutMs / 1000)} s` };
+  const { code, signal } = await child.exited;
+  if (code !== 0) return { workload, system, failed: child.reason(signal !== null ? `killed by ${signal}` : `exit ${code}`) };
+  const last = child.json.at(-1);
+  if (last === undefined || typeof last['recordsPerSec'] !== 'number') return { workload, system, failed: child.reason('no result line') };
+  const num = (k: string) => (typeof last[k] === 'number' ? (last[k] as number) : undefined);
+  const row: PeerRow = { workload, system, recordsPerSec: num('recordsPerSec') as number };
+  for (const k of ['records', 'seconds', 'outputs', 'rssBytes'] as const) {
+    const v = num(k);
+    if (v !== undefined) row[k] = v;
+  }
+  if (workload === 'memory' && row.rssBytes === undefined) row.failed = 'no rssBytes in the result line';
+  return row;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Broker part
+
+interface Topics {
+  input: string;
+  windowed: string;
+  alerts: string;
+  status: string;
+}
+
+const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
+  Promise.race([p, sleep(ms).then(() => Promise.reject(new Error(`${what}: no answer within ${ms} ms`)))]);
+
+async function createTopics(admin: Admin, topics: string[]): Promise<void> {
+  for (const t of topics) await deleteTopicIfExists(admin, t);
+  await withTimeout(admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: PARTITIONS })), waitForLeaders: true }), 60_000, 'createTopics');
+}
+
+const brokerArgs = (t: Topics, appId: string) => ['broker', '--brokers', brokers.join(','), '--input', t.input, '--windowed', t.windowed, '--alerts', t.alerts, '--status', t.status, '--app-id', appId];
+
+/** Starts a broker-mode runner and waits for `{"event":"running"}`; a string is the failure. */
+async function startRunner(system: System, topics: Topics, appId: string): Promise<Child | string> {
+  const r = RUNNERS[system];
+  const child = new Child(`${system} broker`, r.cmd, [...r.args, ...brokerArgs(topics, appId)]);
+  const running = await child.waitFor((j) => j['event'] === 'running', TIMEOUT_BASE_S * 1000);
+  if (running === undefined) {
+    const wasDone = child.done;
+    await child.terminate(10_000);
+    const { code } = await child.exited;
+    return child.reason(wasDone ? `exited (${code}) before {"event":"running"}` : `no {"event":"running"} within ${TIMEOUT_BASE_S} s`);
+  }
+  return child;
+}
+
+async function endOffsetsTotal(admin: Admin, topics: string[]): Promise<number> {
+  let n = 0;
+  for (const t of topics) n += (await withTimeout(admin.fetchTopicOffsets(t), 30_000, 'fetchTopicOffsets')).reduce((s, p) => s + Number(p.high), 0);
+  return n;
+}
+
+async function throughputRun(admin: Admin, system: System, input: string): Promise<PeerRow> {
+  const workload = 'iot-broker';
+  const base = `peers-${system}-${runId}`;
+  const topics: Topics = { input, windowed: `${base}-windowed`, alerts: `${base}-alerts`, status: `${base}-status` };
+  const outputs = [topics.windowed, topics.alerts, topics.status];
+  await createTopics(admin, outputs);
+  const ends = new Map((await withTimeout(admin.fetchTopicOffsets(input), 30_000, 'fetchTopicOffsets')).map((p) => [p.partition, Number(p.high)]));
+  const child = await startRunner(system, topics, base);
+  if (typeof child === 'string') return { workload, system, failed: child };
+  const started = performance.now();
+  const timeoutMs = (TIMEOUT_BASE_S + BROKER_RECORDS / 2_000) * 1000;
+  const deadline = Date.now() + timeoutMs;
+  let failed: string | undefined;
+  let end: number | undefined;
+  let lastProgress = '';
+  try {
+    for (;;) {
+      const [offsets] = await withTimeout(admin.fetchOffsets({ groupId: base, topics: [input] }), 30_000, 'fetchOffsets');
+      const parts = offsets?.partitions ?? [];
+      lastProgress = `${parts.reduce((s, p) => s + Math.max(0, Number(p.offset)), 0)}/${BROKER_RECORDS} committed`;
+      if (parts.filter((p) => Number(p.offset) >= (ends.get(p.partition) ?? Infinity)).length === ends.size) {
+        end = performance.now();
+        break;
+      }
+      if (child.done) {
+        failed = child.reason(`exited (${child.proc.exitCode}) before its committed offsets reached the end (${lastProgress})`);
+        break;
+      }
+      if (Date.now() >= deadline) {
+        failed = `timeout after ${Math.round(timeoutMs / 1000)} s (${lastProgress})`;
+        break;
+      }
+      await sleep(50);
+    }
+  } catch (e) {
+    failed = `orchestrator: ${(e as Error).message}`;
+  }
+  const clean = await child.terminate();
+  if (failed !== undefined || end === undefined) return { workload, system, failed: failed ?? 'no end' };
+  const seconds = (end - started) / 1000;
+  const row: PeerRow = { workload, system, recordsPerSec: Math.round(BROKER_RECORDS / seconds), records: BROKER_RECORDS, seconds: Number(seconds.toFixed(3)) };
+  if (!BARE.includes(system)) row.outputs = await endOffsetsTotal(admin, outputs);
+  if (!clean) console.warn(`peers: ${system} did not exit within 30 s of SIGTERM (killed)`);
+  return row;
+}
+
+/** Produces LATENCY_RATE readings per second for LATENCY_SECONDS into `topic`, `timestamp` = send time. */
+async function produceAtRate(kafka: Kafka, topic: string): Promise<number> {
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await withTimeout(producer.connect(), 30_000, 'producer.connect');
+  const total = Math.round(LATENCY_RATE * LATENCY_SECONDS);
+  const gen = generateReadings(total, DEVICES);
+  let sent = 0;
+  const start = Date.now();
+  try {
+    while (sent < total) {
+      const due = Math.min(total, Math.floor(((Date.now() - start) * LATENCY_RATE) / 1000));
+      if (due > sent) {
+        const now = new Date().toISOString();
+        const messages: { key: string; value: string }[] = [];
+        for (; sent < due; sent++) {
+          const g = gen.next().value as { key: string; reading: object };
+          messages.push({ key: g.key, value: JSON.stringify({ ...g.reading, timestamp: now }) });
+        }
+        await withTimeout(producer.send({ topic, messages, acks: 1 }), 30_000, 'producer.send');
+      }
+      await sleep(5);
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  return sent;
+}
+
+const quantile = (xs: number[], q: number) => xs[Math.min(xs.length - 1, Math.max(0, Math.ceil(q * xs.length) - 1))] as number;
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/** Latency run: p50/p99 in ms, or a failure. */
+async function latencyRun(kafka: Kafka, admin: Admin, system: System): Promise<{ p50Ms: number; p99Ms: number; samples: number } | string> {
+  const base = `peers-lat-${system}-${runId}`;
+  const topics: Topics = { input: `${base}-input`, windowed: `${base}-windowed`, alerts: `${base}-alerts`, status: `${base}-status` };
+  await createTopics(admin, [topics.input, topics.windowed, topics.alerts, topics.status]);
+  const child = await startRunner(system, topics, base);
+  if (typeof child === 'string') return child;
+  const bare = BARE.includes(system);
+  const latencies: number[] = [];
+  let lastAlertAt = Date.now();
+  const consumer = bare ? undefined : kafka.consumer({ groupId: `${base}-reader`, allowAutoTopicCreation: false });
+  try {
+    if (consumer !== undefined) {
+      await withTimeout(consumer.connect(), 30_000, 'consumer.connect');
+      await consumer.subscribe({ topics: [topics.alerts], fromBeginning: true });
+      let joined!: () => void;
+      const join = new Promise<void>((r) => (joined = r));
+      consumer.on(consumer.events.GROUP_JOIN, () => joined());
+      await consumer.run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => {
+          const now = Date.now();
+          lastAlertAt = now;
+          for (const m of batch.messages) {
+            if (m.value === null) continue;
+            const ts = Date.parse((JSON.parse(m.value.toString('utf8')) as { timestamp: string }).timestamp);
+            if (Number.isFinite(ts)) latencies.push(now - ts);
+          }
+        },
+      });
+      await withTimeout(join, 60_000, 'alerts reader joining its group');
+    }
+    await produceAtRate(kafka, topics.input);
+    const sentAt = Date.now();
+    if (consumer !== undefined) {
+      // Until no alert came for 3 s (at most 30 s after the last send).
+      while (Date.now() - sentAt < 30_000 && Date.now() - Math.max(lastAlertAt, sentAt) < 3_000 && !child.done) await sleep(100);
+    } else {
+      await sleep(3_000);
+    }
+    if (child.done) return child.reason(`exited (${child.proc.exitCode}) during the latency run`);
+  } catch (e) {
+    await child.terminate(10_000);
+    return `orchestrator: ${(e as Error).message}`;
+  } finally {
+    if (consumer !== undefined) await consumer.disconnect().catch(() => undefined);
+  }
+  await child.terminate();
+  if (bare) {
+    const line = child.json.find((j) => j['event'] === 'latency');
+    if (line === undefined || typeof line['p50Ms'] !== 'number' || typeof line['p99Ms'] !== 'number') return child.reason('no {"event":"latency"} line with p50Ms and p99Ms after SIGTERM');
+    return { p50Ms: line['p50Ms'], p99Ms: line['p99Ms'], samples: typeof line['samples'] === 'number' ? line['samples'] : 0 };
+  }
+  if (latencies.length === 0) return 'no alerts read';
+  latencies.sort((a, b) => a - b);
+  return { p50Ms: round2(quantile(latencies, 0.5)), p99Ms: round2(quantile(latencies, 0.99)), samples: latencies.length };
+}
+
+async function brokerPart(javaFailure: string | undefined): Promise<PeerRow[]> {
+  const rows: PeerRow[] = [];
+  if (brokers.length === 0) return BROKER_SYSTEMS.map((system) => ({ workload: 'iot-broker', system, failed: 'KAFKA_BROKERS is not set (run through scripts/kafka/with-kafka.sh)' }));
+  const kafka = new KafkaClass({ clientId: `peers-bench-${runId}`, brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await withTimeout(admin.connect(), 60_000, 'admin.connect');
+  const input = `peers-iot-input-${runId}`;
+  try {
+    const loadS = await withTimeout(loadReadings(kafka, admin, { topic: input, records: BROKER_RECORDS, partitions: PARTITIONS, devices: DEVICES }), (TIMEOUT_BASE_S + BROKER_RECORDS / 1_000) * 1000, 'loading readings');
+    console.log(`peers: loaded ${BROKER_RECORDS} readings (${DEVICES} devices) into ${input} (${PARTITIONS} partitions) in ${loadS.toFixed(1)} s`);
+    for (const system of BROKER_SYSTEMS) {
+      const missing = runnerMissing(system, javaFailure);
+      if (missing !== undefined) {
+        rows.push({ workload: 'iot-broker', system, failed: missing });
+        console.log(`peers: iot-broker ${system}: failed: ${missing}`);
+        continue;
+      }
+      const row = await throughputRun(admin, system, input);
+      if (row.failed === undefined) {
+        const lat = await latencyRun(kafka, admin, system).catch((e: unknown) => `orchestrator: ${(e as Error).message}`);
+        if (typeof lat === 'string') row.latencyFailed = lat;
+        else Object.assign(row, { p50Ms: lat.p50Ms, p99Ms: lat.p99Ms, latencySamples: lat.samples });
+      }
+      rows.push(row);
+      console.log(`peers: iot-broker ${system}: ${describe(row)}`);
+    }
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+const fmt = (x: number | undefined) => (x === undefined ? '' : Math.round(x).toLocaleString('en-US'));
+const fmtMs = (x: number | undefined) => (x === undefined ? '' : x < 10 ? x.toFixed(1) : Math.round(x).toLocaleString('en-US'));
+const fmtMB = (x: number | undefined) => (x === undefined ? '' : `${(x / 1e6).toFixed(0)} MB`);
+
+function describe(r: PeerRow): string {
+  if (r.failed !== undefined) return `failed: ${r.failed}`;
+  const parts = [`${fmt(r.recordsPerSec)} records/s`];
+  if (r.outputs !== undefined) parts.push(`${fmt(r.outputs)} outputs`);
+  if (r.rssBytes !== undefined) parts.push(`${fmtMB(r.rssBytes)} per 1 M accumulators`);
+  if (r.p50Ms !== undefined) parts.push(`latency p50 ${fmtMs(r.p50Ms)} ms, p99 ${fmtMs(r.p99Ms)} ms`);
+  if (r.latencyFailed !== undefined) parts.push(`latency failed: ${r.latencyFailed}`);
+  return parts.join(', ');
+}
+
+/** rivulet's figure over the peer's (for latency and memory, lower is better, so peer over rivulet would read the other way). */
+const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? '' : (a / b).toFixed(2));
+
+function peersMarkdown(rows: readonly PeerRow[], meta: { scale: number; when: string; node: string; java: string; machine: string; brokerRecords: number; latency: string }): string {
+  const find = (w: string, s: string) => rows.find((r) => r.workload === w && r.system === s);
+  const cell = (r: PeerRow | undefined, v: (r: PeerRow) => string) => (r === undefined ? '' : r.failed !== undefined ? 'failed' : v(r));
+  const out: string[] = [];
+  out.push(`Peer benchmark (scale ${meta.scale}; ${meta.when}; ${meta.machine}; node ${meta.node}; ${meta.java})`, '');
+  out.push('In-process, each system through its own test driver (records/s; outputs = records read from the output topic):', '');
+  out.push('| workload | system | records | records/s | outputs | rivulet / system |', '| --- | --- | ---: | ---: | ---: | ---: |');
+  for (const w of ENGINE_WORKLOADS.filter((x) => x !== 'memory')) {
+    const riv = find(w, 'rivulet');
+    for (const s of PROCESSORS) {
+      const r = find(w, s);
+      if (r === undefined) continue;
+      out.push(`| ${w} | ${s} | ${cell(r, (x) => fmt(x.records))} | ${cell(r, (x) => fmt(x.recordsPerSec))} | ${cell(r, (x) => fmt(x.outputs))} | ${s === 'rivulet' || r.failed !== undefined || riv?.failed !== undefined ? '' : ratio(riv?.recordsPerSec, r.recordsPerSec)} |`);
+    }
+  }
+  out.push('', 'Memory: resident set size per 1 000 000 open window accumulators (W1 topology, no window closed; RSS after processing and a GC minus RSS before the first record):', '');
+  out.push('| system | RSS per 1 M keys | records/s | rivulet / system |', '| --- | ---: | ---: | ---: |');
+  const rivMem = find('memory', 'rivulet');
+  for (const s of PROCESSORS) {
+    const r = find('memory', s);
+    if (r === undefined) continue;
+    out.push(`| ${s} | ${cell(r, (x) => fmtMB(x.rssBytes))} | ${cell(r, (x) => fmt(x.recordsPerSec))} | ${s === 'rivulet' || r.failed !== undefined || rivMem?.failed !== undefined ? '' : ratio(rivMem?.rssBytes, r.rssBytes)} |`);
+  }
+  out.push('', `On the broker: the IoT topology (examples/iot-anomaly) over ${fmt(meta.brokerRecords)} readings on one Kafka broker, one instance, at-least-once, commit every 1 s; bare consumers only read and JSON-parse. Throughput: from partitions assigned until the group's committed offsets reach the input's end. Latency: ${meta.latency}; processors: alert received − reading's timestamp; bare consumers: record received − timestamp.`, '');
+  out.push('| system | records/s | outputs | p50 ms | p99 ms | rivulet / system (records/s) |', '| --- | ---: | ---: | ---: | ---: | ---: |');
+  const rivB = find('iot-broker', 'rivulet');
+  for (const s of BROKER_SYSTEMS) {
+    const r = find('iot-broker', s);
+    if (r === undefined) continue;
+    out.push(`| ${s} | ${cell(r, (x) => fmt(x.recordsPerSec))} | ${cell(r, (x) => fmt(x.outputs))} | ${cell(r, (x) => fmtMs(x.p50Ms))} | ${cell(r, (x) => fmtMs(x.p99Ms))} | ${s === 'rivulet' || r.failed !== undefined || rivB?.failed !== undefined ? '' : ratio(rivB?.recordsPerSec, r.recordsPerSec)} |`);
+  }
+  const failures = rows.filter((r) => r.failed !== undefined || r.latencyFailed !== undefined);
+  if (failures.length > 0) {
+    out.push('', 'Failed:', '');
+    // One line per system and reason (a missing runner fails every workload the same way).
+    const byReason = new Map<string, string[]>();
+    for (const r of failures) {
+      const key = `${r.system}: ${r.failed ?? `latency: ${r.latencyFailed}`}`;
+      byReason.set(key, [...(byReason.get(key) ?? []), r.workload]);
+    }
+    for (const [k, ws] of byReason) {
+      const i = k.indexOf(': ');
+      out.push(`- ${k.slice(0, i)} (${ws.join(', ')}): ${k.slice(i + 2).replace(/\|/g, '/')}`);
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** Replaces the text between the peers markers in README.md. */
+function updateReadme(md: string): void {
+  const path = join(root, 'README.md');
+  const text = readFileSync(path, 'utf8');
+  const begin = '<!-- peers:begin -->';
+  const end = '<!-- peers:end -->';
+  const i = text.indexOf(begin);
+  const j = text.indexOf(end);
+  if (i < 0 || j < i) {
+    console.warn('peers: README.md has no peers markers; not updated');
+    return;
+  }
+  writeFileSync(path, `${text.slice(0, i + begin.length)}\n${md}${text.slice(j)}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  await writePeerData(DATA, SCALE);
+  const sizes = peerSizes(SCALE);
+  console.log(`peers: input files in ${DATA.slice(root.length + 1)} (scale ${SCALE})`);
+  const javaFailure = [...PROCESSORS, ...BROKER_SYSTEMS].some((s) => JAVA.includes(s)) ? buildJava() : undefined;
+  if (javaFailure !== undefined) console.log(`peers: Java systems marked failed: ${javaFailure}`);
+  const rows: PeerRow[] = [];
+  for (const workload of PARTS.includes('engine') ? ENGINE_WORKLOADS : []) {
+    for (const system of PROCESSORS) {
+      const row = await engineRun(system, workload, sizes[workload], javaFailure);
+      rows.push(row);
+      console.log(`peers: ${workload} ${system}: ${describe(row)}`);
+    }
+  }
+  if (PARTS.includes('broker')) rows.push(...(await brokerPart(javaFailure)));
+  const cpu = cpus();
+  const md = peersMarkdown(rows, {
+    scale: SCALE,
+    when: new Date().toISOString(),
+    node: process.version,
+    java: javaVersion(),
+    machine: `${cpu.length} × ${cpu[0]?.model.trim() ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+    brokerRecords: BROKER_RECORDS,
+    latency: `${fmt(LATENCY_RATE)} readings/s for ${LATENCY_SECONDS} s into a fresh topic`,
+  });
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(join(RESULTS, 'peers.json'), `${JSON.stringify(rows, null, 2)}\n`);
+  writeFileSync(join(RESULTS, 'peers.md'), md);
+  // A partial run (some systems or one part) leaves README.md as it is.
+  if (SELECTED.length === 0 && PARTS.includes('engine') && PARTS.includes('broker')) updateReadme(md);
+  else console.log('peers: partial run (RIVULET_PEERS_SYSTEMS / RIVULET_PEERS_PARTS): README.md not updated');
+  console.log(`\n${md}\npeers: done in ${((Date.now() - started) / 1000).toFixed(0)} s; wrote bench/results/peers.json, peers.md and README.md's peers table`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,69 @@
+/** Command line of the peer runners (bench/peers/README.md): `engine|broker --name value ...`. */
+import { readFileSync } from 'node:fs';
+
+export type EngineArgs = { readonly mode: 'engine'; readonly workload: 'W1' | 'W2' | 'wordcount' | 'join' | 'memory'; readonly data: string };
+export type BrokerArgs = {
+  readonly mode: 'broker';
+  readonly brokers: string[];
+  readonly input: string;
+  readonly windowed: string;
+  readonly alerts: string;
+  readonly status: string;
+  readonly appId: string;
+};
+
+const WORKLOADS = ['W1', 'W2', 'wordcount', 'join', 'memory'] as const;
+
+/** Parses `argv` (process.argv.slice(2); a leading `--` is skipped); throws with a usage message. */
+export function parseRunnerArgs(argv: readonly string[]): EngineArgs | BrokerArgs {
+  const args = argv.filter((a) => a !== '--');
+  const mode = args[0];
+  const opt = (name: string): string => {
+    const i = args.indexOf(`--${name}`);
+    const v = i >= 0 ? args[i + 1] : undefined;
+    if (v === undefined || v.startsWith('--')) throw new Error(`missing --${name} (usage: engine --workload W1|W2|wordcount|join|memory --data DIR | broker --brokers HOST:PORT --input T --windowed T --alerts T --status T --app-id ID)`);
+    return v;
+  };
+  if (mode === 'engine') {
+    const workload = opt('workload');
+    if (!(WORKLOADS as readonly string[]).includes(workload)) throw new Error(`unknown workload ${workload} (one of ${WORKLOADS.join(', ')})`);
+    return { mode, workload: workload as EngineArgs['workload'], data: opt('data') };
+  }
+  if (mode === 'broker') {
+    return {
+      mode,
+      brokers: opt('brokers').split(',').map((b) => b.trim()).filter((b) => b.length > 0),
+      input: opt('input'),
+      windowed: opt('windowed'),
+      alerts: opt('alerts'),
+      status: opt('status'),
+      appId: opt('app-id'),
+    };
+  }
+  throw new Error(`first argument must be engine or broker (got ${JSON.stringify(mode)})`);
+}
+
+/** Runs `main`; a failure exits 1 with its message on stderr (the orchestrator records it). */
+export function runMain(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+      process.exit(1);
+    },
+  );
+}
+
+/** Current and peak resident set size from /proc/self/status (falls back to process.memoryUsage). */
+export function rss(): { rss: number; hwm: number } {
+  try {
+    const s = readFileSync('/proc/self/status', 'utf8');
+    const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? NaN) * 1024;
+    const r = { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+    if (Number.isFinite(r.rss) && Number.isFinite(r.hwm)) return r;
+  } catch {
+    // not Linux
+  }
+  const m = process.memoryUsage().rss;
+  return { rss: m, hwm: m };
+}

@@ -1,0 +1,199 @@
+/**
+ * rivulet's runner for the peer benchmark (bench/peers/README.md is the contract).
+ *
+ *   npx vite-node bench/peers/rivulet.ts -- engine --workload W1 --data bench/.data/peers
+ *   npx vite-node bench/peers/rivulet.ts -- broker --brokers 127.0.0.1:9092 --input in --windowed w --alerts a --status s --app-id id
+ *
+ * engine: the workload's topology through rivulet's TopologyTestDriver (which
+ * commits after every piped record, as Kafka Streams' does); prints one JSON line.
+ * broker: examples/iot-anomaly's topology in one KafkaStreams instance (default
+ * config: at-least-once, commit every 1 s) until SIGTERM.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { buildIotTopology } from '../../examples/iot-anomaly/topology.js';
+import { StreamsBuilder } from '../../src/dsl/streams-builder.js';
+import { Suppressed } from '../../src/dsl/suppressed.js';
+import { JoinWindows, TimeWindows, type Windowed } from '../../src/dsl/windows.js';
+import type { WindowStatistics } from '../../src/processors/window-stats.js';
+import { KafkaStreams } from '../../src/runtime/kafka-streams.js';
+import type { Logger } from '../../src/runtime/streams-config.js';
+import { Serdes } from '../../src/serde/serdes.js';
+import { TopologyTestDriver } from '../../src/testing/topology-test-driver.js';
+import type { Topology } from '../../src/topology/topology.js';
+import { parseRunnerArgs, rss, runMain, type BrokerArgs, type EngineArgs } from './args.js';
+
+const SYSTEM = 'rivulet';
+const DAY = 86_400_000;
+const str = Serdes.string();
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/** Final window statistics per key to `output`: `windows` is tumbling 10 s or hopping 60 s / 1 s, grace 2 s. */
+function statsTopology(windows: TimeWindows): Topology {
+  const b = new StreamsBuilder();
+  b.stream<string, string>('input', { keySerde: str, valueSerde: str })
+    .groupByKey({ keySerde: str, valueSerde: str })
+    .windowedBy(windows)
+    .stats((v) => Number(v), { storeName: 'stats' })
+    .suppress(Suppressed.untilWindowCloses())
+    .toStream()
+    .map((w: Windowed<string>, s: WindowStatistics) => ({ key: `${w.key}@${w.window.start}`, value: { count: s.count, sum: s.sum, min: s.min, max: s.max, mean: s.mean, variance: s.variance } }))
+    .to('output', { keySerde: str, valueSerde: Serdes.json() });
+  return b.build();
+}
+
+function wordCountTopology(): Topology {
+  const b = new StreamsBuilder();
+  b.stream<string | null, string>('input', { keySerde: str, valueSerde: str })
+    .flatMapValues((line) => line.split(' '))
+    .groupBy((_k, word) => word, { keySerde: str, valueSerde: str, name: 'words' })
+    .count({ storeName: 'counts' })
+    .toStream()
+    .to('output', { keySerde: str, valueSerde: Serdes.json<number>() });
+  return b.build();
+}
+
+function joinTopology(): Topology {
+  const b = new StreamsBuilder();
+  const impressions = b.stream<string, string>('impressions', { keySerde: str, valueSerde: str });
+  const clicks = b.stream<string, string>('clicks', { keySerde: str, valueSerde: str });
+  impressions
+    .join(clicks, (i: string, c: string) => `${i}/${c}`, JoinWindows.ofTimeDifferenceAndGrace('10s', '2s'), { name: 'ad-join', keySerde: str, valueSerde: str, otherValueSerde: str })
+    .to('output', { keySerde: str, valueSerde: str });
+  return b.build();
+}
+
+function topologyOf(workload: EngineArgs['workload']): Topology {
+  switch (workload) {
+    case 'W1':
+    case 'memory':
+      return statsTopology(TimeWindows.ofSizeAndGrace('10s', '2s'));
+    case 'W2':
+      return statsTopology(TimeWindows.ofSizeAndGrace('60s', '2s').advanceBy('1s'));
+    case 'wordcount':
+      return wordCountTopology();
+    case 'join':
+      return joinTopology();
+  }
+}
+
+/** One input record, parsed into strings before the timer starts. */
+interface Rec {
+  readonly topic: string;
+  readonly key: string | null;
+  readonly ts: number;
+  readonly value: string;
+}
+
+function readRecords(workload: EngineArgs['workload'], dir: string): Rec[] {
+  const file = workload === 'wordcount' ? 'wordcount.txt' : `${workload}.csv`;
+  const lines = readFileSync(join(dir, file), 'utf8').split('\n').filter((l) => l.length > 0);
+  const out: Rec[] = new Array<Rec>(lines.length);
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i] as string;
+    if (workload === 'wordcount') {
+      const c = l.indexOf(',');
+      out[i] = { topic: 'input', key: null, ts: Number(l.slice(0, c)), value: l.slice(c + 1) };
+    } else if (workload === 'join') {
+      const [side, key, ts, value] = l.split(',') as [string, string, string, string];
+      out[i] = { topic: side === 'i' ? 'impressions' : 'clicks', key, ts: Number(ts), value };
+    } else {
+      const [key, ts, value] = l.split(',') as [string, string, string];
+      out[i] = { topic: 'input', key, ts: Number(ts), value };
+    }
+  }
+  return out;
+}
+
+async function engine(args: EngineArgs): Promise<void> {
+  const records = readRecords(args.workload, args.data);
+  if (records.length === 0) throw new Error(`no records in ${args.data} for ${args.workload}`);
+  const maxTs = records.reduce((m, r) => Math.max(m, r.ts), -Infinity);
+  const flushTopics = args.workload === 'join' ? ['impressions', 'clicks'] : ['input'];
+  const flushValue = args.workload === 'wordcount' ? '' : '0';
+  const stateDir = mkdtempSync(join(tmpdir(), 'rivulet-peers-'));
+  const driver = new TopologyTestDriver(topologyOf(args.workload), { applicationId: `peers-${args.workload}`, stateDir });
+  try {
+    const inputs = new Map(['input', 'impressions', 'clicks'].filter((t) => flushTopics.includes(t)).map((t) => [t, driver.createInputTopic<string | null, string>(t, str, str)]));
+    const output = driver.createOutputTopic<string, unknown>('output', str, args.workload === 'join' ? str : Serdes.json());
+    gc();
+    const before = rss().rss;
+    const started = performance.now();
+    let pausedMs = 0;
+    for (const r of records) (inputs.get(r.topic) as NonNullable<ReturnType<typeof inputs.get>>).pipeInput(r.key, r.value, r.ts);
+    let rssBytes: number | undefined;
+    let peakRssBytes: number | undefined;
+    if (args.workload === 'memory') {
+      // Before the flush record: every accumulator is open (the flush closes them all).
+      const t = performance.now();
+      gc();
+      const after = rss();
+      rssBytes = Math.round(((after.rss - before) * 1e6) / records.length);
+      peakRssBytes = Math.round(((after.hwm - before) * 1e6) / records.length);
+      // The GC and reading RSS are not part of the processing time.
+      pausedMs += performance.now() - t;
+    }
+    for (const t of flushTopics) (inputs.get(t) as NonNullable<ReturnType<typeof inputs.get>>).pipeInput('flush', flushValue, maxTs + DAY);
+    let outputs = 0;
+    while (!output.isEmpty()) {
+      output.readRecord();
+      outputs++;
+    }
+    const seconds = (performance.now() - started - pausedMs) / 1000;
+    const result = {
+      workload: args.workload,
+      system: SYSTEM,
+      recordsPerSec: Math.round(records.length / seconds),
+      records: records.length,
+      seconds: Number(seconds.toFixed(3)),
+      outputs,
+      ...(rssBytes === undefined ? {} : { rssBytes, peakRssBytes }),
+    };
+    console.log(JSON.stringify(result));
+  } finally {
+    driver.close();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: (m, f) => console.warn(m, f ?? ''), error: (m, f) => console.error(m, f ?? '') };
+
+async function broker(args: BrokerArgs): Promise<void> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'rivulet-peers-broker-'));
+  const topology = buildIotTopology({ topics: { input: args.input, windowed: args.windowed, alerts: args.alerts, status: args.status } });
+  const app = new KafkaStreams(topology, { applicationId: args.appId, brokers: args.brokers, stateDir, logger: quiet });
+  let stopping = false;
+  const stopped = new Promise<void>((resolve) => {
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      resolve();
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+  try {
+    await app.start();
+    await Promise.race([app.waitForState('RUNNING', 120_000), stopped]);
+    if (!stopping) console.log(JSON.stringify({ event: 'running' }));
+    const failed = new Promise<never>((_, reject) =>
+      app.onStateChange((next) => {
+        if (next === 'ERROR') reject(new Error('rivulet: the instance failed', { cause: app.error() }));
+      }),
+    );
+    await Promise.race([stopped, failed]);
+  } finally {
+    await app.close();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+runMain(async () => {
+  const args = parseRunnerArgs(process.argv.slice(2));
+  if (args.mode === 'engine') await engine(args);
+  else await broker(args);
+});
