@@ -4,12 +4,13 @@
 
 use crate::accum::Moments;
 use crate::error::{ErrorCode, KernelError};
+use crate::window::assign::{ceil_div, floor_div};
 use crate::window::clock::{CloseQueue, NEVER, NO_TIME};
 use crate::window::dirty::DirtySet;
-use crate::window::entries::{lower_bound, range_merge, Entries, Entry};
+use crate::window::entries::{lower_bound, lower_bound_front, range_merge, Entries, Entry};
 use crate::window::sliding;
 use crate::window::swag::Swag;
-use crate::window::{EmitMode, Geometry, WindowSpec, MAX_TIME_MS};
+use crate::window::{EmitMode, Geometry, WindowKind, WindowSpec, MAX_TIME_MS};
 
 /// f64s per emitted row: `key, start, end, count, sum, min, max, mean, m2`.
 pub const ROW_F64S: usize = 9;
@@ -95,6 +96,13 @@ pub(crate) struct Engine {
     pub dirty_keys: Vec<u32>,
     /// Entries held over all keys.
     pub entries: u64,
+    /// `geo.min_open_start(close_time())`, kept with stream time so the
+    /// record path does not divide for it.
+    pub min_open: i64,
+    /// `(end, key)` of the last row sealed by the running `raise`, and
+    /// whether its rows left that order (then they are sorted once).
+    last_sealed: (i64, u32),
+    unsorted: bool,
     /// Keys holding at least one entry.
     pub live_keys: u32,
 }
@@ -129,15 +137,38 @@ fn window_value(geo: &Geometry, es: &[Entry], swag: &mut Option<Box<Swag>>, star
     swag.get_or_insert_with(Default::default).query(es, lo, hi)
 }
 
-/// Sealed-row order: `(end, key, start)`.
+/// Sealed-row order: `(end, key)`; a window's start is its end minus the
+/// span, so no two rows share both.
 #[inline]
-fn seal_order(r: &Row) -> (f64, f64, f64) {
-    (r[2], r[0], r[1])
+fn seal_order(r: &Row) -> (i64, u32) {
+    (r[2] as i64, r[0] as u32)
 }
 
-fn rows_sorted(rows: &[Row]) -> bool {
-    rows.windows(2)
-        .all(|w| seal_order(&w[0]) < seal_order(&w[1]))
+/// Appends a sealed row, noting when it breaks `(end, key)` order.
+#[inline]
+fn push_sealed(sealed: &mut Vec<Row>, last: &mut (i64, u32), unsorted: &mut bool, r: Row) {
+    let o = seal_order(&r);
+    if o <= *last {
+        *unsorted = true;
+    }
+    *last = o;
+    sealed.push(r);
+}
+
+/// Sorts rows by `seal_order` through a 16-byte index, which moves and
+/// compares far less than sorting the 72-byte rows themselves.
+fn sort_rows(rows: &mut [Row]) {
+    let mut idx: Vec<(i64, u32, u32)> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let (end, key) = seal_order(r);
+            (end, key, i as u32)
+        })
+        .collect();
+    idx.sort_unstable();
+    let sorted: Vec<Row> = idx.iter().map(|&(_, _, i)| rows[i as usize]).collect();
+    rows.copy_from_slice(&sorted);
 }
 
 impl Engine {
@@ -149,11 +180,14 @@ impl Engine {
             late: 0,
             invalid: 0,
             keys: Vec::new(),
-            queue: CloseQueue::default(),
+            queue: CloseQueue::new(spec.kind != WindowKind::Sliding),
             sealed: Vec::new(),
             dirty_keys: Vec::new(),
             entries: 0,
             live_keys: 0,
+            min_open: 0,
+            last_sealed: (i64::MIN, 0),
+            unsorted: false,
         }
     }
 
@@ -184,7 +218,22 @@ impl Engine {
         }
         let ct = self.close_time();
         let geo = self.geo;
-        if geo.is_late(t, ct) {
+        // Slice, newest window index and oldest window start holding `t`;
+        // with `a == 1` (advance a multiple of the slice width, the usual
+        // case) this costs one division.
+        let (p, kw, oldest, late) = if geo.sliding {
+            (t, 0, t - geo.size, geo.is_late(t, ct))
+        } else {
+            let p = t / geo.g;
+            let (kw, ko) = if geo.a == 1 {
+                (p, p - geo.m + 1)
+            } else {
+                (p / geo.a, floor_div(p - geo.m, geo.a) + 1)
+            };
+            let oldest = if ko < 0 { 0 } else { ko * geo.step };
+            (p, kw, oldest, kw * geo.step + geo.size <= ct)
+        };
+        if late {
             self.late += 1;
             return (status::LATE, f64::NAN);
         }
@@ -194,7 +243,6 @@ impl Engine {
         }
         let ks = &mut self.keys[k];
         ks.floor_ct = ct;
-        let p = geo.entry_pos(t);
         let was_empty = ks.es.is_empty();
         let (idx, new) = ks.es.add(p, x);
         if new {
@@ -209,8 +257,7 @@ impl Engine {
         if let Some(sw) = ks.zswag.as_mut() {
             sw.patch(p, x, new);
         }
-        let oldest = geo.oldest_start_containing(t);
-        let min_open = geo.min_open_start(ct);
+        let min_open = self.min_open;
         let open_from = if oldest > min_open { oldest } else { min_open };
         if self.spec.emit == EmitMode::Update {
             let mut hi = geo.newest_start_containing(t);
@@ -251,7 +298,8 @@ impl Engine {
         let z = if !geo.multi_entry() {
             es[idx].m.zscore(x)
         } else if !geo.sliding {
-            let (lo, hi) = geo.entry_range(geo.newest_start_containing(t));
+            let lo = kw * geo.a;
+            let hi = lo + geo.m;
             ks.zswag
                 .get_or_insert_with(Default::default)
                 .query(es, lo, hi)
@@ -276,28 +324,135 @@ impl Engine {
     pub fn raise(&mut self, t: i64) {
         self.st = t;
         let ct = self.close_time();
+        self.min_open = self.geo.min_open_start(ct);
         let first_row = self.sealed.len();
+        self.last_sealed = (i64::MIN, 0);
+        self.unsorted = false;
         while let Some((due, key)) = self.queue.pop_due(ct) {
             if self.keys[key as usize].sched == due {
                 self.seal_key(key, ct);
             }
         }
-        // Rows of earlier events all end before this event's, so sorting
-        // each event's rows orders the whole drain by (end, key, start).
-        let rows = &mut self.sealed[first_row..];
-        if rows.len() > 1 && !rows_sorted(rows) {
-            rows.sort_unstable_by(|a, b| {
-                seal_order(a)
-                    .partial_cmp(&seal_order(b))
-                    .unwrap_or(std::cmp::Ordering::Equal)
-            });
+        // Keys pop in (due, key) order and each seals all its closed windows,
+        // so rows are in (end, key) order unless a key sealed several; then
+        // they are sorted. Rows of earlier events all end before this
+        // event's, so the whole drain is ordered. Queueing a key once per
+        // window instead would read its slices once per window.
+        if self.unsorted {
+            sort_rows(&mut self.sealed[first_row..]);
         }
     }
 
+    /// Seals the key's windows closed at close time `ct` and schedules it
+    /// for the next.
     fn seal_key(&mut self, key: u32, ct: i64) {
+        if self.geo.sliding {
+            self.seal_key_atoms(key, ct)
+        } else {
+            self.seal_key_slices(key, ct)
+        }
+    }
+
+    /// Tumbling/hopping: walks window indices with a cursor over the slices,
+    /// so sealing a window costs no search and no division (windows come
+    /// out in order, and slice gaps are skipped with one division each).
+    fn seal_key_slices(&mut self, key: u32, ct: i64) {
         let geo = self.geo;
         let final_mode = self.spec.emit == EmitMode::Final;
         let sealed = &mut self.sealed;
+        let last_sealed = &mut self.last_sealed;
+        let unsorted = &mut self.unsorted;
+        let ks = &mut self.keys[key as usize];
+        let KeyState {
+            es,
+            floor_ct,
+            sched,
+            dirty,
+            swag,
+            zswag,
+            ..
+        } = ks;
+        let (a, m) = (geo.a, geo.m);
+        let k_close = geo.first_open_window(ct);
+        let mut k = geo.first_open_window(*floor_ct);
+        let mut next_open = None;
+        {
+            let s = es.as_slice();
+            let mut i = lower_bound_front(s, k * a);
+            while i < s.len() {
+                let j = s[i].pos;
+                if j >= k * a + m {
+                    // Window `k` is empty: the next one holding slice `j`.
+                    let kj = if a == 1 {
+                        j - m + 1
+                    } else {
+                        ceil_div(j - m + 1, a)
+                    };
+                    if kj > k {
+                        k = kj;
+                    }
+                }
+                if k >= k_close {
+                    next_open = Some(k);
+                    break;
+                }
+                let start = k * geo.step;
+                if final_mode || dirty.contains(start) {
+                    let v = if m == 1 {
+                        s[i].m
+                    } else {
+                        swag.get_or_insert_with(Default::default)
+                            .query(s, k * a, k * a + m)
+                    };
+                    push_sealed(
+                        sealed,
+                        last_sealed,
+                        unsorted,
+                        row(key, start, start + geo.span, &v),
+                    );
+                }
+                k += 1;
+                while i < s.len() && s[i].pos < k * a {
+                    i += 1;
+                }
+            }
+        }
+        *floor_ct = ct;
+        if !final_mode {
+            dirty.trim_below(k_close * geo.step);
+        }
+        let n = geo.evictable(es.as_slice(), ct - geo.retention);
+        if n > 0 {
+            es.drop_front(n);
+            self.entries -= n as u64;
+            if es.is_empty() {
+                self.live_keys -= 1;
+                *swag = None;
+                *zswag = None;
+            }
+        }
+        // Eviction only drops slices of closed windows, so `next_open` stands.
+        let close = match next_open {
+            Some(k) => k * geo.step + geo.close_span,
+            None => NEVER,
+        };
+        let evict = match es.as_slice().first() {
+            Some(e) => geo.evict_time(e),
+            None => NEVER,
+        };
+        *sched = if close < evict { close } else { evict };
+        if *sched != NEVER {
+            self.queue.push(*sched, key);
+        }
+    }
+
+    /// Sliding windows: atoms are sparse, so windows are found by search.
+    fn seal_key_atoms(&mut self, key: u32, ct: i64) {
+        let geo = self.geo;
+        let final_mode = self.spec.emit == EmitMode::Final;
+        let sealed = &mut self.sealed;
+        let last_sealed = &mut self.last_sealed;
+        let unsorted = &mut self.unsorted;
         let ks = &mut self.keys[key as usize];
         let KeyState {
             es,
@@ -315,7 +470,7 @@ impl Engine {
             }
             if final_mode || dirty.contains(s) {
                 let m = window_value(&geo, es.as_slice(), swag, s);
-                sealed.push(row(key, s, s + geo.span, &m));
+                push_sealed(sealed, last_sealed, unsorted, row(key, s, s + geo.span, &m));
             }
             next = geo.next_window(es.as_slice(), s + geo.step);
         }
@@ -379,6 +534,7 @@ impl Engine {
 
     /// Recomputes counters and the close queue after an import.
     pub fn rebuild_derived(&mut self) {
+        self.min_open = self.geo.min_open_start(self.close_time());
         self.queue.clear();
         self.dirty_keys.clear();
         self.entries = 0;

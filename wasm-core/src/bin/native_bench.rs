@@ -6,7 +6,8 @@
 //! The workload file holds a u32 LE record count `n`, then `n` u32 keys,
 //! `n` f64 timestamps and `n` f64 values (all LE). Records are copied into
 //! the kernel's input columns batch by batch, as the JS side does, with a
-//! drain after every batch; the best of three runs is printed as JSON.
+//! drain after every batch; the best of three runs (`NATIVE_BENCH_PASSES`)
+//! is printed as JSON.
 
 use rivulet_wasm_core::Kernel;
 use std::time::Instant;
@@ -125,8 +126,14 @@ fn main() {
         eprintln!("{}", e);
         std::process::exit(1)
     });
+    // NATIVE_BENCH_PASSES=1 lets profilers see one pass.
+    let passes = std::env::var("NATIVE_BENCH_PASSES")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+        .unwrap_or(3)
+        .max(1);
     let mut best: Option<Run> = None;
-    for _ in 0..3 {
+    for _ in 0..passes {
         let r = run(&w, &spec, batch as usize).unwrap_or_else(|e| {
             eprintln!("{}", e);
             std::process::exit(1)

@@ -6,7 +6,7 @@
 //! A record touches exactly one slice whatever `size/advance` is.
 //! Sliding windows are ranges over per-timestamp atoms (see `sliding`).
 
-use super::entries::{lower_bound, Entry};
+use super::entries::{lower_bound_front, Entry};
 use super::sliding;
 use super::spec::{WindowKind, WindowSpec};
 
@@ -126,6 +126,19 @@ impl Geometry {
         }
     }
 
+    /// Tumbling/hopping: index of the first window still open at
+    /// `close_time` (window `k` starts at `k * step`); windows below it are
+    /// closed.
+    #[inline]
+    pub fn first_open_window(&self, close_time: i64) -> i64 {
+        let k = floor_div(close_time - self.size, self.step) + 1;
+        if k < 0 {
+            0
+        } else {
+            k
+        }
+    }
+
     /// Start of the oldest window containing `t` (may be negative for sliding).
     #[inline]
     pub fn oldest_start_containing(&self, t: i64) -> i64 {
@@ -174,7 +187,7 @@ impl Geometry {
         if k < 0 {
             k = 0;
         }
-        let i = lower_bound(es, k * self.a);
+        let i = lower_bound_front(es, k * self.a);
         let j = es.get(i)?.pos;
         let k2 = ceil_div(j - self.m + 1, self.a);
         Some(if k2 > k { k2 } else { k } * self.step)
@@ -190,10 +203,10 @@ impl Geometry {
     pub fn evictable(&self, es: &[Entry], cutoff: i64) -> usize {
         if self.sliding {
             // atom `s - 1` decides whether the right window at `s` exists
-            lower_bound(es, cutoff - 1)
+            lower_bound_front(es, cutoff - 1)
         } else {
             // slice j ends at (j+1)*g <= cutoff  <=>  j < floor(cutoff/g)
-            lower_bound(es, floor_div(cutoff, self.g))
+            lower_bound_front(es, floor_div(cutoff, self.g))
         }
     }
 

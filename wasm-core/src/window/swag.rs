@@ -9,7 +9,7 @@
 //! structure never has to be rebuilt for disorder inside the window.
 //! A query that moves backwards just rebuilds.
 
-use super::entries::{lower_bound, Entry};
+use super::entries::{lower_bound_back, lower_bound_front, Entry};
 use crate::accum::Moments;
 
 /// Incremental aggregate of the entries in `[lo, hi)`.
@@ -46,7 +46,7 @@ impl Swag {
             self.rebuild(es, lo, hi);
         } else {
             if hi > self.hi {
-                let mut i = lower_bound(es, self.hi);
+                let mut i = lower_bound_back(es, self.hi);
                 while i < es.len() && es[i].pos < hi {
                     self.back = self.back.merge(&es[i].m);
                     i += 1;
@@ -74,7 +74,7 @@ impl Swag {
 
     fn rebuild(&mut self, es: &[Entry], lo: i64, hi: i64) {
         self.stack.clear();
-        let start = lower_bound(es, lo);
+        let start = lower_bound_front(es, lo);
         let mut end = start;
         while end < es.len() && es[end].pos < hi {
             end += 1;
