@@ -22,6 +22,14 @@ CFG
 export RUSTUP_TOOLCHAIN="$WASM_RUST_TOOLCHAIN"
 export CARGO_TARGET_DIR="$root/target/wasm"
 wasm-pack build wasm-core --release --target nodejs --out-dir pkg --no-pack "$@"
+# wasm-opt -O3 (Debian's binaryen; wasm-pack's own step is off because it downloads binaryen)
+# shrinks and speeds up the kernel a little beyond what rustc emits.
+wasm=wasm-core/pkg/rivulet_wasm_core_bg.wasm
+if command -v wasm-opt >/dev/null 2>&1; then
+  wasm-opt -O3 "$wasm" -o "$wasm.opt" && mv "$wasm.opt" "$wasm"
+else
+  echo "build-wasm: wasm-opt not found; the kernel is left as rustc emitted it" >&2
+fi
 # The generated glue is CommonJS; without this the root package's "type": "module" would make
 # Node parse it as ESM.
 printf '{ "type": "commonjs" }\n' > wasm-core/pkg/package.json

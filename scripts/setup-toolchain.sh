@@ -5,6 +5,7 @@
 #     linked into rustup as the `debian` toolchain: the only wasm32 target reachable here.
 #   - wasm-bindgen-cli (matching the pinned wasm-bindgen) and wasm-pack, via `cargo install`
 #     with the host toolchain (the npm wasm-pack package downloads binaries and fails).
+#   - Debian's binaryen (wasm-opt) for the optimization pass over the WASM kernel.
 #   - vendored crate sources in target/vendor, because Debian's cargo 1.63 cannot read the
 #     sparse crates.io index; the host cargo vendors them from Cargo.lock.
 #   - node_modules, from package-lock.json.
@@ -34,6 +35,18 @@ fi
 if ! rustup toolchain list | grep -q "^${WASM_RUST_TOOLCHAIN}"; then
   say "linking /usr as rustup toolchain '${WASM_RUST_TOOLCHAIN}'"
   rustup toolchain link "$WASM_RUST_TOOLCHAIN" /usr
+fi
+
+# 1b. Binaryen's wasm-opt, run by scripts/build-wasm.sh over wasm-pack's output (wasm-pack's own
+# wasm-opt step would download it from GitHub, so it is off in wasm-core's metadata). Optional:
+# without it the kernel is built unoptimized by wasm-opt, and the build says so.
+if ! command -v wasm-opt >/dev/null 2>&1; then
+  say "installing Debian binaryen (wasm-opt)"
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq binaryen >/dev/null 2>&1 \
+    || { as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq binaryen >/dev/null; } \
+    || say "binaryen not installable: the WASM kernel will not be run through wasm-opt"
+else
+  say "wasm-opt ($(wasm-opt --version 2>/dev/null | cut -d' ' -f3)): present"
 fi
 
 # 2. wasm-bindgen-cli and wasm-pack, built by the host toolchain.
