@@ -59,12 +59,18 @@ final class ConsumerRunner {
     final boolean[] failing = {false};
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       consumer.wakeup();
+      boolean closed = false;
       try {
-        done.await();
+        closed = done.await(90, java.util.concurrent.TimeUnit.SECONDS);
       } catch (InterruptedException ignored) {
         // exiting anyway
       }
       if (failing[0]) return;
+      if (!closed) {
+        System.err.println("java-consumer: no clean close within 90 s of SIGTERM");
+        System.err.flush();
+        Runtime.getRuntime().halt(1);
+      }
       System.out.flush();
       Runtime.getRuntime().halt(0); // SIGTERM: a clean close is a success (the JVM would exit 143)
     }, "peers-shutdown"));

@@ -90,6 +90,7 @@ final class EngineRunner {
     Topology topology = topology(workload);
     long outputs = 0;
     long rssBytes = -1;
+    long heapBytes = -1;
     double seconds;
     try (TopologyTestDriver driver = new TopologyTestDriver(topology, props)) {
       StringSerializer ss = new StringSerializer();
@@ -105,10 +106,12 @@ final class EngineRunner {
       TestOutputTopic<byte[], byte[]> output = driver.createOutputTopic("output", bd, bd);
 
       long rssBefore = 0;
+      long heapBefore = 0;
       boolean memory = workload.equals("memory");
       if (memory) {
         System.gc();
         rssBefore = Rss.read().rss;
+        heapBefore = heapUsed();
         Rss.resetPeak();
       }
 
@@ -123,10 +126,16 @@ final class EngineRunner {
         // The state now holds one open accumulator per key: measure before the flush
         // record closes them (the GC and the reading are not timed).
         outputs += output.readRecordsToList().size();
+        // VmRSS after a full GC, not VmHWM: the JVM's peak is mostly garbage the
+        // heap policy had not collected yet, not state.
         long p0 = System.nanoTime();
+        Rss peak = Rss.read();
         System.gc();
         Rss r = Rss.read();
-        rssBytes = Math.max(r.hwm, r.rss) - rssBefore;
+        rssBytes = r.rss - rssBefore;
+        heapBytes = heapUsed() - heapBefore;
+        System.err.printf(Locale.ROOT, "memory: RSS before %d MB, after processing %d MB (peak %d MB since the first record), after GC %d MB; Java heap used after GC %d MB more than before%n",
+            rssBefore >> 20, peak.rss >> 20, peak.hwm >> 20, r.rss >> 20, heapBytes >> 20);
         paused = System.nanoTime() - p0;
       }
       long flushTs = in.maxTimestamp + T_FLUSH_OFFSET;
@@ -148,9 +157,19 @@ final class EngineRunner {
         .append(",\"seconds\":").append(String.format(Locale.ROOT, "%.3f", seconds))
         .append(",\"outputs\":").append(outputs)
         .append(",\"stores\":\"").append(stores.equals("memory") ? "in-memory" : "rocksdb").append('"');
-    if (rssBytes >= 0) json.append(",\"rssBytes\":").append(Math.round(rssBytes * 1e6 / in.n));
+    if (rssBytes >= 0) {
+      json.append(",\"rssBytes\":").append(Math.round(rssBytes * 1e6 / in.n));
+      // Live Java heap growth (after a full GC), same scaling: the state's own footprint,
+      // without the JVM's heap sizing policy (RSS rarely shrinks after a GC).
+      json.append(",\"heapBytes\":").append(Math.round(heapBytes * 1e6 / in.n));
+    }
     json.append('}');
     System.out.println(json);
+  }
+
+  static long heapUsed() {
+    Runtime rt = Runtime.getRuntime();
+    return rt.totalMemory() - rt.freeMemory();
   }
 
   /**

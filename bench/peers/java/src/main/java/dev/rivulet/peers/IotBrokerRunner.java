@@ -176,9 +176,14 @@ final class IotBrokerRunner {
 
     final boolean[] failing = {false};
     Thread hook = new Thread(() -> {
-      streams.close(Duration.ofSeconds(60));
+      boolean closed = streams.close(Duration.ofSeconds(60));
       EngineRunner.deleteTree(stateDir);
       if (failing[0]) return;
+      if (!closed) {
+        System.err.println("kafka-streams broker: no clean close within 60 s of SIGTERM (state " + streams.state() + ")");
+        System.err.flush();
+        Runtime.getRuntime().halt(1);
+      }
       System.out.flush();
       System.err.flush();
       Runtime.getRuntime().halt(0); // SIGTERM: a clean close is a success (the JVM would exit 143)
