@@ -217,7 +217,11 @@ class Child {
 
   /** Why it failed, in one line: the last lines of stderr (or stdout). */
   reason(prefix: string): string {
-    const lines = (this.stderrTail.trim() || this.stdoutTail.trim()).split('\n').map((l) => l.trim()).filter((l) => l.length > 0 && !l.startsWith('npm warn'));
+    // Stack frames left out: the messages say more in one line.
+    const lines = (this.stderrTail.trim() || this.stdoutTail.trim())
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.length > 0 && !l.startsWith('npm warn') && !/^at [\w$.<>]+/.test(l) && !/^\.\.\. \d+ more/.test(l));
     const tail = lines.slice(-3).join(' | ').slice(0, 400);
     return tail.length > 0 ? `${prefix}: ${tail}` : prefix;
   }
@@ -262,7 +266,7 @@ async function engineRun(system: System, workload: EngineWorkload, records: numb
   const timeoutMs = (TIMEOUT_BASE_S + records / 1_000) * 1000;
   const child = new Child(`${system} ${workload}`, r.cmd, [...r.args, 'engine', '--workload', workload, '--data', DATA]);
   const ended = await child.waitExit(timeoutMs);
-  if (!ended) return { workload, system, failed: `timeout after ${Math.round(timeoutMs / 1000)} s` };
+  if (!ended) return { workload, system, failed: child.reason(`timeout after ${Math.round(timeoutMs / 1000)} s`) };
   const { code, signal } = await child.exited;
   if (code !== 0) return { workload, system, failed: child.reason(signal !== null ? `killed by ${signal}` : `exit ${code}`) };
   const last = child.json.at(-1);
@@ -346,7 +350,7 @@ async function throughputRun(admin: Admin, system: System, input: string): Promi
         break;
       }
       if (Date.now() >= deadline) {
-        failed = `timeout after ${Math.round(timeoutMs / 1000)} s (${lastProgress})`;
+        failed = child.reason(`timeout after ${Math.round(timeoutMs / 1000)} s (${lastProgress})`);
         break;
       }
       await sleep(50);
