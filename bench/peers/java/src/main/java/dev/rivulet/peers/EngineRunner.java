@@ -81,6 +81,8 @@ final class EngineRunner {
 
     String stores = stores(args);
     Path stateDir = Files.createTempDirectory("peers-kstreams-engine-");
+    // A runner stopped by a signal still removes its state dir.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(stateDir), "peers-cleanup"));
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "peers-" + workload.toLowerCase(Locale.ROOT));
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "dummy:9092");
