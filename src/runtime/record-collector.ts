@@ -1,4 +1,5 @@
 import type { RecordHeaders } from '../transport/transport.js';
+import { encodeUtf8 } from '../serde/utf8.js';
 
 /** A serialized record on its way to a topic. */
 export interface OutgoingRecord {
@@ -18,11 +19,10 @@ export interface RecordCollector {
   partitionsFor(topic: string): number | undefined;
 }
 
-const encoder = new TextEncoder();
 
 /** Headers as the transport sends them: string values UTF-8 encoded. */
 export function headerBytes(h: OutgoingRecord['headers']): RecordHeaders {
   const out: Record<string, Uint8Array> = {};
-  for (const [k, v] of Object.entries(h)) out[k] = typeof v === 'string' ? encoder.encode(v) : v;
+  for (const [k, v] of Object.entries(h)) out[k] = typeof v === 'string' ? encodeUtf8(v) : v;
   return out;
 }

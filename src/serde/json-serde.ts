@@ -1,5 +1,6 @@
 import type { Serde } from './serde.js';
 import { checkSize, deserializeError, serializeError } from './serde-failure.js';
+import { decodeUtf8, encodeUtf8 } from './utf8.js';
 
 /**
  * Checks a parsed value. Return the value (possibly narrowed or normalized) to
@@ -15,8 +16,6 @@ export interface JsonSerdeOptions<T> {
   readonly maxBytes?: number;
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 // Such keys are harmless inside JSON.parse's result but pollute prototypes as soon as
@@ -48,13 +47,13 @@ export function jsonSerde<T = unknown>(options: JsonSerdeOptions<T> = {}): Serde
         throw serializeError('json', `value cannot be encoded as JSON (${(e as Error).message})`, e);
       }
       if (text === undefined) throw serializeError('json', `value of type ${typeof value} has no JSON form`);
-      return encoder.encode(text);
+      return encodeUtf8(text);
     },
     deserialize: (bytes) => {
       checkSize('json', bytes, maxBytes);
       let parsed: unknown;
       try {
-        const text = decoder.decode(bytes);
+        const text = decodeUtf8(bytes);
         parsed = mayHoldForbiddenKey(text) ? JSON.parse(text, reviver) : JSON.parse(text);
       } catch (e) {
         throw deserializeError('json', `payload is not valid JSON (${(e as Error).message})`, e);

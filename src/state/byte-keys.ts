@@ -4,6 +4,13 @@
  * unsigned byte order, so Map lookups and sorted ranges both work on them.
  */
 export function bytesToKey(bytes: Uint8Array): string {
+  const n = bytes.length;
+  // Spreading into fromCharCode allocates an argument list; short keys are cheaper one by one.
+  if (n <= 32) {
+    let s = '';
+    for (let i = 0; i < n; i++) s += String.fromCharCode(bytes[i] as number);
+    return s;
+  }
   let s = '';
   for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode(...bytes.subarray(i, i + 8192));
   return s;

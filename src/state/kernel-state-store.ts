@@ -3,6 +3,7 @@ import { StateError } from '../errors.js';
 import type { Serde } from '../serde/serde.js';
 import { WasmWindowKernel } from '../wasm/wasm-window-kernel.js';
 import { MAX_KEY_ID, type WindowSpec } from '../wasm/window-stats-kernel.js';
+import { isStringSerde } from '../serde/string-serde.js';
 import { bytesToKey } from './byte-keys.js';
 import type { PersistableState, StoreChange } from './working-table.js';
 
@@ -19,6 +20,8 @@ export class KernelStateStore<K> implements PersistableState {
   private readonly keys: K[] = [];
   private readonly keyBytes: Uint8Array[] = [];
   private changed = false;
+  /** String keys under the UTF-8 string serde are their own identity: no serializing per record. */
+  private readonly byString: boolean;
 
   constructor(
     readonly name: string,
@@ -26,14 +29,22 @@ export class KernelStateStore<K> implements PersistableState {
     private readonly keySerde: Serde<K>,
   ) {
     this.kernel = new WasmWindowKernel(spec);
+    this.byString = isStringSerde(keySerde as Serde<unknown>);
   }
 
   /** The kernel id of `key`, assigning the next id to a new key. */
   intern(key: K): number {
-    const bytes = this.keySerde.serialize(key);
-    const s = bytesToKey(bytes);
+    let bytes: Uint8Array | undefined;
+    let s: string;
+    if (this.byString && typeof key === 'string') {
+      s = key;
+    } else {
+      bytes = this.keySerde.serialize(key);
+      s = bytesToKey(bytes);
+    }
     let id = this.ids.get(s);
     if (id === undefined) {
+      bytes ??= this.keySerde.serialize(key);
       // Past the kernel's key space the kernel marks the record INVALID_KEY; the operator counts and drops it.
       if (this.keys.length > MAX_KEY_ID) return MAX_KEY_ID + 1;
       id = this.keys.length;
@@ -73,8 +84,9 @@ export class KernelStateStore<K> implements PersistableState {
     if (value === null) return;
     const decoded = decode(value) as { keys: Uint8Array[]; kernel: Uint8Array };
     for (const b of decoded.keys) {
-      this.ids.set(bytesToKey(b), this.keys.length);
-      this.keys.push(this.keySerde.deserialize(b));
+      const key = this.keySerde.deserialize(b);
+      this.ids.set(this.byString && typeof key === 'string' ? key : bytesToKey(b), this.keys.length);
+      this.keys.push(key);
       this.keyBytes.push(b);
     }
     this.kernel.importState(decoded.kernel);
