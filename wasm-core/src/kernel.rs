@@ -12,6 +12,9 @@ use crate::window::sliding;
 use crate::window::swag::Swag;
 use crate::window::{EmitMode, Geometry, WindowKind, WindowSpec, MAX_TIME_MS};
 
+/// How many keys ahead closing touches a key's memory (see `Engine::touch`).
+const PREFETCH_AHEAD: usize = 6;
+
 /// f64s per emitted row: `key, start, end, count, sum, min, max, mean, m2`.
 pub const ROW_F64S: usize = 9;
 
@@ -103,6 +106,8 @@ pub(crate) struct Engine {
     /// whether its rows left that order (then they are sorted once).
     last_sealed: (i64, u32),
     unsorted: bool,
+    /// Sink of `touch`'s loads, so they are not optimized away.
+    touched: i64,
     /// Keys holding at least one entry.
     pub live_keys: u32,
 }
@@ -232,6 +237,7 @@ impl Engine {
             min_open: 0,
             last_sealed: (i64::MIN, 0),
             unsorted: false,
+            touched: 0,
         }
     }
 
@@ -373,6 +379,9 @@ impl Engine {
         self.last_sealed = (i64::MIN, 0);
         self.unsorted = false;
         while let Some((due, key)) = self.queue.pop_due(ct) {
+            if let Some(ahead) = self.queue.peek_ahead(PREFETCH_AHEAD) {
+                self.touch(ahead);
+            }
             if self.keys[key as usize].sched == due {
                 self.seal_key(key, ct);
             }
@@ -394,6 +403,28 @@ impl Engine {
         debug_assert!(self.sealed[first_row..]
             .windows(2)
             .all(|w| seal_order(&w[0]) < seal_order(&w[1])));
+    }
+
+    /// Reads the memory closing `key` will read (its oldest and newest
+    /// entries, its aggregation's newest stack entry), a few keys before
+    /// closing it: the loads are independent, so their cache misses overlap
+    /// with the work on the keys in between instead of stalling it. WASM
+    /// has no prefetch instruction; plain loads do the same job.
+    #[inline]
+    fn touch(&mut self, key: u32) {
+        if let Some(ks) = self.keys.get(key as usize) {
+            let es = ks.es.as_slice();
+            let mut x = ks.sched;
+            if let (Some(f), Some(l)) = (es.first(), es.last()) {
+                x ^= f.pos ^ l.pos;
+            }
+            if let Some(sw) = ks.swag.as_ref() {
+                if let Some(top) = sw.stack.last() {
+                    x ^= top.0;
+                }
+            }
+            self.touched ^= x;
+        }
     }
 
     /// Seals the key's windows closed at close time `ct` and schedules it
@@ -739,14 +770,25 @@ impl Kernel {
         let c = &mut self.cols;
         let eng = &mut self.eng;
         let records = c.keys[..n].iter().zip(&c.ts[..n]).zip(&c.values[..n]);
+        // Each record touches the state of the record PREFETCH_AHEAD later,
+        // so the misses of different keys overlap (see `Engine::touch`).
+        let ahead = |i: usize| c.keys.get(i + PREFETCH_AHEAD).filter(|_| i + PREFETCH_AHEAD < n);
         if eng.spec.zscore {
-            for ((((&k, &t), &v), s), z) in records.zip(&mut c.status[..n]).zip(&mut c.z[..n]) {
+            for (i, ((((&k, &t), &v), s), z)) in
+                records.zip(&mut c.status[..n]).zip(&mut c.z[..n]).enumerate()
+            {
+                if let Some(&a) = ahead(i) {
+                    eng.touch(a);
+                }
                 let (st, zz) = eng.process(k, t, v);
                 *s = st;
                 *z = zz;
             }
         } else {
-            for (((&k, &t), &v), s) in records.zip(&mut c.status[..n]) {
+            for (i, (((&k, &t), &v), s)) in records.zip(&mut c.status[..n]).enumerate() {
+                if let Some(&a) = ahead(i) {
+                    eng.touch(a);
+                }
                 *s = eng.process(k, t, v).0;
             }
         }
