@@ -599,6 +599,9 @@ async function main(): Promise<void> {
     }
   }
   if (PARTS.includes('broker')) rows.push(...(await brokerPart(javaFailure)));
+  // The rows first: a report that fails to render loses no measurement.
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(join(RESULTS, 'peers.json'), `${JSON.stringify(rows, null, 2)}\n`);
   const cpu = cpus();
   const md = peersMarkdown(rows, {
     scale: SCALE,
@@ -609,8 +612,6 @@ async function main(): Promise<void> {
     brokerRecords: BROKER_RECORDS,
     latency: `${fmt(LATENCY_RATE)} readings/s for ${LATENCY_SECONDS} s into a fresh topic`,
   });
-  mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(join(RESULTS, 'peers.json'), `${JSON.stringify(rows, null, 2)}\n`);
   writeFileSync(join(RESULTS, 'peers.md'), md);
   // A partial run (some systems or one part) leaves README.md as it is.
   if (SELECTED.length === 0 && PARTS.includes('engine') && PARTS.includes('broker')) {
