@@ -185,6 +185,8 @@ async function broker(args: BrokerArgs): Promise<void> {
         if (next === 'ERROR') reject(new Error('rivulet: the instance failed', { cause: app.error() }));
       }),
     );
+    // Handled here even if it comes after SIGTERM (while closing).
+    failed.catch(() => undefined);
     await Promise.race([stopped, failed]);
   } finally {
     await app.close();
