@@ -221,7 +221,7 @@ class Child {
     const lines = (this.stderrTail.trim() || this.stdoutTail.trim())
       .split('\n')
       .map((l) => l.trim())
-      .filter((l) => l.length > 0 && !l.startsWith('npm warn') && !/^at [\w$.<>]+/.test(l) && !/^\.\.\. \d+ more/.test(l));
+      .filter((l) => l.length > 0 && !l.startsWith('npm warn') && !/^at\s.*(:\d+(:\d+)?\)?|\(.*\))$/.test(l) && !/^\.\.\. \d+ more/.test(l));
     const tail = lines.slice(-3).join(' | ').slice(0, 400);
     return tail.length > 0 ? `${prefix}: ${tail}` : prefix;
   }
