@@ -390,7 +390,7 @@ async function produceAtRate(kafka: Kafka, topic: string): Promise<number> {
       await sleep(5);
     }
   } finally {
-    await producer.disconnect();
+    await withTimeout(producer.disconnect(), 30_000, 'producer.disconnect').catch(() => undefined);
   }
   return sent;
 }
@@ -443,7 +443,7 @@ async function latencyRun(kafka: Kafka, admin: Admin, system: System): Promise<{
     await child.terminate(10_000);
     return `orchestrator: ${(e as Error).message}`;
   } finally {
-    if (consumer !== undefined) await consumer.disconnect().catch(() => undefined);
+    if (consumer !== undefined) await withTimeout(consumer.disconnect(), 30_000, 'consumer.disconnect').catch(() => undefined);
   }
   await child.terminate();
   if (bare) {
@@ -461,10 +461,21 @@ async function brokerPart(javaFailure: string | undefined): Promise<PeerRow[]> {
   if (brokers.length === 0) return BROKER_SYSTEMS.map((system) => ({ workload: 'iot-broker', system, failed: 'KAFKA_BROKERS is not set (run through scripts/kafka/with-kafka.sh)' }));
   const kafka = new KafkaClass({ clientId: `peers-bench-${runId}`, brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
-  await withTimeout(admin.connect(), 60_000, 'admin.connect');
+  try {
+    await withTimeout(admin.connect(), 60_000, 'admin.connect');
+  } catch (e) {
+    return BROKER_SYSTEMS.map((system) => ({ workload: 'iot-broker', system, failed: `orchestrator: no broker at ${brokers.join(',')}: ${(e as Error).message}` }));
+  }
   const input = `peers-iot-input-${runId}`;
   try {
-    const loadS = await withTimeout(loadReadings(kafka, admin, { topic: input, records: BROKER_RECORDS, partitions: PARTITIONS, devices: DEVICES }), (TIMEOUT_BASE_S + BROKER_RECORDS / 1_000) * 1000, 'loading readings');
+    let loadS: number;
+    try {
+      loadS = await withTimeout(loadReadings(kafka, admin, { topic: input, records: BROKER_RECORDS, partitions: PARTITIONS, devices: DEVICES }), (TIMEOUT_BASE_S + BROKER_RECORDS / 1_000) * 1000, 'loading readings');
+    } catch (e) {
+      const failed = `orchestrator: loading the input failed: ${(e as Error).message}`;
+      console.log(`peers: ${failed}`);
+      return BROKER_SYSTEMS.map((system) => ({ workload: 'iot-broker', system, failed }));
+    }
     console.log(`peers: loaded ${BROKER_RECORDS} readings (${DEVICES} devices) into ${input} (${PARTITIONS} partitions) in ${loadS.toFixed(1)} s`);
     for (const system of BROKER_SYSTEMS) {
       const missing = runnerMissing(system, javaFailure);
@@ -473,7 +484,7 @@ async function brokerPart(javaFailure: string | undefined): Promise<PeerRow[]> {
         console.log(`peers: iot-broker ${system}: failed: ${missing}`);
         continue;
       }
-      const row = await throughputRun(admin, system, input);
+      const row = await throughputRun(admin, system, input).catch((e: unknown): PeerRow => ({ workload: 'iot-broker', system, failed: `orchestrator: ${(e as Error).message}` }));
       if (row.failed === undefined) {
         const lat = await latencyRun(kafka, admin, system).catch((e: unknown) => `orchestrator: ${(e as Error).message}`);
         if (typeof lat === 'string') row.latencyFailed = lat;
@@ -483,7 +494,7 @@ async function brokerPart(javaFailure: string | undefined): Promise<PeerRow[]> {
       console.log(`peers: iot-broker ${system}: ${describe(row)}`);
     }
   } finally {
-    await admin.disconnect().catch(() => undefined);
+    await withTimeout(admin.disconnect(), 30_000, 'admin.disconnect').catch(() => undefined);
   }
   return rows;
 }
