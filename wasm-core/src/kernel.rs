@@ -12,9 +12,6 @@ use crate::window::sliding;
 use crate::window::swag::Swag;
 use crate::window::{EmitMode, Geometry, WindowKind, WindowSpec, MAX_TIME_MS};
 
-/// How many keys ahead closing touches a key's memory (see `Engine::touch`).
-const PREFETCH_AHEAD: usize = 6;
-
 /// f64s per emitted row: `key, start, end, count, sum, min, max, mean, m2`.
 pub const ROW_F64S: usize = 9;
 
@@ -106,8 +103,6 @@ pub(crate) struct Engine {
     /// whether its rows left that order (then they are sorted once).
     last_sealed: (i64, u32),
     unsorted: bool,
-    /// Sink of `touch`'s loads, so they are not optimized away.
-    touched: i64,
     /// Keys holding at least one entry.
     pub live_keys: u32,
 }
@@ -180,7 +175,11 @@ fn sorted_rows(rows: &[Row], step: i64) -> Vec<Row> {
             hi = hi.max(e);
         }
     }
-    let groups = if step > 0 { (hi - lo) / step + 1 } else { i64::MAX };
+    let groups = if step > 0 {
+        (hi - lo) / step + 1
+    } else {
+        i64::MAX
+    };
     if groups <= (n as i64).max(64) {
         let g = groups as usize;
         let group = |r: &Row| ((r[2] as i64 - lo) / step) as usize;
@@ -237,7 +236,6 @@ impl Engine {
             min_open: 0,
             last_sealed: (i64::MIN, 0),
             unsorted: false,
-            touched: 0,
         }
     }
 
@@ -274,7 +272,7 @@ impl Engine {
         let (p, kw, oldest, late) = if geo.sliding {
             (t, 0, t - geo.size, geo.is_late(t, ct))
         } else {
-            let p = t / geo.g;
+            let p = geo.slice_of(t);
             let (kw, ko) = if geo.a == 1 {
                 (p, p - geo.m + 1)
             } else {
@@ -379,9 +377,6 @@ impl Engine {
         self.last_sealed = (i64::MIN, 0);
         self.unsorted = false;
         while let Some((due, key)) = self.queue.pop_due(ct) {
-            if let Some(ahead) = self.queue.peek_ahead(PREFETCH_AHEAD) {
-                self.touch(ahead);
-            }
             if self.keys[key as usize].sched == due {
                 self.seal_key(key, ct);
             }
@@ -403,28 +398,6 @@ impl Engine {
         debug_assert!(self.sealed[first_row..]
             .windows(2)
             .all(|w| seal_order(&w[0]) < seal_order(&w[1])));
-    }
-
-    /// Reads the memory closing `key` will read (its oldest and newest
-    /// entries, its aggregation's newest stack entry), a few keys before
-    /// closing it: the loads are independent, so their cache misses overlap
-    /// with the work on the keys in between instead of stalling it. WASM
-    /// has no prefetch instruction; plain loads do the same job.
-    #[inline]
-    fn touch(&mut self, key: u32) {
-        if let Some(ks) = self.keys.get(key as usize) {
-            let es = ks.es.as_slice();
-            let mut x = ks.sched;
-            if let (Some(f), Some(l)) = (es.first(), es.last()) {
-                x ^= f.pos ^ l.pos;
-            }
-            if let Some(sw) = ks.swag.as_ref() {
-                if let Some(top) = sw.stack.last() {
-                    x ^= top.0;
-                }
-            }
-            self.touched ^= x;
-        }
     }
 
     /// Seals the key's windows closed at close time `ct` and schedules it
@@ -770,25 +743,14 @@ impl Kernel {
         let c = &mut self.cols;
         let eng = &mut self.eng;
         let records = c.keys[..n].iter().zip(&c.ts[..n]).zip(&c.values[..n]);
-        // Each record touches the state of the record PREFETCH_AHEAD later,
-        // so the misses of different keys overlap (see `Engine::touch`).
-        let ahead = |i: usize| c.keys.get(i + PREFETCH_AHEAD).filter(|_| i + PREFETCH_AHEAD < n);
         if eng.spec.zscore {
-            for (i, ((((&k, &t), &v), s), z)) in
-                records.zip(&mut c.status[..n]).zip(&mut c.z[..n]).enumerate()
-            {
-                if let Some(&a) = ahead(i) {
-                    eng.touch(a);
-                }
+            for ((((&k, &t), &v), s), z) in records.zip(&mut c.status[..n]).zip(&mut c.z[..n]) {
                 let (st, zz) = eng.process(k, t, v);
                 *s = st;
                 *z = zz;
             }
         } else {
-            for (i, (((&k, &t), &v), s)) in records.zip(&mut c.status[..n]).enumerate() {
-                if let Some(&a) = ahead(i) {
-                    eng.touch(a);
-                }
+            for (((&k, &t), &v), s) in records.zip(&mut c.status[..n]) {
                 *s = eng.process(k, t, v).0;
             }
         }

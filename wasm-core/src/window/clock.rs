@@ -115,19 +115,6 @@ impl CloseQueue {
         }
     }
 
-    /// The key `n` pops ahead in the bucket being popped, if known: lets
-    /// closing touch that key's memory early so the misses overlap.
-    #[inline]
-    pub fn peek_ahead(&self, n: usize) -> Option<u32> {
-        match self {
-            CloseQueue::Buckets {
-                current: Some((_, keys)),
-                ..
-            } if keys.len() > n => Some(keys[keys.len() - 1 - n]),
-            _ => None,
-        }
-    }
-
     /// Drops everything (state import rebuilds it).
     pub fn clear(&mut self) {
         match self {
