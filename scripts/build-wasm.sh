@@ -20,6 +20,9 @@ directory = "$root/target/vendor"
 offline = true
 CFG
 export RUSTUP_TOOLCHAIN="$WASM_RUST_TOOLCHAIN"
+# Post-MVP features every supported Node has: saturating float->int conversions become one
+# instruction instead of a range check and a branch (the kernel converts timestamps per record).
+export RUSTFLAGS="-C target-feature=+nontrapping-fptoint,+sign-ext,+bulk-memory,+mutable-globals"
 export CARGO_TARGET_DIR="$root/target/wasm"
 wasm-pack build wasm-core --release --target nodejs --out-dir pkg --no-pack "$@"
 # wasm-opt -O3 (Debian's binaryen; wasm-pack's own step is off because it downloads binaryen)
