@@ -325,8 +325,17 @@ async function engine(args: EngineArgs): Promise<void> {
   const maxTs = records.reduce((m, r) => Math.max(m, r.ts), -Infinity);
   const flushTopics = args.workload === 'join' ? ['impressions', 'clicks'] : ['input'];
   const flushValue = args.workload === 'wordcount' ? '' : '0';
-  const stateDir = mkdtempSync(join(tmpdir(), 'kafkats-flow-peers-'));
-  const driver = new EngineDriver(`peers-${args.workload}`, stateStore(stateDir));
+  // LMDB's files live in a temporary dir, removed at the end or when the orchestrator stops the run.
+  const stateDir = stateKind() === 'lmdb' ? mkdtempSync(join(tmpdir(), 'kafkats-flow-peers-')) : undefined;
+  const removeState = (): void => {
+    if (stateDir !== undefined) rmSync(stateDir, { recursive: true, force: true });
+  };
+  for (const sig of ['SIGTERM', 'SIGINT'] as const)
+    process.once(sig, () => {
+      removeState();
+      process.exit(sig === 'SIGTERM' ? 143 : 130);
+    });
+  const driver = new EngineDriver(`peers-${args.workload}`, stateDir === undefined ? undefined : stateStore(stateDir));
   buildEngineTopology(driver, args.workload);
   await driver.app.start();
   try {
@@ -374,7 +383,7 @@ async function engine(args: EngineArgs): Promise<void> {
     console.log(JSON.stringify(result));
   } finally {
     await driver.app.close();
-    rmSync(stateDir, { recursive: true, force: true });
+    removeState();
   }
 }
 
