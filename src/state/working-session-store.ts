@@ -1,6 +1,7 @@
 import type { Serde } from '../serde/serde.js';
 import { bytesToKey, lengthPrefixed, splitLengthPrefixed, timeFromKey, timeKey } from './byte-keys.js';
 import type { SessionEntry, SessionStore } from './store-api.js';
+import { ExpiryQueue } from './expiry-queue.js';
 import { WorkingTable, type PersistableState, type StoreChange } from './working-table.js';
 
 /**
@@ -10,6 +11,7 @@ import { WorkingTable, type PersistableState, type StoreChange } from './working
  */
 export class WorkingSessionStore<K, V> implements SessionStore<K, V>, PersistableState {
   private readonly table = new WorkingTable<SessionEntry<K, V>>();
+  private readonly expiry = new ExpiryQueue();
 
   constructor(
     readonly name: string,
@@ -27,7 +29,11 @@ export class WorkingSessionStore<K, V> implements SessionStore<K, V>, Persistabl
     // Held as is, an absent value would be served until the commit, whose
     // serialization then fails (the built-in serdes have no form for undefined).
     if (value === undefined || value === null) this.remove(key, start, end);
-    else this.table.set(this.prefix(key) + timeKey(end) + timeKey(start), { key, start, end, value });
+    else {
+      const k = this.prefix(key) + timeKey(end) + timeKey(start);
+      if (this.table.get(k) === undefined) this.expiry.add(end, k);
+      this.table.set(k, { key, start, end, value });
+    }
   }
 
   remove(key: K, start: number, end: number): void {
@@ -53,7 +59,9 @@ export class WorkingSessionStore<K, V> implements SessionStore<K, V>, Persistabl
   /** Drops sessions that ended before stream time minus retention. */
   expire(streamTime: number): void {
     const cutoff = streamTime - this.retentionMs;
-    for (const k of this.table.keysInRange()) if ((this.table.get(k) as SessionEntry<K, V>).end < cutoff) this.table.delete(k);
+    this.expiry.popBefore(cutoff, (k) => {
+      if (this.table.get(k) !== undefined) this.table.delete(k);
+    });
   }
 
   size(): number {
@@ -67,7 +75,9 @@ export class WorkingSessionStore<K, V> implements SessionStore<K, V>, Persistabl
   restore(key: Uint8Array, value: Uint8Array | null): void {
     this.table.restore(key, value, (k, v) => {
       const { key: keyBytes, rest } = splitLengthPrefixed(k);
-      return { key: this.keySerde.deserialize(keyBytes), end: timeFromKey(k, rest), start: timeFromKey(k, rest + 8), value: this.valueSerde.deserialize(v) };
+      const end = timeFromKey(k, rest);
+      this.expiry.add(end, k);
+      return { key: this.keySerde.deserialize(keyBytes), end, start: timeFromKey(k, rest + 8), value: this.valueSerde.deserialize(v) };
     });
   }
 }

@@ -1,6 +1,7 @@
 import type { Serde } from '../serde/serde.js';
 import { bytesToKey, lengthPrefixed, splitLengthPrefixed, timeFromKey, timeKey } from './byte-keys.js';
 import type { WindowEntry, WindowStore } from './store-api.js';
+import { ExpiryQueue } from './expiry-queue.js';
 import { WorkingTable, type PersistableState, type StoreChange } from './working-table.js';
 
 /** A window entry with the largest timestamp of the records aggregated into it (Kafka Streams' `ValueAndTimestamp`). */
@@ -18,6 +19,7 @@ const TIMESTAMP_BYTES = 8;
  */
 export class WorkingWindowStore<K, V> implements WindowStore<K, V>, PersistableState {
   private readonly table = new WorkingTable<TimestampedWindowEntry<K, V>>();
+  private readonly expiry = new ExpiryQueue();
   private observedStreamTime = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -45,7 +47,10 @@ export class WorkingWindowStore<K, V> implements WindowStore<K, V>, PersistableS
   putWithTimestamp(key: K, value: V | undefined, windowStart: number, timestamp: number): void {
     const k = this.prefix(key) + timeKey(windowStart);
     if (value === undefined || value === null) this.table.delete(k);
-    else this.table.set(k, { key, windowStart, value, timestamp });
+    else {
+      if (this.table.get(k) === undefined) this.expiry.add(windowStart, k);
+      this.table.set(k, { key, windowStart, value, timestamp });
+    }
   }
 
   /** Like {@link fetchRange}, with each window's record timestamp (meaningful in timestamped stores). */
@@ -75,10 +80,9 @@ export class WorkingWindowStore<K, V> implements WindowStore<K, V>, PersistableS
     if (streamTime <= this.observedStreamTime) return;
     this.observedStreamTime = streamTime;
     const cutoff = streamTime - this.retentionMs;
-    for (const k of this.table.keysInRange()) {
-      const e = this.table.get(k) as TimestampedWindowEntry<K, V>;
-      if (e.windowStart < cutoff) this.table.delete(k);
-    }
+    this.expiry.popBefore(cutoff, (k) => {
+      if (this.table.get(k) !== undefined) this.table.delete(k);
+    });
   }
 
   size(): number {
@@ -102,6 +106,7 @@ export class WorkingWindowStore<K, V> implements WindowStore<K, V>, PersistableS
       const windowStart = timeFromKey(k, rest);
       const timestamp = this.timestamped ? new DataView(v.buffer, v.byteOffset, v.byteLength).getFloat64(0) : windowStart;
       const valueBytes = this.timestamped ? v.subarray(TIMESTAMP_BYTES) : v;
+      this.expiry.add(windowStart, k);
       return { key: this.keySerde.deserialize(keyBytes), windowStart, value: this.valueSerde.deserialize(valueBytes), timestamp };
     });
   }
