@@ -21,6 +21,7 @@ import { JoinWindows, TimeWindows, type Windowed } from '../../src/dsl/windows.j
 import type { WindowStatistics } from '../../src/processors/window-stats.js';
 import { KafkaStreams } from '../../src/runtime/kafka-streams.js';
 import type { Logger } from '../../src/runtime/streams-config.js';
+import type { Serde } from '../../src/serde/serde.js';
 import { Serdes } from '../../src/serde/serdes.js';
 import { TopologyTestDriver } from '../../src/testing/topology-test-driver.js';
 import type { Topology } from '../../src/topology/topology.js';
@@ -33,6 +34,26 @@ const str = Serdes.string();
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
+/** Six big-endian doubles (count, sum, min, max, mean, M2), as the Kafka Streams runner writes them. */
+const statsSerde = Serdes.custom<WindowStatistics>(
+  'stats',
+  (s) => {
+    const b = new Uint8Array(48);
+    const v = new DataView(b.buffer);
+    const m2 = s.count > 0 ? s.variancePop * s.count : 0;
+    [s.count, s.sum, s.min, s.max, s.mean, m2].forEach((x, i) => v.setFloat64(i * 8, x));
+    return b;
+  },
+  (b) => {
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const count = v.getFloat64(0);
+    const m2 = v.getFloat64(40);
+    const variancePop = count > 0 ? m2 / count : Number.NaN;
+    const variance = count > 1 ? m2 / (count - 1) : Number.NaN;
+    return { count, sum: v.getFloat64(8), min: v.getFloat64(16), max: v.getFloat64(24), mean: v.getFloat64(32), variance, stddev: Math.sqrt(variance), variancePop, stddevPop: Math.sqrt(variancePop) };
+  },
+);
+
 /** Final window statistics per key to `output`: `windows` is tumbling 10 s or hopping 60 s / 1 s, grace 2 s. */
 function statsTopology(windows: TimeWindows): Topology {
   const b = new StreamsBuilder();
@@ -42,8 +63,8 @@ function statsTopology(windows: TimeWindows): Topology {
     .stats((v) => Number(v), { storeName: 'stats' })
     .suppress(Suppressed.untilWindowCloses())
     .toStream()
-    .map((w: Windowed<string>, s: WindowStatistics) => ({ key: `${w.key}@${w.window.start}`, value: { count: s.count, sum: s.sum, min: s.min, max: s.max, mean: s.mean, variance: s.variance } }))
-    .to('output', { keySerde: str, valueSerde: Serdes.json() });
+    .map((w: Windowed<string>, s: WindowStatistics) => ({ key: `${w.key}@${w.window.start}`, value: s }))
+    .to('output', { keySerde: str, valueSerde: statsSerde });
   return b.build();
 }
 
@@ -120,7 +141,8 @@ async function engine(args: EngineArgs): Promise<void> {
   const driver = new TopologyTestDriver(topologyOf(args.workload), { applicationId: `peers-${args.workload}`, stateDir });
   try {
     const inputs = new Map(['input', 'impressions', 'clicks'].filter((t) => flushTopics.includes(t)).map((t) => [t, driver.createInputTopic<string | null, string>(t, str, str)]));
-    const output = driver.createOutputTopic<string, unknown>('output', str, args.workload === 'join' ? str : Serdes.json());
+    const valueSerde = args.workload === 'join' ? str : args.workload === 'wordcount' ? Serdes.json() : statsSerde;
+    const output = driver.createOutputTopic<string, unknown>('output', str, valueSerde as Serde<unknown>);
     gc();
     const before = rss().rss;
     const started = performance.now();
