@@ -423,10 +423,8 @@ impl Engine {
         let KeyState {
             es,
             floor_ct,
-            sched,
             dirty,
             swag,
-            zswag,
             ..
         } = ks;
         let (a, m) = (geo.a, geo.m);
@@ -478,29 +476,12 @@ impl Engine {
         if !final_mode {
             dirty.trim_below(k_close * geo.step);
         }
-        let n = geo.evictable(es.as_slice(), ct - geo.retention);
-        if n > 0 {
-            es.drop_front(n);
-            self.entries -= n as u64;
-            if es.is_empty() {
-                self.live_keys -= 1;
-                *swag = None;
-                *zswag = None;
-            }
-        }
         // Eviction only drops slices of closed windows, so `next_open` stands.
         let close = match next_open {
             Some(k) => k * geo.step + geo.close_span,
             None => NEVER,
         };
-        let evict = match es.as_slice().first() {
-            Some(e) => geo.evict_time(e),
-            None => NEVER,
-        };
-        *sched = if close < evict { close } else { evict };
-        if *sched != NEVER {
-            self.queue.push(*sched, key);
-        }
+        self.evict_and_schedule(key, ct, Some(close));
     }
 
     /// Sliding windows: atoms are sparse, so windows are found by search.
@@ -514,10 +495,8 @@ impl Engine {
         let KeyState {
             es,
             floor_ct,
-            sched,
             dirty,
             swag,
-            zswag,
             ..
         } = ks;
         let mut next = geo.next_window(es.as_slice(), geo.min_open_start(*floor_ct));
@@ -535,27 +514,37 @@ impl Engine {
         if !final_mode {
             dirty.trim_below(geo.min_open_start(ct));
         }
-        let n = geo.evictable(es.as_slice(), ct - geo.retention);
+        self.evict_and_schedule(key, ct, None);
+    }
+
+    /// After sealing at close time `ct`: drops the key's entries past
+    /// retention and queues it for its next window close (`next_close`, or
+    /// searched after eviction when `None`) or eviction, whichever is first.
+    fn evict_and_schedule(&mut self, key: u32, ct: i64, next_close: Option<i64>) {
+        let geo = self.geo;
+        let ks = &mut self.keys[key as usize];
+        let n = geo.evictable(ks.es.as_slice(), ct - geo.retention);
         if n > 0 {
-            es.drop_front(n);
+            ks.es.drop_front(n);
             self.entries -= n as u64;
-            if es.is_empty() {
+            if ks.es.is_empty() {
                 self.live_keys -= 1;
-                *swag = None;
-                *zswag = None;
+                ks.swag = None;
+                ks.zswag = None;
             }
         }
-        let close = match geo.next_window(es.as_slice(), geo.min_open_start(ct)) {
+        let es = ks.es.as_slice();
+        let close = next_close.unwrap_or_else(|| match geo.next_window(es, geo.min_open_start(ct)) {
             Some(s) => s + geo.close_span,
             None => NEVER,
-        };
-        let evict = match es.as_slice().first() {
+        });
+        let evict = match es.first() {
             Some(e) => geo.evict_time(e),
             None => NEVER,
         };
-        *sched = if close < evict { close } else { evict };
-        if *sched != NEVER {
-            self.queue.push(*sched, key);
+        ks.sched = if close < evict { close } else { evict };
+        if ks.sched != NEVER {
+            self.queue.push(ks.sched, key);
         }
     }
 
