@@ -111,3 +111,32 @@ export async function writePeerData(dir: string, scale: number): Promise<void> {
   await writeLines(join(dir, 'memory.csv'), distinct(n.memory, 5));
   writeFileSync(marker, String(scale));
 }
+
+/** One input record of a peer workload, as a runner pipes it: strings and a timestamp. */
+export interface PeerRecord {
+  readonly topic: string;
+  readonly key: string | null;
+  readonly ts: number;
+  readonly value: string;
+}
+
+/** A workload's input file as records (runners read it whole before timing). */
+export function readPeerRecords(workload: 'W1' | 'W2' | 'wordcount' | 'join' | 'memory', dir: string): PeerRecord[] {
+  const file = workload === 'wordcount' ? 'wordcount.txt' : `${workload}.csv`;
+  const lines = readFileSync(join(dir, file), 'utf8').split('\n').filter((l) => l.length > 0);
+  const out: PeerRecord[] = new Array<PeerRecord>(lines.length);
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i] as string;
+    if (workload === 'wordcount') {
+      const c = l.indexOf(',');
+      out[i] = { topic: 'input', key: null, ts: Number(l.slice(0, c)), value: l.slice(c + 1) };
+    } else if (workload === 'join') {
+      const [side, key, ts, value] = l.split(',') as [string, string, string, string];
+      out[i] = { topic: side === 'i' ? 'impressions' : 'clicks', key, ts: Number(ts), value };
+    } else {
+      const [key, ts, value] = l.split(',') as [string, string, string];
+      out[i] = { topic: 'input', key, ts: Number(ts), value };
+    }
+  }
+  return out;
+}

@@ -31,12 +31,14 @@ import { KafkaClient, type Codec, type SendResult } from '@kafkats/client';
 import { codec, flow, TimeWindows, type KStream, type StateStoreProvider, type Windowed } from '@kafkats/flow';
 import { EventEmitter } from 'node:events';
 import { lmdb } from '@kafkats/flow-state-lmdb';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parseRunnerArgs, rss, runMain, type BrokerArgs, type EngineArgs } from './args.js';
+import { readPeerRecords, type PeerRecord } from './data.js';
+import type { WindowedResult } from '../../examples/iot-anomaly/topology.js';
 
 const SYSTEM = 'kafkats-flow';
 const DAY = 86_400_000;
@@ -165,34 +167,6 @@ function stateStore(stateDir: string): StateStoreProvider | undefined {
 
 // ---------------------------------------------------------------- engine
 
-/** One input record, parsed into strings before the timer starts. */
-interface Rec {
-  readonly topic: string;
-  readonly key: string | null;
-  readonly ts: number;
-  readonly value: string;
-}
-
-function readRecords(workload: EngineArgs['workload'], dir: string): Rec[] {
-  const file = workload === 'wordcount' ? 'wordcount.txt' : `${workload}.csv`;
-  const lines = readFileSync(join(dir, file), 'utf8').split('\n').filter((l) => l.length > 0);
-  const out: Rec[] = new Array<Rec>(lines.length);
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i] as string;
-    if (workload === 'wordcount') {
-      const c = l.indexOf(',');
-      out[i] = { topic: 'input', key: null, ts: Number(l.slice(0, c)), value: l.slice(c + 1) };
-    } else if (workload === 'join') {
-      const [side, key, ts, value] = l.split(',') as [string, string, string, string];
-      out[i] = { topic: side === 'i' ? 'impressions' : 'clicks', key, ts: Number(ts), value };
-    } else {
-      const [key, ts, value] = l.split(',') as [string, string, string];
-      out[i] = { topic: 'input', key, ts: Number(ts), value };
-    }
-  }
-  return out;
-}
-
 const str = codec.string();
 
 /** The message flow's consumer hands to its handler. */
@@ -320,7 +294,7 @@ function buildEngineTopology(driver: EngineDriver, workload: EngineArgs['workloa
 }
 
 async function engine(args: EngineArgs): Promise<void> {
-  const records = readRecords(args.workload, args.data);
+  const records = readPeerRecords(args.workload, args.data);
   if (records.length === 0) throw new Error(`no records in ${args.data} for ${args.workload}`);
   const maxTs = records.reduce((m, r) => Math.max(m, r.ts), -Infinity);
   const flushTopics = args.workload === 'join' ? ['impressions', 'clicks'] : ['input'];
@@ -340,7 +314,7 @@ async function engine(args: EngineArgs): Promise<void> {
   await driver.app.start();
   try {
     // As the TestDriver's send: key and value encoded by their codecs.
-    const send = async (r: Rec): Promise<void> => {
+    const send = async (r: PeerRecord): Promise<void> => {
       currentTs = r.ts;
       await driver.consumer.send(r.topic, r.key === null ? null : str.encode(r.key), str.encode(r.value), BigInt(r.ts));
     };
@@ -423,17 +397,8 @@ const readingCodec: Codec<Reading | null> = {
   },
 };
 
-interface WindowedRow {
-  readonly device_id: string;
-  readonly window: string;
-  readonly window_start: string;
-  readonly window_end: string;
-  readonly count: number;
-  readonly avg: number;
-  readonly min: number;
-  readonly max: number;
-  readonly stddev: number | null;
-}
+/** The rows rivulet's IoT example writes, so both systems produce the same JSON. */
+type WindowedRow = WindowedResult;
 
 function row(label: string, w: Windowed<string>, s: Stats): WindowedRow {
   const v = variance(s);

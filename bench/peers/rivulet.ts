@@ -9,7 +9,7 @@
  * broker: examples/iot-anomaly's topology in one KafkaStreams instance (default
  * config: at-least-once, commit every 1 s) until SIGTERM.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -26,6 +26,7 @@ import { Serdes } from '../../src/serde/serdes.js';
 import { TopologyTestDriver } from '../../src/testing/topology-test-driver.js';
 import type { Topology } from '../../src/topology/topology.js';
 import { parseRunnerArgs, rss, runMain, type BrokerArgs, type EngineArgs } from './args.js';
+import { readPeerRecords } from './data.js';
 
 const SYSTEM = 'rivulet';
 const DAY = 86_400_000;
@@ -103,36 +104,8 @@ function topologyOf(workload: EngineArgs['workload']): Topology {
   }
 }
 
-/** One input record, parsed into strings before the timer starts. */
-interface Rec {
-  readonly topic: string;
-  readonly key: string | null;
-  readonly ts: number;
-  readonly value: string;
-}
-
-function readRecords(workload: EngineArgs['workload'], dir: string): Rec[] {
-  const file = workload === 'wordcount' ? 'wordcount.txt' : `${workload}.csv`;
-  const lines = readFileSync(join(dir, file), 'utf8').split('\n').filter((l) => l.length > 0);
-  const out: Rec[] = new Array<Rec>(lines.length);
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i] as string;
-    if (workload === 'wordcount') {
-      const c = l.indexOf(',');
-      out[i] = { topic: 'input', key: null, ts: Number(l.slice(0, c)), value: l.slice(c + 1) };
-    } else if (workload === 'join') {
-      const [side, key, ts, value] = l.split(',') as [string, string, string, string];
-      out[i] = { topic: side === 'i' ? 'impressions' : 'clicks', key, ts: Number(ts), value };
-    } else {
-      const [key, ts, value] = l.split(',') as [string, string, string];
-      out[i] = { topic: 'input', key, ts: Number(ts), value };
-    }
-  }
-  return out;
-}
-
 async function engine(args: EngineArgs): Promise<void> {
-  const records = readRecords(args.workload, args.data);
+  const records = readPeerRecords(args.workload, args.data);
   if (records.length === 0) throw new Error(`no records in ${args.data} for ${args.workload}`);
   const maxTs = records.reduce((m, r) => Math.max(m, r.ts), -Infinity);
   const flushTopics = args.workload === 'join' ? ['impressions', 'clicks'] : ['input'];
