@@ -1,5 +1,7 @@
 /** Command line of the peer runners (bench/peers/README.md): `engine|broker --name value ...`. */
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 export type EngineArgs = { readonly mode: 'engine'; readonly workload: 'W1' | 'W2' | 'wordcount' | 'join' | 'memory'; readonly data: string };
 export type BrokerArgs = {
@@ -66,4 +68,30 @@ export function rss(): { rss: number; hwm: number } {
   }
   const m = process.memoryUsage().rss;
   return { rss: m, hwm: m };
+}
+
+setFlagsFromString('--expose-gc');
+/** A full garbage collection (the runners measure memory after one). */
+export const gc = runInNewContext('gc') as () => void;
+
+/** RSS after a GC: the baseline taken before the first record. */
+export function rssBaseline(): number {
+  gc();
+  return rss().rss;
+}
+
+/**
+ * Memory held per 1 000 000 open accumulators: RSS (and peak RSS) after a GC
+ * minus `baseline`, scaled from `count` keys; `ms` is the time the GC and the
+ * reading took, which is not processing time.
+ */
+export function rssPerMillion(baseline: number, count: number): { rssBytes: number; peakRssBytes: number; ms: number } {
+  const t = performance.now();
+  gc();
+  const after = rss();
+  return {
+    rssBytes: Math.round(((after.rss - baseline) * 1e6) / count),
+    peakRssBytes: Math.round(((after.hwm - baseline) * 1e6) / count),
+    ms: performance.now() - t,
+  };
 }

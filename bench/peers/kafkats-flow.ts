@@ -34,9 +34,7 @@ import { lmdb } from '@kafkats/flow-state-lmdb';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-import { parseRunnerArgs, rss, runMain, type BrokerArgs, type EngineArgs } from './args.js';
+import { parseRunnerArgs, rssBaseline, rssPerMillion, runMain, type BrokerArgs, type EngineArgs } from './args.js';
 import { readPeerRecords, type PeerRecord } from './data.js';
 import type { WindowedResult } from '../../examples/iot-anomaly/topology.js';
 
@@ -45,8 +43,6 @@ const DAY = 86_400_000;
 const NOTE =
   'flow has no suppress, grace or timestamp access: final results with grace are made in user code after its windowed aggregate (which emits every update); statistics by aggregate (Welford)';
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
 /** Timestamp of the record being processed (set by whoever hands the record to flow). */
 let currentTs = 0;
@@ -318,8 +314,7 @@ async function engine(args: EngineArgs): Promise<void> {
       currentTs = r.ts;
       await driver.consumer.send(r.topic, r.key === null ? null : str.encode(r.key), str.encode(r.value), BigInt(r.ts));
     };
-    gc();
-    const before = rss().rss;
+    const before = rssBaseline();
     const started = performance.now();
     let pausedMs = 0;
     for (const r of records) await send(r);
@@ -327,12 +322,11 @@ async function engine(args: EngineArgs): Promise<void> {
     let peakRssBytes: number | undefined;
     if (args.workload === 'memory') {
       // Before the flush record: every accumulator is open (the flush closes them all).
-      const t = performance.now();
-      gc();
-      const after = rss();
-      rssBytes = Math.round(((after.rss - before) * 1e6) / records.length);
-      peakRssBytes = Math.round(((after.hwm - before) * 1e6) / records.length);
-      pausedMs += performance.now() - t;
+      const m = rssPerMillion(before, records.length);
+      rssBytes = m.rssBytes;
+      peakRssBytes = m.peakRssBytes;
+      // The GC and reading RSS are not part of the processing time.
+      pausedMs += m.ms;
     }
     for (const t of flushTopics) await send({ topic: t, key: 'flush', ts: maxTs + DAY, value: flushValue });
     const outputs = driver.producer.outputs;

@@ -12,8 +12,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { buildIotTopology } from '../../examples/iot-anomaly/topology.js';
 import { StreamsBuilder } from '../../src/dsl/streams-builder.js';
 import { Suppressed } from '../../src/dsl/suppressed.js';
@@ -25,15 +23,13 @@ import type { Serde } from '../../src/serde/serde.js';
 import { Serdes } from '../../src/serde/serdes.js';
 import { TopologyTestDriver } from '../../src/testing/topology-test-driver.js';
 import type { Topology } from '../../src/topology/topology.js';
-import { parseRunnerArgs, rss, runMain, type BrokerArgs, type EngineArgs } from './args.js';
+import { parseRunnerArgs, rssBaseline, rssPerMillion, runMain, type BrokerArgs, type EngineArgs } from './args.js';
 import { readPeerRecords } from './data.js';
 
 const SYSTEM = 'rivulet';
 const DAY = 86_400_000;
 const str = Serdes.string();
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
 /** Six big-endian doubles (count, sum, min, max, mean, M2), as the Kafka Streams runner writes them. */
 const statsSerde = Serdes.custom<WindowStatistics>(
@@ -116,8 +112,7 @@ async function engine(args: EngineArgs): Promise<void> {
     const inputs = new Map(['input', 'impressions', 'clicks'].filter((t) => flushTopics.includes(t)).map((t) => [t, driver.createInputTopic<string | null, string>(t, str, str)]));
     const valueSerde = args.workload === 'join' ? str : args.workload === 'wordcount' ? Serdes.json() : statsSerde;
     const output = driver.createOutputTopic<string, unknown>('output', str, valueSerde as Serde<unknown>);
-    gc();
-    const before = rss().rss;
+    const before = rssBaseline();
     const started = performance.now();
     let pausedMs = 0;
     for (const r of records) (inputs.get(r.topic) as NonNullable<ReturnType<typeof inputs.get>>).pipeInput(r.key, r.value, r.ts);
@@ -125,13 +120,11 @@ async function engine(args: EngineArgs): Promise<void> {
     let peakRssBytes: number | undefined;
     if (args.workload === 'memory') {
       // Before the flush record: every accumulator is open (the flush closes them all).
-      const t = performance.now();
-      gc();
-      const after = rss();
-      rssBytes = Math.round(((after.rss - before) * 1e6) / records.length);
-      peakRssBytes = Math.round(((after.hwm - before) * 1e6) / records.length);
+      const m = rssPerMillion(before, records.length);
+      rssBytes = m.rssBytes;
+      peakRssBytes = m.peakRssBytes;
       // The GC and reading RSS are not part of the processing time.
-      pausedMs += performance.now() - t;
+      pausedMs += m.ms;
     }
     for (const t of flushTopics) (inputs.get(t) as NonNullable<ReturnType<typeof inputs.get>>).pipeInput('flush', flushValue, maxTs + DAY);
     let outputs = 0;
