@@ -483,6 +483,60 @@ export function describeTransport(
         expect(await t.committedOffsets(generation.groupId, input)).toEqual([{ partition: 0, offset: 3 }]);
       });
 
+      it('sendOffsets with the generation of a member the group has moved past fails with COMMIT_FAILED; the current generation is accepted', async () => {
+        const [ta, tb] = [await connect(), await connect()];
+        const input = await topicWith(ta, 2);
+        const groupId = uniqueName('group');
+        const a = await ta.consumer({ groupId, clientId: 'a' });
+        let aJoined = false;
+        await a.subscribe([input], { onPartitionsAssigned: () => void (aJoined = true) });
+        await pollUntil(a, () => aJoined, waitMs);
+        const stale = a.generation()!;
+        expect(a.assignment()).toHaveLength(2);
+        // A second member: the group moves to a new generation that splits the partitions.
+        const b = await tb.consumer({ groupId, clientId: 'b' });
+        await b.subscribe([input]);
+        const deadline = Date.now() + waitMs;
+        while (!(a.assignment().length === 1 && b.assignment().length === 1 && (a.generation()?.generationId ?? stale.generationId) !== stale.generationId)) {
+          if (Date.now() > deadline) throw new Error('the group did not settle on a new generation with both members');
+          await Promise.all([a.poll({ timeoutMs: 100 }), b.poll({ timeoutMs: 100 })]);
+        }
+        const p = await ta.producer({ transactionalId: uniqueName('tx') });
+        await p.beginTransaction();
+        await expectTransportError(p.sendOffsets(groupId, [{ topic: input, partition: 0, offset: 7 }], stale), TransportErrorCode.COMMIT_FAILED);
+        await p.abortTransaction();
+        expect(await ta.committedOffsets(groupId, input)).toEqual([
+          { partition: 0, offset: null },
+          { partition: 1, offset: null },
+        ]);
+        const mine = a.assignment()[0]!;
+        await p.beginTransaction();
+        await p.sendOffsets(groupId, [{ ...mine, offset: 7 }], a.generation()!);
+        await p.commitTransaction();
+        expect((await ta.committedOffsets(groupId, input)).find((o) => o.partition === mine.partition)).toEqual({ partition: mine.partition, offset: 7 });
+      });
+
+      it('a read_committed member does not start a partition whose offsets an open transaction holds; it starts where that transaction commits them', async () => {
+        const t = await connect();
+        const input = await topicWith(t, 1);
+        const groupId = uniqueName('group');
+        const plain = await t.producer();
+        await plain.send(Array.from({ length: 10 }, (_, i) => ({ topic: input, partition: 0, value: bytes(`v${i}`) })));
+        const p = await t.producer({ transactionalId: uniqueName('tx') });
+        await p.beginTransaction();
+        await p.sendOffsets(groupId, [{ topic: input, partition: 0, offset: 6 }]);
+
+        const c = await t.consumer({ groupId, isolation: 'read_committed', autoOffsetReset: 'earliest' });
+        await c.subscribe([input]);
+        const early: ConsumerRecord[] = [];
+        for (const until = Date.now() + 3000; Date.now() < until; ) early.push(...(await c.poll({ timeoutMs: 100 })));
+        expect(values(early)).toEqual([]);
+        expect(c.assignment()).toEqual([]);
+
+        await p.commitTransaction();
+        expect(values(await pollUntil(c, (all) => all.length >= 4, waitMs))).toEqual(['v6', 'v7', 'v8', 'v9']);
+      });
+
       it('a second producer with the same transactionalId fences the first and aborts its transaction', async () => {
         const t = await connect();
         const topic = await topicWith(t, 1);

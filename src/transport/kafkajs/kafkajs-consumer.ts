@@ -15,8 +15,9 @@
  * - GROUP_JOIN: the next `poll` (once a heartbeat has revealed the generation,
  *   which kafkajs does not report otherwise) revokes what is still held, sets
  *   every new partition's position from the group's committed offset (or the
- *   reset policy) — read after the revoke callback, so its commits count —
- *   and calls `onPartitionsAssigned`. A new member id means the member had been
+ *   reset policy) — read after the revoke callback, so its commits count, and
+ *   under read_committed only once stable (no open transaction holds newer
+ *   offsets; until then `poll` returns `[]`) — and calls `onPartitionsAssigned`. A new member id means the member had been
  *   evicted: `onPartitionsLost` instead of revoked.
  * - The subscription is fixed per kafkajs consumer, so `subscribe` with other
  *   topics replaces the kafkajs consumer (leaving and rejoining the group).
@@ -60,6 +61,8 @@ interface Join {
 
 const TOPIC_RECHECK_MS = 1000;
 const IDLE_SLICE_MS = 100;
+/** Pause between stable-offset fetches while a predecessor's transaction is open. */
+const UNSTABLE_RETRY_MS = 50;
 
 export class KafkaJsGroupConsumer implements GroupConsumer {
   #consumer: KafkaJsConsumer | undefined;
@@ -129,7 +132,11 @@ export class KafkaJsGroupConsumer implements GroupConsumer {
       if (this.#rebalancing && this.#assignment.length > 0) await this.#revoke(false);
       const join = this.#latestJoin;
       if (join !== undefined && join.seq > this.#handledSeq && this.#heartbeat !== undefined && this.#heartbeat.afterSeq >= join.seq) {
-        await this.#handleJoin(join, this.#heartbeat.generationId);
+        if (await this.#handleJoin(join, this.#heartbeat.generationId)) continue;
+        // A predecessor's transaction still holds offsets of a new partition: ask again shortly.
+        const left = deadline - Date.now();
+        if (left <= 0) return [];
+        await new Promise((r) => setTimeout(r, Math.min(left, UNSTABLE_RETRY_MS)));
         continue;
       }
       const records = this.#handledSeq === this.#joinSeq && !this.#rebalancing ? this.#session.drain(maxRecords) : [];
@@ -242,14 +249,22 @@ export class KafkaJsGroupConsumer implements GroupConsumer {
     await callback?.call(this.#listener, revoked);
   }
 
-  async #handleJoin(join: Join, generationId: number): Promise<void> {
+  /** Takes up a join's assignment; `false` while a new partition's committed offset is not stable yet. */
+  async #handleJoin(join: Join, generationId: number): Promise<boolean> {
     const lost = this.#memberId !== undefined && this.#memberId !== join.memberId;
     await this.#revoke(lost);
     // Positions: committed offsets read *after* the revoke callback, else the reset policy.
+    // Under read_committed they must be stable (KIP-447): offsets still inside another
+    // member's open transaction would start this one before what that transaction commits.
     const positions = new Map<string, number>();
     const topics = [...new Set(join.assignment.map((tp) => tp.topic))];
     for (const topic of topics) {
-      const committed = await this.ctx.committedOffsets(this.config.groupId, topic);
+      const partitions = join.assignment.filter((a) => a.topic === topic).map((a) => a.partition);
+      const committed =
+        this.config.isolation === 'read_committed'
+          ? await this.ctx.stableCommittedOffsets('GroupConsumer.poll', this.config.groupId, topic, partitions)
+          : await this.ctx.committedOffsets(this.config.groupId, topic);
+      if (committed.some((c) => 'unstable' in c && c.unstable)) return false;
       const reset = await this.ctx.listOffsetsWith('GroupConsumer.poll', topic, this.config.isolation);
       for (const tp of join.assignment.filter((a) => a.topic === topic)) {
         const c = committed.find((o) => o.partition === tp.partition)?.offset ?? null;
@@ -258,13 +273,14 @@ export class KafkaJsGroupConsumer implements GroupConsumer {
         positions.set(tpKey(tp.topic, tp.partition), c ?? fallback);
       }
     }
-    if (this.#latestJoin?.seq !== join.seq) return; // another rebalance started meanwhile: handle that one
+    if (this.#latestJoin?.seq !== join.seq) return true; // another rebalance started meanwhile: handle that one
     this.#handledSeq = join.seq;
     this.#memberId = join.memberId;
     this.#generation = { groupId: this.config.groupId, memberId: join.memberId, generationId };
     for (const tp of join.assignment) this.#session.add(tp, positions.get(tpKey(tp.topic, tp.partition)) ?? 0);
     this.#assignment = join.assignment;
     await this.#listener.onPartitionsAssigned?.call(this.#listener, [...join.assignment]);
+    return true;
   }
 
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Kafka, logLevel } from 'kafkajs';
 import type { CommittedOffset, IsolationLevel, PartitionOffsets } from '../transport.js';
+import type { FetchedOffset } from './kafkajs-kip447.js';
 
 /** What the kafkajs clients need from the transport that created them. */
 export interface KafkaJsContext {
@@ -15,4 +16,6 @@ export interface KafkaJsContext {
   tryPartitionCount(topic: string): Promise<number | undefined>;
   listOffsetsWith(api: string, topic: string, isolation: IsolationLevel): Promise<PartitionOffsets[]>;
   committedOffsets(groupId: string, topic: string): Promise<CommittedOffset[]>;
+  /** Committed offsets of `partitions`, each marked `unstable` while an open transaction holds newer ones (KIP-447). */
+  stableCommittedOffsets(api: string, groupId: string, topic: string, partitions: readonly number[]): Promise<FetchedOffset[]>;
 }

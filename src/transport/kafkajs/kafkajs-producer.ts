@@ -16,6 +16,7 @@ import { TransportErrorCode, transportError } from '../transport-error-codes.js'
 import { checkOffset, checkTopicPartition, invalid } from '../validate.js';
 import { toTransportError } from './kafkajs-errors.js';
 import type { KafkaJsContext } from './kafkajs-context.js';
+import { withConsumerGeneration } from './kafkajs-kip447.js';
 
 /** Zero-copy Buffer view of caller bytes (kafkajs wants Buffers). */
 export const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
@@ -179,9 +180,8 @@ export class KafkaJsProducerClient implements Producer {
     if (consumerGenerationInfo !== undefined && consumerGenerationInfo.groupId !== groupId) {
       invalid(`${api}: consumerGenerationInfo.groupId must equal groupId (got '${consumerGenerationInfo.groupId}' for '${groupId}')`);
     }
-    // kafkajs 2.2 sends TxnOffsetCommit v0-v2, which carry no member id or generation
-    // (KIP-447), so the broker cannot reject a stale generation: the generation is
-    // accepted and ignored; zombies are fenced by transactionalId only.
+    // With a generation the TxnOffsetCommit is our v3 (kafkajs-kip447.ts): the broker
+    // rejects it once the group has moved on, and the transaction must abort.
     const byTopic = new Map<string, { partition: number; offset: string }[]>();
     for (const o of offsets) {
       checkTopicPartition(api, o);
@@ -192,7 +192,8 @@ export class KafkaJsProducerClient implements Producer {
     }
     if (byTopic.size === 0) return;
     this.#sentOffsets.set(groupId, [...(this.#sentOffsets.get(groupId) ?? []), ...offsets]);
-    await this.#run(api, () => tx.sendOffsets({ consumerGroupId: groupId, topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) }), TransportErrorCode.COMMIT_FAILED);
+    const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+    await this.#run(api, () => withConsumerGeneration(consumerGenerationInfo, () => tx.sendOffsets({ consumerGroupId: groupId, topics })), TransportErrorCode.COMMIT_FAILED);
   }
 
   async commitTransaction(): Promise<void> {
@@ -233,8 +234,8 @@ export class KafkaJsProducerClient implements Producer {
   /**
    * EndTxn returns once the coordinator has logged the decision; the markers that
    * move the last stable offset and materialize `sendOffsets` are written
-   * afterwards. kafkajs's OffsetFetch cannot ask for stable offsets (KIP-447's
-   * `requireStable`), so wait here until the outcome is visible: after
+   * afterwards. The admin's OffsetFetch behind `committedOffsets` does not ask
+   * for stable offsets, so wait here until the outcome is visible: after
    * `commitTransaction` resolves, read_committed readers and `committedOffsets`
    * see the transaction, as on the embedded broker. Bounded; on timeout the
    * call still succeeds (the transaction is decided, only slow to show).

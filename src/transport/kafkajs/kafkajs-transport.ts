@@ -7,8 +7,8 @@
  * - rebalance callbacks run after kafkajs has already rejoined (see
  *   kafkajs-consumer.ts); commits in `onPartitionsRevoked` may fail with
  *   COMMIT_FAILED and partitions can be read by their new owner meanwhile;
- * - `sendOffsets` ignores `consumerGenerationInfo` (kafkajs sends
- *   TxnOffsetCommit without member id and generation);
+ * - `sendOffsets` with `consumerGenerationInfo` and a new owner's starting
+ *   offsets need KIP-447 requests kafkajs cannot send; kafkajs-kip447.ts sends them;
  * - a member that stops polling keeps heartbeating (no max.poll.interval);
  * - `listOffsets` needs a ListOffsets request with a chosen isolation level,
  *   which kafkajs's admin does not offer (it always asks read_committed); the
@@ -41,6 +41,7 @@ import type {
 import { TransportErrorCode, transportError } from '../transport-error-codes.js';
 import { checkIsolation, checkOffset, checkPositiveMs, invalid } from '../validate.js';
 import { KafkaJsGroupConsumer } from './kafkajs-consumer.js';
+import { fetchStableOffsets, type FetchedOffset, type KafkaJsBroker } from './kafkajs-kip447.js';
 import type { KafkaJsContext } from './kafkajs-context.js';
 import { guard, kafkaCodeOf, kafkaTypesOf, toTransportError } from './kafkajs-errors.js';
 import { KafkaJsProducerClient } from './kafkajs-producer.js';
@@ -110,6 +111,7 @@ interface OffsetsCluster {
   fetchTopicsOffset(
     topics: { topic: string; fromBeginning: boolean; partitions: { partition: number }[] }[],
   ): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
+  findGroupCoordinator(args: { groupId: string }): Promise<KafkaJsBroker>;
 }
 
 const ISOLATION_CODE: Record<IsolationLevel, number> = { read_uncommitted: 0, read_committed: 1 };
@@ -293,6 +295,14 @@ class KafkaTransport implements Transport, KafkaJsContext {
       const offset = raw === undefined || Number(raw) < 0 ? null : Number(raw);
       return { partition, offset };
     });
+  }
+
+  async stableCommittedOffsets(api: string, groupId: string, topic: string, partitions: readonly number[]): Promise<FetchedOffset[]> {
+    const cluster = await this.#offsetsCluster('read_uncommitted');
+    const fetched = await guard(api, async () => fetchStableOffsets(await cluster.findGroupCoordinator({ groupId }), groupId, topic, partitions));
+    if (fetched !== undefined) return fetched;
+    // A broker before KIP-447 has no stable fetch (and no exactly-once with one producer per instance).
+    return (await this.committedOffsets(groupId, topic)).filter((c) => partitions.includes(c.partition)).map((c) => ({ ...c, unstable: false }));
   }
 
   async producer(options: ProducerOptions = {}): Promise<Producer> {
