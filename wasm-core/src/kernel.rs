@@ -6,6 +6,7 @@ use crate::accum::Moments;
 use crate::error::{ErrorCode, KernelError};
 use crate::window::assign::{ceil_div, floor_div};
 use crate::window::clock::{CloseQueue, NEVER, NO_TIME};
+use crate::window::dense::{Counts, DenseGrid};
 use crate::window::dirty::DirtySet;
 use crate::window::entries::{lower_bound, lower_bound_front, range_merge, Entries, Entry};
 use crate::window::sliding;
@@ -105,6 +106,9 @@ pub(crate) struct Engine {
     unsorted: bool,
     /// Keys holding at least one entry.
     pub live_keys: u32,
+    /// Time-major storage replacing `keys` and `queue` while it suits the
+    /// spec and the key count (see `window::dense`).
+    pub dense: Option<Box<DenseGrid>>,
 }
 
 #[inline]
@@ -221,9 +225,11 @@ fn sorted_rows(rows: &[Row], step: i64) -> Vec<Row> {
 
 impl Engine {
     pub fn new(spec: WindowSpec) -> Engine {
+        let geo = Geometry::new(&spec);
         Engine {
+            dense: DenseGrid::for_spec(&spec, &geo).map(Box::new),
             spec,
-            geo: Geometry::new(&spec),
+            geo,
             st: NO_TIME,
             late: 0,
             invalid: 0,
@@ -263,6 +269,11 @@ impl Engine {
         let t = ts as i64;
         if t > self.st {
             self.raise(t);
+        }
+        if self.dense.is_some() {
+            if let Some(done) = self.process_dense(key, t, x) {
+                return done;
+            }
         }
         let ct = self.close_time();
         let geo = self.geo;
@@ -368,11 +379,127 @@ impl Engine {
         (status::APPLIED, z)
     }
 
+    /// The record path over the dense grid; `None` when the key does not
+    /// fit and the engine moved to per-key storage for it.
+    #[inline]
+    fn process_dense(&mut self, key: u32, t: i64, x: f64) -> Option<(u8, f64)> {
+        let geo = self.geo;
+        let ct = self.close_time();
+        let p = geo.slice_of(t);
+        let kw = if geo.a == 1 { p } else { p / geo.a };
+        if kw * geo.step + geo.size <= ct {
+            self.late += 1;
+            return Some((status::LATE, f64::NAN));
+        }
+        let retention = self.spec.retention;
+        let d = self.dense.as_mut().expect("dense grid");
+        if !d.fit(key) {
+            self.make_sparse();
+            return None;
+        }
+        let c = d.add(&geo, retention, ct, key, p, x);
+        self.count(c);
+        Some((status::APPLIED, f64::NAN))
+    }
+
+    #[inline]
+    fn count(&mut self, c: Counts) {
+        self.entries = (self.entries as i64 + c.cells) as u64;
+        self.live_keys = (self.live_keys as i64 + c.keys) as u32;
+    }
+
+    /// The same state in per-key storage (`dense` is `None` in the copy).
+    pub fn sparse_copy(&self) -> Engine {
+        let d = match &self.dense {
+            Some(d) => d,
+            None => return self.clone(),
+        };
+        let mut e = Engine::new(self.spec);
+        e.dense = None;
+        e.st = self.st;
+        e.late = self.late;
+        e.invalid = self.invalid;
+        e.sealed = self.sealed.clone();
+        e.min_open = self.min_open;
+        let ct = self.close_time();
+        e.keys.resize_with(d.keys(), KeyState::default);
+        for k in 0..d.keys() {
+            let es = d.entries_of(k as u32);
+            if es.is_empty() {
+                continue;
+            }
+            e.entries += es.len() as u64;
+            e.live_keys += 1;
+            let ks = &mut e.keys[k];
+            ks.es = Entries::from_sorted(es);
+            ks.floor_ct = ct;
+            // Every window ending by `ct` was sealed by the grid.
+            e.evict_and_schedule(k as u32, ct, None);
+        }
+        while e.keys.last().map_or(false, |ks| ks.es.is_empty()) {
+            e.keys.pop();
+        }
+        e
+    }
+
+    /// Leaves the dense grid for per-key storage.
+    pub fn make_sparse(&mut self) {
+        if self.dense.is_some() {
+            *self = self.sparse_copy();
+        }
+    }
+
+    /// After an import: back to the dense grid when the spec and keys suit it.
+    pub fn densify(&mut self) {
+        let grid = match DenseGrid::for_spec(&self.spec, &self.geo) {
+            Some(g) if self.dense.is_none() => g,
+            _ => return,
+        };
+        // A state written by per-key storage (its aggregation stacks) stays
+        // there, so that importing and exporting again gives the same bytes.
+        if self
+            .keys
+            .iter()
+            .any(|ks| ks.swag.is_some() || ks.zswag.is_some())
+        {
+            return;
+        }
+        let held: Vec<(u32, &[Entry])> = self
+            .keys
+            .iter()
+            .enumerate()
+            .filter(|(_, ks)| !ks.es.is_empty())
+            .map(|(k, ks)| (k as u32, ks.es.as_slice()))
+            .collect();
+        let (grid, counts) =
+            match grid.from_entries(&self.geo, self.spec.retention, self.close_time(), &held) {
+                Some(g) => g,
+                None => return,
+            };
+        self.keys = Vec::new();
+        self.queue.clear();
+        self.entries = 0;
+        self.live_keys = 0;
+        self.count(counts);
+        self.dense = Some(Box::new(grid));
+    }
+
     /// Raises stream time to `t` and seals every window that closes.
     pub fn raise(&mut self, t: i64) {
         self.st = t;
         let ct = self.close_time();
         self.min_open = self.geo.min_open_start(ct);
+        if let Some(d) = self.dense.as_mut() {
+            let geo = self.geo;
+            let sealed = &mut self.sealed;
+            d.seal(&geo, ct, |key, k, m| {
+                let start = k * geo.step;
+                sealed.push(row(key, start, start + geo.span, m));
+            });
+            let c = d.evict(&geo, ct - self.spec.retention);
+            self.count(c);
+            return;
+        }
         let first_row = self.sealed.len();
         self.last_sealed = (i64::MIN, 0);
         self.unsorted = false;
@@ -534,10 +661,11 @@ impl Engine {
             }
         }
         let es = ks.es.as_slice();
-        let close = next_close.unwrap_or_else(|| match geo.next_window(es, geo.min_open_start(ct)) {
-            Some(s) => s + geo.close_span,
-            None => NEVER,
-        });
+        let close =
+            next_close.unwrap_or_else(|| match geo.next_window(es, geo.min_open_start(ct)) {
+                Some(s) => s + geo.close_span,
+                None => NEVER,
+            });
         let evict = match es.first() {
             Some(e) => geo.evict_time(e),
             None => NEVER,
@@ -800,12 +928,21 @@ impl Kernel {
         if s + geo.retention < self.eng.close_time() {
             return None;
         }
-        let es = self.eng.keys.get(key as usize)?.es.as_slice();
-        if !geo.window_exists(es, s) {
-            return None;
-        }
         let (lo, hi) = geo.entry_range(s);
-        let r = row(key, s, s + geo.span, &range_merge(es, lo, hi));
+        let m = if let Some(d) = &self.eng.dense {
+            let m = d.window(key, lo, hi);
+            if m.is_empty() {
+                return None;
+            }
+            m
+        } else {
+            let es = self.eng.keys.get(key as usize)?.es.as_slice();
+            if !geo.window_exists(es, s) {
+                return None;
+            }
+            range_merge(es, lo, hi)
+        };
+        let r = row(key, s, s + geo.span, &m);
         self.fetch_row = r;
         Some(r)
     }
@@ -841,12 +978,17 @@ impl Kernel {
 
     /// Serialized state (see `state`).
     pub fn export_state(&self) -> Vec<u8> {
+        if self.eng.dense.is_some() {
+            // Written as per-key storage: one format whatever the layout.
+            return crate::state::export(&self.eng.sparse_copy());
+        }
         crate::state::export(&self.eng)
     }
 
     /// Replaces the state with an export of a kernel with the same spec.
     pub fn import_state(&mut self, bytes: &[u8]) -> Result<(), KernelError> {
         self.eng = crate::state::import(&self.eng.spec, bytes)?;
+        self.eng.densify();
         Ok(())
     }
 }

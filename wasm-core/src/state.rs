@@ -5,6 +5,11 @@
 //! every key with state (entries, schedule, dirty ranges and the
 //! aggregation stacks, so an imported kernel produces bit-identical output),
 //! and finally an FNV-1a 64 checksum of everything before it.
+//! A dense grid (`window::dense`) is written in the same per-key layout
+//! without aggregation stacks and comes back as a grid; its aggregation is
+//! rebuilt at the next close, so values after an import can differ from an
+//! uninterrupted run in the last bits (merge order), never in counts,
+//! minima or maxima.
 //! Import parses into a fresh engine and never panics: any truncation,
 //! damage or inconsistency is `STATE_CORRUPT`; a different spec is
 //! `STATE_MISMATCH`.
@@ -294,6 +299,8 @@ pub(crate) fn import(spec: &WindowSpec, bytes: &[u8]) -> Result<Engine, KernelEr
         ));
     }
     let mut eng = Engine::new(*spec);
+    // Parsed as per-key storage; `Kernel::import_state` moves it to a dense grid when it suits.
+    eng.dense = None;
     eng.st = r.i64()?;
     if eng.st != NO_TIME && !(eng.st >= 0 && eng.st as f64 <= MAX_TIME_MS) {
         return Err(corrupt(&format!(

@@ -545,3 +545,69 @@ fn sliding_close_and_lateness_follow_kafka() {
         vec![stats(1, 10, 15, &[0.0]), stats(0, 11, 16, &[3.0])]
     );
 }
+
+#[test]
+fn dense_grid_equals_per_key_storage_and_hands_over_to_it_when_keys_outgrow_it() {
+    // Hopping windows in final mode without z-scores start on the dense grid;
+    // with z-scores the same spec runs on per-key storage. Rows must agree.
+    let mut dense = Kernel::from_raw(1, 12.0, 4.0, 3.0, -1.0, 1, false).unwrap();
+    let mut per_key = kernel(1, 12.0, 4.0, 3.0, 1);
+    assert!(dense.eng.dense.is_some() && per_key.eng.dense.is_none());
+    let mut recs = stream(99, 3000);
+    // A key id beyond the grid's limit, two thirds of the way in.
+    let limit = dense.eng.dense.as_ref().unwrap().key_limit() as u32;
+    recs[2000].0 = limit + 7;
+    let mut handed_over_at = None;
+    for (i, chunk) in recs.chunks(50).enumerate() {
+        let (sd, _) = feed(&mut dense, chunk);
+        let (sp, _) = feed(&mut per_key, chunk);
+        assert_eq!(sd, sp, "statuses of chunk {}", i);
+        super::common::rows_close(&drain(&mut dense), &drain(&mut per_key)).unwrap();
+        assert_eq!(
+            dense.state_entries(),
+            per_key.state_entries(),
+            "entries after chunk {}",
+            i
+        );
+        assert_eq!(
+            dense.key_count(),
+            per_key.key_count(),
+            "keys after chunk {}",
+            i
+        );
+        if handed_over_at.is_none() && dense.eng.dense.is_none() {
+            handed_over_at = Some(i);
+        }
+    }
+    assert_eq!(handed_over_at, Some(2000 / 50));
+    dense.advance_stream_time(1e6).unwrap();
+    per_key.advance_stream_time(1e6).unwrap();
+    super::common::rows_close(&drain(&mut dense), &drain(&mut per_key)).unwrap();
+    assert_eq!((dense.state_entries(), dense.key_count()), (0, 0));
+}
+
+#[test]
+fn dense_grid_state_round_trips_through_export_and_import() {
+    let recs = stream(7, 1200);
+    let mut a = Kernel::from_raw(1, 12.0, 4.0, 3.0, -1.0, 1, false).unwrap();
+    feed(&mut a, &recs[..600]);
+    let bytes = a.export_state();
+    let mut b = Kernel::from_raw(1, 12.0, 4.0, 3.0, -1.0, 1, false).unwrap();
+    b.import_state(&bytes).unwrap();
+    assert!(
+        b.eng.dense.is_some(),
+        "an exported grid comes back as a grid"
+    );
+    assert!(b.export_state() == bytes);
+    assert_eq!(
+        (b.state_entries(), b.key_count()),
+        (a.state_entries(), a.key_count())
+    );
+    for chunk in recs[600..].chunks(41) {
+        assert_eq!(feed(&mut a, chunk).0, feed(&mut b, chunk).0);
+        super::common::rows_close(&drain(&mut b), &drain(&mut a)).unwrap();
+    }
+    a.advance_stream_time(1e6).unwrap();
+    b.advance_stream_time(1e6).unwrap();
+    super::common::rows_close(&drain(&mut b), &drain(&mut a)).unwrap();
+}

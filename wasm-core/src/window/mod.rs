@@ -2,6 +2,7 @@
 
 pub mod assign;
 pub mod clock;
+pub mod dense;
 pub mod dirty;
 pub mod entries;
 pub mod sliding;
