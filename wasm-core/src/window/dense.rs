@@ -135,6 +135,20 @@ impl DenseGrid {
         self.n = n;
     }
 
+    /// At the first cell: holds slices from the retention cutoff of close
+    /// time `ct` on, so every later record that is not late lands inside the ring.
+    #[inline]
+    fn start(&mut self, geo: &Geometry, retention: i64, ct: i64) {
+        if self.started {
+            return;
+        }
+        self.started = true;
+        let cutoff = floor_div(ct - retention, geo.g).max(0);
+        self.base = cutoff;
+        self.top = cutoff;
+        self.next_k = geo.first_open_window(ct);
+    }
+
     /// Adds `x` at slice `p` of `key` (`key` fits, `p` is not late).
     #[inline]
     pub fn add(
@@ -146,13 +160,7 @@ impl DenseGrid {
         p: i64,
         x: f64,
     ) -> Counts {
-        if !self.started {
-            self.started = true;
-            let cutoff = floor_div(ct - retention, geo.g).max(0);
-            self.base = cutoff;
-            self.top = cutoff;
-            self.next_k = geo.first_open_window(ct);
-        }
+        self.start(geo, retention, ct);
         debug_assert!(p >= self.base && p - self.base < self.r);
         if p >= self.top {
             self.top = p + 1;
@@ -334,13 +342,7 @@ impl DenseGrid {
         }
         for &(key, es) in entries {
             for e in es {
-                if !self.started {
-                    self.started = true;
-                    let cutoff = floor_div(ct - retention, geo.g).max(0);
-                    self.base = cutoff;
-                    self.top = cutoff;
-                    self.next_k = geo.first_open_window(ct);
-                }
+                self.start(geo, retention, ct);
                 if e.pos < self.base || e.pos - self.base >= self.r {
                     continue;
                 }
