@@ -17,6 +17,7 @@ import { checkOffset, checkTopicPartition, invalid } from '../validate.js';
 import { toTransportError } from './kafkajs-errors.js';
 import type { KafkaJsContext } from './kafkajs-context.js';
 import { withConsumerGeneration } from './kafkajs-kip447.js';
+import { withFastProduce } from './kafkajs-produce-encoder.js';
 
 /** Zero-copy Buffer view of caller bytes (kafkajs wants Buffers). */
 export const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
@@ -140,7 +141,7 @@ export class KafkaJsProducerClient implements Producer {
         }
       }
       const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-      const result = await this.#run(api, () => (this.#tx ?? this.producer).sendBatch({ topicMessages }));
+      const result = await this.#run(api, () => withFastProduce(() => (this.#tx ?? this.producer).sendBatch({ topicMessages })));
       const base = new Map<string, number>();
       for (const m of result) base.set(`${m.topicName}\u0000${m.partition}`, Number(m.baseOffset));
       for (const indices of batch) {
