@@ -224,10 +224,18 @@ fn sorted_rows(rows: &[Row], step: i64) -> Vec<Row> {
 }
 
 impl Engine {
+    /// An engine on the dense grid when the spec suits one, else per-key storage.
     pub fn new(spec: WindowSpec) -> Engine {
+        let mut e = Engine::per_key(spec);
+        e.dense = DenseGrid::for_spec(&spec, &e.geo).map(Box::new);
+        e
+    }
+
+    /// An engine on per-key storage (what a state import parses into).
+    pub fn per_key(spec: WindowSpec) -> Engine {
         let geo = Geometry::new(&spec);
         Engine {
-            dense: DenseGrid::for_spec(&spec, &geo).map(Box::new),
+            dense: None,
             spec,
             geo,
             st: NO_TIME,
@@ -408,14 +416,9 @@ impl Engine {
         self.live_keys = (self.live_keys as i64 + c.keys) as u32;
     }
 
-    /// The same state in per-key storage (`dense` is `None` in the copy).
-    pub fn sparse_copy(&self) -> Engine {
-        let d = match &self.dense {
-            Some(d) => d,
-            None => return self.clone(),
-        };
-        let mut e = Engine::new(self.spec);
-        e.dense = None;
+    /// The state held in grid `d` as per-key storage.
+    fn sparse_copy(&self, d: &DenseGrid) -> Engine {
+        let mut e = Engine::per_key(self.spec);
         e.st = self.st;
         e.late = self.late;
         e.invalid = self.invalid;
@@ -444,8 +447,8 @@ impl Engine {
 
     /// Leaves the dense grid for per-key storage.
     pub fn make_sparse(&mut self) {
-        if self.dense.is_some() {
-            *self = self.sparse_copy();
+        if let Some(d) = &self.dense {
+            *self = self.sparse_copy(d);
         }
     }
 
@@ -978,9 +981,9 @@ impl Kernel {
 
     /// Serialized state (see `state`).
     pub fn export_state(&self) -> Vec<u8> {
-        if self.eng.dense.is_some() {
+        if let Some(d) = &self.eng.dense {
             // Written as per-key storage: one format whatever the layout.
-            return crate::state::export(&self.eng.sparse_copy());
+            return crate::state::export(&self.eng.sparse_copy(d));
         }
         crate::state::export(&self.eng)
     }

@@ -298,9 +298,8 @@ pub(crate) fn import(spec: &WindowSpec, bytes: &[u8]) -> Result<Engine, KernelEr
             ),
         ));
     }
-    let mut eng = Engine::new(*spec);
     // Parsed as per-key storage; `Kernel::import_state` moves it to a dense grid when it suits.
-    eng.dense = None;
+    let mut eng = Engine::per_key(*spec);
     eng.st = r.i64()?;
     if eng.st != NO_TIME && !(eng.st >= 0 && eng.st as f64 <= MAX_TIME_MS) {
         return Err(corrupt(&format!(

@@ -149,6 +149,25 @@ impl DenseGrid {
         self.next_k = geo.first_open_window(ct);
     }
 
+    /// Index of slice `p` of key `k` (held from now on), and what taking it
+    /// changed if it was empty.
+    #[inline]
+    fn cell(&mut self, p: i64, k: usize) -> (usize, Counts) {
+        if p >= self.top {
+            self.top = p + 1;
+        }
+        let i = self.col(p) + k;
+        let mut counts = Counts::default();
+        if self.cols[i].count == 0.0 {
+            counts.cells = 1;
+            if self.per_key[k] == 0 {
+                counts.keys = 1;
+            }
+            self.per_key[k] += 1;
+        }
+        (i, counts)
+    }
+
     /// Adds `x` at slice `p` of `key` (`key` fits, `p` is not late).
     #[inline]
     pub fn add(
@@ -162,19 +181,8 @@ impl DenseGrid {
     ) -> Counts {
         self.start(geo, retention, ct);
         debug_assert!(p >= self.base && p - self.base < self.r);
-        if p >= self.top {
-            self.top = p + 1;
-        }
         let k = key as usize;
-        let i = self.col(p) + k;
-        let mut counts = Counts::default();
-        if self.cols[i].count == 0.0 {
-            counts.cells = 1;
-            if self.per_key[k] == 0 {
-                counts.keys = 1;
-            }
-            self.per_key[k] += 1;
-        }
+        let (i, counts) = self.cell(p, k);
         self.cols[i].add(x);
         // Keep the aggregation of the windows being closed in step.
         if p >= self.mid && p < self.hi {
@@ -346,17 +354,10 @@ impl DenseGrid {
                 if e.pos < self.base || e.pos - self.base >= self.r {
                     continue;
                 }
-                if e.pos >= self.top {
-                    self.top = e.pos + 1;
-                }
-                let k = key as usize;
-                let i = self.col(e.pos) + k;
+                let (i, c) = self.cell(e.pos, key as usize);
                 self.cols[i] = e.m;
-                counts.cells += 1;
-                if self.per_key[k] == 0 {
-                    counts.keys += 1;
-                }
-                self.per_key[k] += 1;
+                counts.cells += c.cells;
+                counts.keys += c.keys;
             }
         }
         Some((self, counts))
