@@ -22,9 +22,8 @@
  * `connectionPool.send`, `versions`) will not move.
  * @module
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { createRequire } from 'node:module';
 import type { ConsumerGenerationInfo } from '../transport.js';
+import { kafkajsModule, scopedBrokerMethod } from './kafkajs-internals.js';
 
 const API_OFFSET_FETCH = 9;
 const API_TXN_OFFSET_COMMIT = 28;
@@ -173,7 +172,6 @@ interface KafkaJsRequest {
 export interface KafkaJsBroker {
   versions?: Record<number, { minVersion: number; maxVersion: number }> | null;
   connectionPool: { send(request: KafkaJsRequest): Promise<unknown> };
-  txnOffsetCommit(args: TxnOffsetCommitArgs): Promise<unknown>;
 }
 
 interface TxnOffsetCommitArgs {
@@ -184,8 +182,7 @@ interface TxnOffsetCommitArgs {
   topics: { topic: string; partitions: { partition: number; offset: string; metadata?: string | null }[] }[];
 }
 
-const require = createRequire(import.meta.url);
-const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as { createErrorFromCode: (code: number) => Error };
+const { createErrorFromCode } = kafkajsModule<{ createErrorFromCode: (code: number) => Error }>('protocol/error.js');
 
 function supports(broker: KafkaJsBroker, apiKey: number, version: number): boolean {
   const v = broker.versions?.[apiKey];
@@ -218,31 +215,20 @@ function request<T>(apiKey: number, apiVersion: number, apiName: string, body: B
 
 // ---- TxnOffsetCommit with the consumer's generation ----
 
-const generationScope = new AsyncLocalStorage<ConsumerGenerationInfo>();
-let wrapped = false;
+const txnOffsetCommitWithGeneration = scopedBrokerMethod<ConsumerGenerationInfo, KafkaJsBroker, TxnOffsetCommitArgs>(
+  'txnOffsetCommit',
+  (broker, generation, args, original) =>
+    generation.groupId !== args.groupId || !supports(broker, API_TXN_OFFSET_COMMIT, TXN_OFFSET_COMMIT_GENERATION_VERSION)
+      ? original(args)
+      : broker.connectionPool.send(txnOffsetCommitV3(args, generation)),
+);
 
 /**
  * Runs `call` (a kafkajs `transaction.sendOffsets`) so that its TxnOffsetCommit
  * carries `generation` (v3), when the group coordinator supports it.
  */
 export function withConsumerGeneration<T>(generation: ConsumerGenerationInfo | undefined, call: () => Promise<T>): Promise<T> {
-  if (generation === undefined) return call();
-  wrapTxnOffsetCommit();
-  return generationScope.run(generation, call);
-}
-
-function wrapTxnOffsetCommit(): void {
-  if (wrapped) return;
-  wrapped = true;
-  const Broker = require('kafkajs/src/broker/index.js') as { prototype: KafkaJsBroker };
-  const original = Broker.prototype.txnOffsetCommit;
-  Broker.prototype.txnOffsetCommit = async function (this: KafkaJsBroker, args: TxnOffsetCommitArgs): Promise<unknown> {
-    const generation = generationScope.getStore();
-    if (generation === undefined || generation.groupId !== args.groupId || !supports(this, API_TXN_OFFSET_COMMIT, TXN_OFFSET_COMMIT_GENERATION_VERSION)) {
-      return original.call(this, args);
-    }
-    return this.connectionPool.send(txnOffsetCommitV3(args, generation));
-  };
+  return generation === undefined ? call() : txnOffsetCommitWithGeneration(generation, call);
 }
 
 function txnOffsetCommitV3(args: TxnOffsetCommitArgs, generation: ConsumerGenerationInfo): KafkaJsRequest {

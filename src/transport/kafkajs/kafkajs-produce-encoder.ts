@@ -13,8 +13,7 @@
  * {@link withFastProduce} (other kafkajs users in the process are untouched).
  * @module
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { createRequire } from 'node:module';
+import { brokerPrototype, kafkajsModule, privateSymbol, scopedBrokerMethod } from './kafkajs-internals.js';
 
 /** A message as kafkajs hands it to `Broker#produce`. */
 interface Message {
@@ -255,37 +254,25 @@ interface KafkaJsProduceRequest {
 
 interface KafkaJsBroker {
   lookupRequest(apiKey: number, definitions: unknown): (args: ProduceArgs) => KafkaJsProduceRequest;
-  produce(args: ProduceArgs): Promise<unknown>;
 }
 
-const scope = new AsyncLocalStorage<true>();
-let hooked = false;
+const { requests } = kafkajsModule<{ requests: { Produce: unknown } }>('protocol/requests/index.js');
+const { Produce: PRODUCE } = kafkajsModule<{ Produce: number }>('protocol/requests/apiKeys.js');
+const SEND_REQUEST = privateSymbol(brokerPrototype(), 'private:Broker:sendRequest');
+
+const fastProduce = scopedBrokerMethod<true, KafkaJsBroker & Record<symbol, unknown>, ProduceArgs>('produce', (broker, _on, args, original) => {
+  if ((args.compression ?? 0) !== 0 || SEND_REQUEST === undefined) return original(args);
+  const full = { ...args, acks: args.acks ?? -1, timeout: args.timeout ?? 30_000 };
+  const protocolRequest = broker.lookupRequest(PRODUCE, requests.Produce)(full);
+  if (protocolRequest.request.apiVersion < 3 || protocolRequest.request.apiVersion > 8) return original(args);
+  protocolRequest.request.encode = async () => {
+    const b = encodeProduce(full);
+    return { buf: b, buffer: b };
+  };
+  return (broker[SEND_REQUEST] as (r: KafkaJsProduceRequest) => Promise<unknown>).call(broker, protocolRequest);
+});
 
 /** Runs `call` (a kafkajs send) so that its Produce requests are encoded by {@link encodeProduce}. */
 export function withFastProduce<T>(call: () => Promise<T>): Promise<T> {
-  hook();
-  return scope.run(true, call);
-}
-
-function hook(): void {
-  if (hooked) return;
-  hooked = true;
-  const require = createRequire(import.meta.url);
-  const Broker = require('kafkajs/src/broker/index.js') as { prototype: KafkaJsBroker & Record<symbol, unknown> };
-  const { requests } = require('kafkajs/src/protocol/requests/index.js') as { requests: { Produce: unknown } };
-  const { Produce: PRODUCE } = require('kafkajs/src/protocol/requests/apiKeys.js') as { Produce: number };
-  const send = Object.getOwnPropertySymbols(Broker.prototype).find((s) => s.description === 'private:Broker:sendRequest');
-  const original = Broker.prototype.produce;
-  if (send === undefined) return;
-  Broker.prototype.produce = async function (this: KafkaJsBroker & Record<symbol, unknown>, args: ProduceArgs): Promise<unknown> {
-    if (scope.getStore() !== true || (args.compression ?? 0) !== 0) return original.call(this, args);
-    const full = { ...args, acks: args.acks ?? -1, timeout: args.timeout ?? 30_000 };
-    const protocolRequest = this.lookupRequest(PRODUCE, requests.Produce)(full);
-    if (protocolRequest.request.apiVersion < 3 || protocolRequest.request.apiVersion > 8) return original.call(this, args);
-    protocolRequest.request.encode = async () => {
-      const b = encodeProduce(full);
-      return { buf: b, buffer: b };
-    };
-    return (this[send] as (r: KafkaJsProduceRequest) => Promise<unknown>).call(this, protocolRequest);
-  };
+  return fastProduce(true, call);
 }

@@ -41,6 +41,7 @@ import type {
 import { TransportErrorCode, transportError } from '../transport-error-codes.js';
 import { checkIsolation, checkOffset, checkPositiveMs, invalid } from '../validate.js';
 import { KafkaJsGroupConsumer } from './kafkajs-consumer.js';
+import { privateSymbol } from './kafkajs-internals.js';
 import { fetchStableOffsets, type FetchedOffset, type KafkaJsBroker } from './kafkajs-kip447.js';
 import type { KafkaJsContext } from './kafkajs-context.js';
 import { guard, kafkaCodeOf, kafkaTypesOf, toTransportError } from './kafkajs-errors.js';
@@ -373,7 +374,7 @@ class KafkaTransport implements Transport, KafkaJsContext {
     let cluster = this.#offsetClusters.get(isolation);
     if (cluster === undefined) {
       cluster = (async () => {
-        const create = Object.getOwnPropertySymbols(this.kafka).find((s) => s.description === 'private:Kafka:createCluster');
+        const create = privateSymbol(this.kafka, 'private:Kafka:createCluster');
         const factory = create === undefined ? undefined : (this.kafka as unknown as Record<symbol, unknown>)[create];
         if (typeof factory !== 'function') {
           throw transportError(TransportErrorCode.ILLEGAL_STATE, 'Transport.listOffsets: this kafkajs version does not expose createCluster; rivulet needs kafkajs 2.2.x');
