@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { RivuletError, StateError, TopologyError } from '../errors.js';
 import { addMetrics, newTaskMetrics, type TaskMetrics } from '../metrics/task-metrics.js';
 import type { ReadOnlyKeyValueStore, ReadOnlyWindowStore, KeyValueEntry, WindowEntry, ReadOnlySessionStore, SessionEntry } from '../state/store-api.js';
@@ -9,6 +10,7 @@ import type { NewTopic, Transport } from '../transport/transport.js';
 import { deadLetterTopic } from './error-handling.js';
 import { GlobalStateManager } from './global-state.js';
 import { formatRestoreProgress, progressOf, type Progress } from './progress.js';
+import { claimStateDirectory } from './state-directory.js';
 import { StreamThread } from './stream-thread.js';
 import { resolveConfig, type ResolvedConfig, type StreamsConfig } from './streams-config.js';
 import type { RestoreProgress } from './task-manager.js';
@@ -152,6 +154,7 @@ export class KafkaStreams {
     this.setState('REBALANCING');
     const transport = await this.connect();
     const partitionCounts = await this.prepareTopics(transport);
+    await claimStateDirectory(join(this.config.stateDir, this.config.applicationId), await transport.clusterId(), this.config.logger);
     const eos = this.config.processingGuarantee === 'exactly_once';
     const clientId = `${this.config.applicationId}-${this.instanceId}`;
     const consumer = await transport.consumer({

@@ -116,8 +116,8 @@ export class Checkpoint {
     }
     const tmp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      await mkdir(this.#directory, { recursive: true });
-      const handle = await open(tmp, 'w');
+      await mkdir(this.#directory, { recursive: true, mode: 0o700 });
+      const handle = await open(tmp, 'w', 0o600);
       try {
         await handle.writeFile(`${JSON.stringify(json)}\n`, 'utf8');
         await handle.sync();

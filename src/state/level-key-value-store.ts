@@ -45,7 +45,7 @@ export class LevelKeyValueStore extends KeyValueStore {
   protected override async _open(): Promise<void> {
     const db: Db = new Level<Uint8Array, Uint8Array>(this.location, { keyEncoding: 'view', valueEncoding: 'view' });
     try {
-      await mkdir(this.location, { recursive: true });
+      await mkdir(this.location, { recursive: true, mode: 0o700 });
       await db.open();
     } catch (e) {
       const locked = (e as { cause?: { code?: unknown } }).cause?.code === 'LEVEL_LOCKED';

@@ -218,6 +218,12 @@ export interface Transport {
   connect(): Promise<void>;
   /** Closes all producers (aborting open transactions), consumers (leaving their groups) and readers. */
   close(): Promise<void>;
+  /**
+   * Identifies the log this transport reads: Kafka's cluster id, which survives
+   * broker restarts, or for an in-memory embedded broker an id new with every
+   * broker. Local state built from one log is never reused against another.
+   */
+  clusterId(): Promise<string>;
 
   /**
    * Creates the topics that do not exist yet. Idempotent: an existing topic

@@ -183,6 +183,15 @@ export function describeTransport(
         await expectTransportError(p.send([{ topic, partition: 2, value: bytes('x') }]), TransportErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
       });
 
+      it('clusterId names the broker: the same for every transport to it, never empty', async () => {
+        const a = await connect();
+        const b = await connect();
+        const id = await a.clusterId();
+        expect(id.length).toBeGreaterThan(0);
+        expect(await b.clusterId()).toBe(id);
+        expect(await a.clusterId()).toBe(id);
+      });
+
       it('fails every call before connect with NOT_CONNECTED', async () => {
         const t = harness.newTransport();
         opened.push(t);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { GroupCoordinator } from './group-coordinator.js';
 import { yieldToEventLoop } from './notifier.js';
 import type { PartitionLog } from './partition-log.js';
@@ -15,6 +16,8 @@ export class BrokerCore {
   readonly topics = new TopicRegistry();
   readonly groups: GroupCoordinator;
   readonly txns: TransactionCoordinator;
+  /** The broker keeps everything in memory, so its log is new with every broker. */
+  readonly clusterId = `embedded-${randomUUID()}`;
   #lastYield = performance.now();
 
   constructor(readonly compactionThreshold: number) {

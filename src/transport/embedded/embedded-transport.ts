@@ -42,6 +42,10 @@ export class EmbeddedTransport implements Transport {
     this.#connected = true;
   }
 
+  async clusterId(): Promise<string> {
+    return this.core.clusterId;
+  }
+
   async close(): Promise<void> {
     const clients = [...this.#clients];
     this.#connected = false;

@@ -155,6 +155,12 @@ class KafkaTransport implements Transport, KafkaJsContext {
     if (failed !== undefined) throw failed.reason;
   }
 
+  async clusterId(): Promise<string> {
+    const api = 'Transport.clusterId';
+    const admin = this.#require(api);
+    return (await guard(api, () => admin.describeCluster())).clusterId;
+  }
+
   async createTopics(topics: readonly NewTopic[]): Promise<void> {
     const api = 'Transport.createTopics';
     const admin = this.#require(api);

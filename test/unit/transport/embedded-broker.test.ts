@@ -48,6 +48,12 @@ describe('EmbeddedBroker specifics', () => {
     return { broker, connect };
   };
 
+  it('every broker has a cluster id of its own: its log lives in memory and dies with it', async () => {
+    const a = await setup();
+    const b = await setup();
+    expect(await (await a.connect()).clusterId()).not.toBe(await (await b.connect()).clusterId());
+  });
+
   it('shares topics, groups and offsets between transports of one broker', async () => {
     const { broker, connect } = await setup();
     const [a, b] = [await connect(), await connect()];
