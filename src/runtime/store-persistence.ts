@@ -32,6 +32,11 @@ export class StorePersistence {
     await this.level.restoreBatch(changes);
   }
 
+  /** Makes every write so far durable (fsync); a checkpoint may only vouch for durable data. */
+  async flush(): Promise<void> {
+    await this.level.flush();
+  }
+
   /** Drops the local copy (it is not known to match the changelog). */
   async wipe(): Promise<void> {
     await this.level.close();

@@ -289,7 +289,9 @@ export class StreamThread {
     }
     for (const m of this.tasks.tasks.values()) m.task.committed();
     for (const w of storeWrites) await w.persist();
-    if (!eos) for (const m of this.tasks.tasks.values()) await this.tasks.writeCheckpoint(m);
+    // Under both guarantees: what LevelDB holds now is committed, so a task that moves or
+    // an instance that dies restores only the changelog tail after this point.
+    for (const m of this.tasks.tasks.values()) await this.tasks.writeCheckpoint(m);
   }
 
   /** Drops all tasks without committing: their partitions are gone (fenced or lost). */

@@ -80,8 +80,13 @@ export class TaskManager {
     }
   }
 
-  /** Writes the task's changelog offsets as its checkpoint (keys `<changelog topic>:<partition>`). */
+  /**
+   * Writes the task's changelog offsets as its checkpoint (keys `<changelog topic>:<partition>`),
+   * after its LevelDB copies are on disk: a checkpoint ahead of its data would survive a power
+   * loss the data did not, and the restore would skip the changelog records that were lost.
+   */
   async writeCheckpoint(m: ManagedTask): Promise<void> {
+    for (const p of m.persistence.values()) await p.flush();
     const offsets = new Map<string, number>();
     for (const [store, offset] of m.changelogOffsets) offsets.set(Checkpoint.key(changelogTopic(this.config.applicationId, store), m.task.id.partition), offset);
     await m.checkpoint.write(offsets);
@@ -105,11 +110,10 @@ export class TaskManager {
   }
 
   private async restore(m: ManagedTask): Promise<void> {
+    // LevelDB receives a commit's changes only after the commit (under exactly-once, after its
+    // transaction committed), so a checkpoint never covers an aborted transaction's effects.
     const checkpoints = await this.readCheckpoint(m);
     const eos = this.config.processingGuarantee === 'exactly_once';
-    // Under exactly-once the local copy may hold effects of an aborted transaction
-    // once processing starts, so the checkpoint is dropped until a clean close.
-    if (eos) await m.checkpoint.delete();
     let reader: Reader | undefined;
     try {
       for (const [storeName, state] of m.task.stores) {

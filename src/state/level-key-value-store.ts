@@ -9,6 +9,7 @@ import type { StoreSupports } from './state-store.js';
 import { describeValue, invalidArgument } from './validation.js';
 
 type Db = Level<Uint8Array, Uint8Array>;
+type BatchOp = { readonly type: 'put'; readonly key: Uint8Array; readonly value: Uint8Array } | { readonly type: 'del'; readonly key: Uint8Array };
 
 // Entries fetched per native iterator call: enough to amortize the thread hop,
 // small enough that an early `break` wastes little.
@@ -33,6 +34,8 @@ export class LevelKeyValueStore extends KeyValueStore {
   /** Directory holding the LevelDB files. */
   readonly location: string;
   #db: Db | undefined;
+  /** The latest write not yet known to be on disk; re-applying it synced is a no-op on the data. */
+  #unsynced: BatchOp | undefined;
 
   constructor(name: string, location: string) {
     super(name);
@@ -65,9 +68,20 @@ export class LevelKeyValueStore extends KeyValueStore {
     if (db !== undefined) await db.close();
   }
 
-  // LevelDB hands writes to the OS on every call; there is nothing to write
-  // down. (fsync per commit would cost more than a changelog restore saves.)
-  protected override async _flush(): Promise<void> {}
+  // LevelDB hands writes to the OS unsynced: a power loss can drop them. A
+  // synced write fsyncs LevelDB's log, which holds every write before it, so
+  // re-applying the latest write with `sync` makes them all durable at the cost
+  // of one fsync. The runtime flushes before a checkpoint vouches for the data.
+  protected override async _flush(): Promise<void> {
+    const op = this.#unsynced;
+    if (op === undefined) return;
+    try {
+      await this.#open('flush').batch([op], { sync: true });
+    } catch (e) {
+      throw this.#failed('flush', e);
+    }
+    if (this.#unsynced === op) this.#unsynced = undefined;
+  }
 
   protected override async _get(key: Uint8Array): Promise<Uint8Array | undefined> {
     try {
@@ -81,6 +95,7 @@ export class LevelKeyValueStore extends KeyValueStore {
   protected override async _put(key: Uint8Array, value: Uint8Array): Promise<void> {
     try {
       await this.#open('put').put(key, value);
+      this.#unsynced = { type: 'put', key, value };
     } catch (e) {
       throw this.#failed('put', e);
     }
@@ -88,7 +103,9 @@ export class LevelKeyValueStore extends KeyValueStore {
 
   protected override async _putAll(entries: readonly KeyValue<Uint8Array, Uint8Array>[]): Promise<void> {
     try {
-      await this.#open('putAll').batch(entries.map(({ key, value }) => ({ type: 'put' as const, key, value })));
+      const ops = entries.map(({ key, value }): BatchOp => ({ type: 'put', key, value }));
+      await this.#open('putAll').batch(ops);
+      this.#unsynced = ops.at(-1) ?? this.#unsynced;
     } catch (e) {
       throw this.#failed('putAll', e);
     }
@@ -101,6 +118,7 @@ export class LevelKeyValueStore extends KeyValueStore {
     if (previous === undefined) return undefined;
     try {
       await this.#open('delete').del(key);
+      this.#unsynced = { type: 'del', key };
     } catch (e) {
       throw this.#failed('delete', e);
     }
@@ -138,9 +156,9 @@ export class LevelKeyValueStore extends KeyValueStore {
 
   protected override async _restoreBatch(records: readonly ChangelogRecord[]): Promise<void> {
     try {
-      await this.#open('restoreBatch').batch(
-        records.map(({ key, value }) => (value === null ? { type: 'del' as const, key } : { type: 'put' as const, key, value })),
-      );
+      const ops = records.map(({ key, value }): BatchOp => (value === null ? { type: 'del', key } : { type: 'put', key, value }));
+      await this.#open('restoreBatch').batch(ops);
+      this.#unsynced = ops.at(-1) ?? this.#unsynced;
     } catch (e) {
       throw this.#failed('restoreBatch', e);
     }
