@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { RivuletError } from '../errors.js';
 import type { TaskMetrics } from '../metrics/task-metrics.js';
 import type { RecordCollector } from './record-collector.js';
@@ -23,7 +24,20 @@ export const DLQ_HEADERS = {
   partition: 'rivulet.source.partition',
   offset: 'rivulet.source.offset',
   timestamp: 'rivulet.source.timestamp',
+  /** Set when the copy was cut: the original key and value sizes in bytes, and the value's SHA-256 (hex). */
+  keySize: 'rivulet.source.key.size',
+  valueSize: 'rivulet.source.value.size',
+  valueSha256: 'rivulet.source.value.sha256',
 } as const;
+
+/**
+ * Largest key + value a dead-letter copy carries. The input topic may accept
+ * larger records than the dead-letter topic (and a 1 MiB record plus error
+ * headers is over Kafka's default limit), and a dead-letter write the broker
+ * rejects would fail every commit from then on; half of Kafka's default
+ * `max.message.bytes` leaves room for headers.
+ */
+export const DLQ_MAX_RECORD_BYTES = 512 * 1024;
 
 /** The dead-letter topic of an application. */
 export function deadLetterTopic(applicationId: string): string {
@@ -45,6 +59,18 @@ export interface FailedRecord {
 }
 
 const encoder = new TextEncoder();
+
+/** The record's key and value as the dead-letter topic can take them, with what was cut said in headers. */
+function deadLetterCopy(rec: FailedRecord): { key: Uint8Array | null; value: Uint8Array | null; headers: Record<string, string> } {
+  const keySize = rec.key?.length ?? 0;
+  const valueSize = rec.value?.length ?? 0;
+  if (keySize + valueSize <= DLQ_MAX_RECORD_BYTES) return { key: rec.key, value: rec.value, headers: {} };
+  const sha256 = createHash('sha256').update(rec.value ?? new Uint8Array()).digest('hex');
+  // Keys are kept whole where they fit (they partition and identify); values are cut first.
+  const key = rec.key === null ? null : rec.key.subarray(0, Math.min(keySize, DLQ_MAX_RECORD_BYTES / 2));
+  const value = rec.value === null ? null : rec.value.subarray(0, DLQ_MAX_RECORD_BYTES - (key?.length ?? 0));
+  return { key, value, headers: { [DLQ_HEADERS.keySize]: String(keySize), [DLQ_HEADERS.valueSize]: String(valueSize), [DLQ_HEADERS.valueSha256]: sha256 } };
+}
 
 /**
  * Applies the configured handling to a failed record: throws a {@link TaskFailure}
@@ -70,14 +96,16 @@ export function handleFailedRecord(
   owner.metrics.dropped['invalid-value']++;
   if (handling !== 'dead-letter') return;
   owner.metrics.deadLettered++;
+  const copy = deadLetterCopy(rec);
   owner.collector.send({
     topic: deadLetterTopic(cfg.applicationId),
     partition: undefined,
-    key: rec.key,
-    value: rec.value,
+    key: copy.key,
+    value: copy.value,
     timestamp: rec.timestamp,
     headers: {
       ...(rec.headers ?? {}),
+      ...copy.headers,
       [DLQ_HEADERS.stage]: stage,
       [DLQ_HEADERS.code]: code,
       [DLQ_HEADERS.reason]: encoder.encode(reason.slice(0, 1000)),

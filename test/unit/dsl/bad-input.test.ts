@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { encode } from '@msgpack/msgpack';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StreamsBuilder } from '../../../src/dsl/streams-builder.js';
 import { TaskFailure } from '../../../src/runtime/stream-task.js';
-import { DLQ_HEADERS } from '../../../src/runtime/error-handling.js';
+import { DLQ_HEADERS, DLQ_MAX_RECORD_BYTES } from '../../../src/runtime/error-handling.js';
 import { Serdes } from '../../../src/serde/serdes.js';
 import { TopologyTestDriver } from '../../../src/testing/topology-test-driver.js';
 import type { TestOutputRecord } from '../../../src/testing/test-output-topic.js';
@@ -87,7 +88,9 @@ describe('bad input with the default configuration (dead-letter)', () => {
       const rec = dlq[i] as TestOutputRecord<Uint8Array, Uint8Array>;
       expect(text(rec.key as Uint8Array)).toBe(r.key);
       // Same bytes (compared as a Buffer: element-wise deep equality of a 1 MiB array is slow).
-      expect(Buffer.compare(rec.value as Uint8Array, r.bytes)).toBe(0);
+      // (the 1 MiB one cut to DLQ_MAX_RECORD_BYTES so that the broker takes the copy).
+      const kept = r.key === 'huge' ? r.bytes.subarray(0, DLQ_MAX_RECORD_BYTES - r.key.length) : r.bytes;
+      expect(Buffer.compare(rec.value as Uint8Array, kept)).toBe(0);
       expect(text(rec.headers[DLQ_HEADERS.stage])).toBe('deserialization');
       expect(text(rec.headers[DLQ_HEADERS.code])).toBe('RIVULET_SERDE_DESERIALIZE');
       expect(text(rec.headers[DLQ_HEADERS.reason])).toMatch(r.reason);
@@ -100,6 +103,28 @@ describe('bad input with the default configuration (dead-letter)', () => {
     expect(dlq.map((r) => text(r.headers[DLQ_HEADERS.offset]))).toEqual(['1', '3', '5', '7', '9', '11', '0', '2']);
     // The huge payload's reason is clipped, not a megabyte of text.
     expect((text(dlq[3]?.headers[DLQ_HEADERS.reason]) ?? '').length).toBeLessThan(1000);
+  });
+
+  it('a dead-letter copy of an oversized record is cut to DLQ_MAX_RECORD_BYTES, with its sizes and hash in headers', () => {
+    const d = (driver = new TopologyTestDriver(build()));
+    const raw = d.createInputTopic('readings', Serdes.string(), Serdes.bytes());
+    const huge = utf8(`{"device": "${'x'.repeat(1_100_000)}`); // 1.1 MB, not valid JSON
+    raw.pipeInput('big', huge, 1);
+    raw.pipeInput('small', utf8('{'), 2);
+    const dlq = d.createOutputTopic('test-dlq', Serdes.string(), Serdes.bytes()).readRecordsToList();
+    expect(dlq).toHaveLength(2);
+    const [big, small] = dlq as [TestOutputRecord<string, Uint8Array>, TestOutputRecord<string, Uint8Array>];
+    const cut = big.value as Uint8Array;
+    expect(big.key).toBe('big');
+    expect(cut.length).toBe(DLQ_MAX_RECORD_BYTES - 3);
+    expect(Buffer.from(cut).equals(Buffer.from(huge.subarray(0, cut.length)))).toBe(true);
+    expect(text(big.headers[DLQ_HEADERS.valueSize])).toBe(String(huge.length));
+    expect(text(big.headers[DLQ_HEADERS.keySize])).toBe('3');
+    expect(text(big.headers[DLQ_HEADERS.valueSha256])).toBe(createHash('sha256').update(huge).digest('hex'));
+    expect(text(big.headers[DLQ_HEADERS.stage])).toBe('deserialization');
+    // Records that fit are copied whole and carry no size headers.
+    expect(text(small.value as Uint8Array)).toBe('{');
+    expect(small.headers[DLQ_HEADERS.valueSize]).toBeUndefined();
   });
 
   it('a processing failure is dead-lettered with stage "processing" and processing continues', () => {
