@@ -15,7 +15,8 @@ builder
   .stream('sensor-readings', { keySerde: Serdes.string(), valueSerde: Serdes.json() })
   .groupBy((_key, reading) => reading.device_id)
   .windowedBy(TimeWindows.ofSizeAndGrace('10s', '5s'))
-  .stats((reading) => reading.value) // count, sum, mean, min, max, variance, stddev: in WASM
+  // count, sum, mean, min, max, variance and stddev per window, computed in the WASM kernel
+  .stats((reading) => reading.value, { storeName: 'device-stats-store' })
   .suppress(Suppressed.untilWindowCloses()) // one final result per window
   .toStream()
   .to('device-stats'); // key {key, window: {start, end}}, value the statistics, both JSON

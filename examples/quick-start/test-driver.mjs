@@ -6,7 +6,7 @@ builder
   .stream('sensor-readings', { keySerde: Serdes.string(), valueSerde: Serdes.json() })
   .groupBy((_key, reading) => reading.device_id)
   .windowedBy(TimeWindows.ofSizeAndGrace('10s', '5s'))
-  .stats((reading) => reading.value)
+  .stats((reading) => reading.value, { storeName: 'device-stats-store' })
   .suppress(Suppressed.untilWindowCloses())
   .toStream()
   .to('device-stats');

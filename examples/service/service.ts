@@ -10,7 +10,7 @@ builder
   .stream<string, Reading>('sensor-readings', { valueSerde: Serdes.json<Reading>() })
   .groupBy((_key, reading) => reading.device_id)
   .windowedBy(TimeWindows.ofSizeAndGrace('10s', '5s'))
-  .stats((reading) => reading.value)
+  .stats((reading) => reading.value, { storeName: 'device-stats-store' }) // also names its changelog topic
   .suppress(Suppressed.untilWindowCloses())
   .toStream()
   .to('device-stats');
@@ -25,8 +25,8 @@ const app = new KafkaStreams(builder.build(), config);
 
 app.onStateChange((next, previous) => {
   console.log(`device-stats: ${previous} -> ${next}`);
-  // ERROR means this instance stopped processing; its tasks move to the other instances. Exit so
-  // the supervisor restarts it: the new instance restores its stores and resumes from the commits.
+  // ERROR: this instance stopped processing for good. Closing it hands its tasks to the other
+  // instances; exiting lets the supervisor restart it, and the new one restores its stores.
   if (next === 'ERROR') void app.close().finally(() => process.exit(1));
 });
 // Commits, writes checkpoints and leaves the group, so the restart restores only the changelog tail.

@@ -65,7 +65,8 @@ describe('the npm package, installed into a service', () => {
     // prepack builds the kernel and dist/, so this is also the test that `npm pack` works from a clone.
     const packed = await run('npm', ['pack', '--json', '--pack-destination', work], repo, 240_000);
     expect(packed.code, explain(packed)).toBe(0);
-    const results = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as PackResult[];
+    // npm prints the JSON array last; the lifecycle scripts' output may precede it.
+    const results = JSON.parse(packed.stdout.slice(packed.stdout.search(/^\[\s*$/m))) as PackResult[];
     pack = results[0] as PackResult;
     console.log(`rivulet tarball: ${pack.filename}, ${pack.size} bytes packed, ${pack.unpackedSize} unpacked, ${pack.entryCount} files`);
 
@@ -135,6 +136,13 @@ describe('the npm package, installed into a service', () => {
     const r = await run(process.execPath, ['test-driver.mjs'], app, 30_000);
     expect(r.code, explain(r)).toBe(0);
     expect(r.stdout.trim()).toBe('d1 [0, 10000) count=2 mean=4');
+  }, 40_000);
+
+  it('loads from CommonJS with require() (Node >= 20.19 requires ES modules)', async () => {
+    writeFileSync(join(app, 'load.cjs'), "const { KafkaStreams, StreamsBuilder } = require('rivulet');\nconsole.log(typeof KafkaStreams, typeof StreamsBuilder);\n");
+    const r = await run(process.execPath, ['load.cjs'], app, 30_000);
+    expect(r.code, explain(r)).toBe(0);
+    expect(r.stdout.trim()).toBe('function function');
   }, 40_000);
 
   it('type-checks a strict TypeScript service against the installed typings (NodeNext)', async () => {
