@@ -36,3 +36,7 @@ fi
 # The generated glue is CommonJS; without this the root package's "type": "module" would make
 # Node parse it as ESM.
 printf '{ "type": "commonjs" }\n' > wasm-core/pkg/package.json
+# wasm-pack writes a `*` .gitignore into pkg/; npm pack honours nested ignore files even over the
+# package's `files` list, so it would leave the kernel out of the package. The root .gitignore
+# already keeps pkg/ out of git.
+rm -f wasm-core/pkg/.gitignore

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: the one command CI runs. Installs the toolchain if missing, builds the
-# WASM kernel from source, type-checks, then runs the Rust and TypeScript suites.
+# WASM kernel from source, type-checks, runs the Rust and TypeScript suites, then packs
+# rivulet and runs it as an installed package in a scratch app.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -11,7 +12,10 @@ step "toolchain";   bash scripts/setup-toolchain.sh
 step "build wasm";  bash scripts/build-wasm.sh
 step "typecheck";   npx tsc -p tsconfig.json --noEmit
 step "rust tests";  cargo test --release -p rivulet-wasm-core
-step "vitest";      npx vitest run
+step "vitest";      npx vitest run --exclude 'test/consumer/**'
+# npm pack (prepack builds the kernel and dist/), install the tarball into a scratch app outside
+# the repository, run the README quick start there and type-check a strict TypeScript consumer.
+step "package (npm pack, installed in a scratch app)"; npx vitest run test/consumer
 # Integration tests need a real broker: start Apache Kafka (KRaft, 127.0.0.1) from Maven Central jars,
 # run test/integration against it, and stop it whatever happens.
 step "integration (Apache Kafka)"; bash scripts/kafka/with-kafka.sh npx vitest run test/integration

@@ -57,7 +57,9 @@ export { TopologyTestDriver, type TestDriverConfig } from './testing/topology-te
 export { TestInputTopic, type TestRecord } from './testing/test-input-topic.js';
 export { TestOutputTopic, type TestOutputRecord } from './testing/test-output-topic.js';
 
-export { EmbeddedBroker, type EmbeddedBrokerOptions } from './transport/embedded/embedded-broker.js';
+export { EmbeddedBroker, type EmbeddedBrokerOptions, type EmbeddedTopicOptions } from './transport/embedded/embedded-broker.js';
+export { TypedProducer, type TypedProducerRecord, type TypedClientSerdes } from './transport/typed-producer.js';
+export { TypedConsumer, type TypedConsumerRecord, type TypedConsumerOptions } from './transport/typed-consumer.js';
 export type { Transport } from './transport/transport.js';
 
 export { WasmWindowKernel } from './wasm/wasm-window-kernel.js';

@@ -28,6 +28,7 @@ export {
   EmbeddedBroker,
   type EmbeddedBrokerOptions,
   type EmbeddedGroupDescription,
+  type EmbeddedTopicOptions,
   type EmbeddedTopicDescription,
 } from './embedded/embedded-broker.js';
 export type { EmbeddedTransport } from './embedded/embedded-transport.js';

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KernelError } from '../errors.js';
 
@@ -52,23 +51,24 @@ export interface WasmCore {
   error_code_table(): string;
 }
 
-const PKG_ENTRY = join('wasm-core', 'pkg', 'rivulet_wasm_core.js');
+/**
+ * The kernel's glue module, at a fixed place relative to this file: `src/wasm/` in the
+ * repository and `dist/wasm/` in the package are both two levels below the root that
+ * holds `wasm-core/pkg`. Nothing is searched for, so a service never loads a kernel
+ * that belongs to another copy of rivulet.
+ */
+const PKG_ENTRY = new URL('../../wasm-core/pkg/rivulet_wasm_core.js', import.meta.url);
 let core: WasmCore | undefined;
 
-/** Walks up from this file to the package root (works from `src/` and from `dist/src/`). */
-function findPkg(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, PKG_ENTRY);
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
+function pkgEntry(): string {
+  const path = fileURLToPath(PKG_ENTRY);
+  if (!existsSync(path)) {
+    throw new KernelError(
+      'RIVULET_KERNEL_NOT_BUILT',
+      `wasm: the kernel must be built at ${path} (got no such file); in the repository run \`npm run setup && npm run build:wasm\`, and reinstall an installed rivulet package`,
+    );
   }
-  throw new KernelError(
-    'RIVULET_KERNEL_NOT_BUILT',
-    `wasm: ${PKG_ENTRY} was not found above ${fileURLToPath(import.meta.url)}; run \`npm run build:wasm\` (after \`npm run setup\`)`,
-  );
+  return path;
 }
 
 /**
@@ -78,7 +78,7 @@ function findPkg(): string {
 export function wasmCore(): WasmCore {
   if (core === undefined) {
     const require = createRequire(import.meta.url);
-    core = require(findPkg()) as WasmCore;
+    core = require(pkgEntry()) as WasmCore;
   }
   return core;
 }

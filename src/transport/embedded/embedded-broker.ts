@@ -3,6 +3,8 @@ import { BrokerCore } from './broker-core.js';
 import type { GroupState } from './group-coordinator.js';
 import { EmbeddedTransport } from './embedded-transport.js';
 import { invalid } from '../validate.js';
+import { TypedConsumer, type TypedConsumerOptions } from '../typed-consumer.js';
+import { TypedProducer, type TypedClientSerdes } from '../typed-producer.js';
 
 /** Options of {@link EmbeddedBroker}. */
 export interface EmbeddedBrokerOptions {
@@ -12,6 +14,14 @@ export interface EmbeddedBrokerOptions {
    * again, so the cost stays linear in what is written). Default 10 000.
    */
   readonly compactionThreshold?: number;
+}
+
+/** Options of {@link EmbeddedBroker.createTopic}. */
+export interface EmbeddedTopicOptions {
+  /** Default 1. */
+  readonly partitions?: number;
+  /** Kafka topic configs, e.g. `{ 'cleanup.policy': 'compact' }` (see `NewTopic.config`). */
+  readonly config?: Readonly<Record<string, string>>;
 }
 
 /** What {@link EmbeddedBroker.describeTopic} reports. */
@@ -42,8 +52,17 @@ export interface EmbeddedGroupDescription {
  * cluster: they split partitions, take over from each other, fence zombies.
  * Nothing is persisted; the broker lives as long as the object.
  *
+ * `createTopic`, `producer` and `consumer` are the small, Kafka-shaped client
+ * a service or a test uses to put records in and read results out with serdes;
+ * `transport()` is the byte-level client the runtime uses.
+ *
  * @example
  * const broker = new EmbeddedBroker();
+ * await broker.createTopic('words', { partitions: 4 });
+ * const producer = broker.producer({ keySerde: Serdes.string(), valueSerde: Serdes.string() });
+ * await producer.send({ topic: 'words', key: 'k', value: 'v' });
+ *
+ * @example
  * const t = broker.transport();
  * await t.connect();
  * await t.createTopics([{ topic: 'words', partitions: 4 }]);
@@ -65,6 +84,31 @@ export class EmbeddedBroker {
   /** A new, unconnected transport bound to this broker. */
   transport(options: { clientId?: string } = {}): EmbeddedTransport {
     return new EmbeddedTransport(this.#core, options.clientId ?? `embedded-${++this.#transports}`);
+  }
+
+  /**
+   * Creates a topic (Kafka's `Admin.createTopics` for one topic). A topic that
+   * exists already is left as it is, whatever is asked.
+   */
+  async createTopic(name: string, options: EmbeddedTopicOptions = {}): Promise<void> {
+    this.#core.topics.create([{ topic: name, partitions: options.partitions ?? 1, ...(options.config === undefined ? {} : { config: options.config }) }]);
+  }
+
+  /**
+   * A producer that serializes keys and values with serdes (default
+   * `Serdes.string()` keys, `Serdes.json()` values, as rivulet's).
+   */
+  producer<K = string, V = unknown>(serdes: TypedClientSerdes<K, V> = {}): TypedProducer<K, V> {
+    return new TypedProducer(new EmbeddedTransport(this.#core, `producer-${++this.#transports}`), serdes);
+  }
+
+  /**
+   * A consumer group member that deserializes keys and values with serdes
+   * (default `Serdes.string()` keys, `Serdes.json()` values). It starts at the
+   * earliest offset and does not commit.
+   */
+  consumer<K = string, V = unknown>(options: TypedConsumerOptions<K, V>): TypedConsumer<K, V> {
+    return new TypedConsumer(new EmbeddedTransport(this.#core, `consumer-${++this.#transports}`), options);
   }
 
   /** Topic names, sorted. */
