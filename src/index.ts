@@ -31,7 +31,7 @@ export type { TimestampExtractor, ExtractableRecord } from './topology/timestamp
 
 export { KafkaStreams, defaultEmbeddedBroker, type KafkaStreamsState, type KafkaStreamsOptions } from './runtime/kafka-streams.js';
 export type { StreamsConfig, Logger } from './runtime/streams-config.js';
-export type { ErrorHandling } from './runtime/error-handling.js';
+export type { ErrorHandling, ProductionErrorHandler, ProductionFailure } from './runtime/error-handling.js';
 export { DLQ_HEADERS, DLQ_MAX_RECORD_BYTES, deadLetterTopic } from './runtime/error-handling.js';
 export type { RestoreProgress } from './runtime/task-manager.js';
 export type { TaskMetrics } from './metrics/task-metrics.js';

@@ -16,7 +16,7 @@ export function newTaskMetrics(): TaskMetrics {
   return {
     processed: 0,
     produced: 0,
-    dropped: { late: 0, 'null-key': 0, 'null-value': 0, 'invalid-value': 0, 'expired-window': 0, duplicate: 0 },
+    dropped: { late: 0, 'null-key': 0, 'null-value': 0, 'invalid-value': 0, 'expired-window': 0, duplicate: 0, unproducible: 0 },
     deadLettered: 0,
     kernelMs: 0,
     punctuations: 0,

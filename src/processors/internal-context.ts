@@ -2,12 +2,34 @@ import type { ProcessorContext } from './processor.js';
 import type { StreamRecord } from './stream-record.js';
 
 /** Why a record was dropped; each reason has its own counter in the metrics. */
-export type DropReason = 'late' | 'null-key' | 'null-value' | 'invalid-value' | 'expired-window' | 'duplicate';
+export type DropReason = 'late' | 'null-key' | 'null-value' | 'invalid-value' | 'expired-window' | 'duplicate' | 'unproducible';
+
+/** The input record being processed, as read (opaque to processors: they only hand it back). */
+export interface SourceRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: Uint8Array | null;
+  readonly value: Uint8Array | null;
+  readonly timestamp: number;
+  readonly headers?: { readonly [name: string]: Uint8Array | string };
+}
 
 /** What the runtime gives rivulet's own processors beyond the public context. */
 export interface InternalProcessorContext<KOut = unknown, VOut = unknown> extends ProcessorContext<KOut, VOut> {
-  /** Counts the drop by reason, logs it, and sends the record to the late-records topic when configured. */
-  dropRecord(reason: DropReason, record: StreamRecord<unknown, unknown>, detail: string): void;
+  /**
+   * Counts the drop by reason, logs it, and sends the record to the late-records
+   * topic when configured. Processors that buffer records pass the source they
+   * captured with {@link sourceRecord}; otherwise the record being processed is meant.
+   */
+  dropRecord(reason: DropReason, record: StreamRecord<unknown, unknown>, detail: string, source?: SourceRecord): void;
+  /** The input record being processed now, for processors that act on it later. */
+  sourceRecord(): SourceRecord | undefined;
+  /**
+   * Hands the record to the processing error handling (dead-letter topic by
+   * default) without aborting its other branches; throws only under `fail`.
+   */
+  rejectRecord(error: unknown, source?: SourceRecord): void;
   /** Adds time spent in the WASM kernel to the task's metrics. */
   recordKernelTime(ms: number): void;
   /**

@@ -2,7 +2,8 @@ import type { Windowed } from '../dsl/windows.js';
 import type { KernelStateStore } from '../state/kernel-state-store.js';
 import { MAX_KEY_ID, RecordStatus, deriveSpread, type WindowStatsKernel } from '../wasm/window-stats-kernel.js';
 import type { Change } from './change.js';
-import { internal, type InternalProcessorContext } from './internal-context.js';
+import { KernelError } from '../errors.js';
+import { dropUnaggregatable, internal, type InternalProcessorContext, type SourceRecord } from './internal-context.js';
 import type { Processor, ProcessorSupplier } from './processor.js';
 import type { StreamRecord } from './stream-record.js';
 
@@ -54,6 +55,9 @@ export function windowStatsProcessor<K, V>(o: WindowStatsOptions<V>): ProcessorS
     const records: StreamRecord<K, V>[] = [];
     const ids: number[] = [];
     const values: number[] = [];
+    // The input record behind each buffered one: late or invalid verdicts come at batch end,
+    // when the task is no longer processing that record.
+    const sources: (SourceRecord | undefined)[] = [];
 
     const ingest = (): void => {
       const n = records.length;
@@ -71,10 +75,11 @@ export function windowStatsProcessor<K, V>(o: WindowStatsOptions<V>): ProcessorS
       for (let i = 0; i < n; i++) {
         const status = out.statuses[i];
         const r = records[i] as StreamRecord<K, V>;
-        if (status === RecordStatus.LATE) ctx.dropRecord('late', r, `${o.storeName}: every window containing timestamp ${r.timestamp} closed (stream time ${kernel.streamTime}, grace ${kernel.spec.graceMs} ms)`);
-        else if (status === RecordStatus.INVALID_VALUE) ctx.dropRecord('invalid-value', r, `${o.storeName}: value ${values[i]} is not a finite number`);
-        else if (status === RecordStatus.INVALID_TIMESTAMP) ctx.dropRecord('invalid-value', r, `${o.storeName}: timestamp ${r.timestamp} is not a valid time`);
-        else if (status === RecordStatus.INVALID_KEY) ctx.dropRecord('invalid-value', r, `${o.storeName}: more than ${MAX_KEY_ID + 1} distinct keys in one task`);
+        const src = sources[i];
+        if (status === RecordStatus.LATE) ctx.dropRecord('late', r, `${o.storeName}: every window containing timestamp ${r.timestamp} closed (stream time ${kernel.streamTime}, grace ${kernel.spec.graceMs} ms)`, src);
+        else if (status === RecordStatus.INVALID_VALUE) ctx.rejectRecord(invalid('RIVULET_KERNEL_INVALID_VALUE', `${o.storeName}: value ${values[i]} is not a finite number`), src);
+        else if (status === RecordStatus.INVALID_TIMESTAMP) ctx.rejectRecord(invalid('RIVULET_KERNEL_INVALID_TIMESTAMP', `${o.storeName}: timestamp ${r.timestamp} is not a valid time`), src);
+        else if (status === RecordStatus.INVALID_KEY) ctx.rejectRecord(invalid('RIVULET_KERNEL_TOO_MANY_KEYS', `${o.storeName}: more than ${MAX_KEY_ID + 1} distinct keys in one task; add partitions so fewer keys share a task`), src);
         else if (o.mode === 'anomalies' && out.zScores !== undefined) {
           const z = out.zScores[i] as number;
           if (Math.abs(z) > o.threshold) ctx.forward({ key: r.key, value: { value: r.value, zScore: z }, timestamp: r.timestamp });
@@ -83,6 +88,7 @@ export function windowStatsProcessor<K, V>(o: WindowStatsOptions<V>): ProcessorS
       records.length = 0;
       ids.length = 0;
       values.length = 0;
+      sources.length = 0;
     };
 
     const emitWindows = (): void => {
@@ -130,19 +136,22 @@ export function windowStatsProcessor<K, V>(o: WindowStatsOptions<V>): ProcessorS
         kernel = store.kernel;
       },
       process: (r) => {
-        if (r.key === null || r.key === undefined) {
-          ctx.dropRecord('null-key', r, `${o.storeName}: records with a null key cannot be aggregated`);
+        if (dropUnaggregatable(ctx, r, o.storeName)) return;
+        let v: unknown;
+        try {
+          v = o.valueOf(r.value as V);
+        } catch (e) {
+          ctx.rejectRecord(new KernelError('RIVULET_KERNEL_INVALID_VALUE', `${o.storeName}: the value extractor threw: ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
           return;
         }
-        let v: number;
-        try {
-          v = r.value === null || r.value === undefined ? Number.NaN : o.valueOf(r.value);
-        } catch {
-          v = Number.NaN;
+        if (typeof v !== 'number' || !Number.isFinite(v)) {
+          ctx.rejectRecord(invalid('RIVULET_KERNEL_INVALID_VALUE', `${o.storeName}: the value extractor returned ${describe(v)}; stats() needs a finite number`));
+          return;
         }
         records.push(r);
-        ids.push(store.intern(r.key));
-        values.push(typeof v === 'number' ? v : Number.NaN);
+        ids.push(store.intern(r.key as K));
+        values.push(v);
+        sources.push(ctx.sourceRecord());
         if (records.length >= o.batchSize) ingest();
       },
       // Windows are emitted at commit (flush), which coalesces updates like Kafka Streams' cache.
@@ -154,4 +163,14 @@ export function windowStatsProcessor<K, V>(o: WindowStatsOptions<V>): ProcessorS
     };
     return processor;
   };
+}
+
+function invalid(code: string, message: string): KernelError {
+  return new KernelError(code, message);
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  if (typeof v === 'number') return String(v);
+  return v === null ? 'null' : typeof v;
 }

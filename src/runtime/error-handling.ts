@@ -12,8 +12,23 @@ import type { ResolvedConfig } from './streams-config.js';
  */
 export type ErrorHandling = 'fail' | 'skip' | 'dead-letter';
 
-/** Where a record failed. */
-export type FailureStage = 'deserialization' | 'processing' | 'serialization';
+/** Where a record failed; `production`: an output record the producer cannot take. */
+export type FailureStage = 'deserialization' | 'processing' | 'serialization' | 'production';
+
+/** An output record the producer cannot take, as a {@link ProductionErrorHandler} sees it. */
+export interface ProductionFailure {
+  /** What was wrong, e.g. code `RIVULET_TRANSPORT_RECORD_TOO_LARGE`. */
+  readonly error: RivuletError;
+  readonly topic: string;
+  readonly key: Uint8Array | null;
+  readonly value: Uint8Array | null;
+  readonly timestamp: number;
+  /** The input record whose processing produced it, when there is one. */
+  readonly source: { readonly topic: string; readonly partition: number; readonly offset: number } | undefined;
+}
+
+/** Decides per record what happens to output the producer cannot take (Kafka Streams' `ProductionExceptionHandler`). */
+export type ProductionErrorHandler = (failure: ProductionFailure) => ErrorHandling;
 
 /** Header names on dead-letter records. */
 export const DLQ_HEADERS = {
@@ -82,9 +97,9 @@ export function handleFailedRecord(
   stage: FailureStage,
   error: unknown,
   rec: FailedRecord,
+  handling: ErrorHandling = stage === 'deserialization' ? owner.config.deserializationErrorHandling : owner.config.processingErrorHandling,
 ): void {
   const cfg = owner.config;
-  const handling = stage === 'deserialization' ? cfg.deserializationErrorHandling : cfg.processingErrorHandling;
   const code = error instanceof RivuletError ? error.code : stage === 'processing' ? 'RIVULET_PROCESSING_FAILED' : 'RIVULET_SERDE_DESERIALIZE';
   const reason = error instanceof Error ? error.message : String(error);
   const where = { task: owner.name, stage, code, topic: rec.topic, partition: rec.partition, offset: rec.offset, timestamp: rec.timestamp, reason };
@@ -93,7 +108,7 @@ export function handleFailedRecord(
     throw new TaskFailure('RIVULET_RECORD_FAILED', `${owner.name}: ${stage} of ${rec.topic}-${rec.partition}@${rec.offset} failed: ${reason}`, { cause: error });
   }
   cfg.logger.warn(handling === 'skip' ? 'record skipped' : 'record dead-lettered', where);
-  owner.metrics.dropped['invalid-value']++;
+  owner.metrics.dropped[stage === 'production' ? 'unproducible' : 'invalid-value']++;
   if (handling !== 'dead-letter') return;
   owner.metrics.deadLettered++;
   const copy = deadLetterCopy(rec);
@@ -115,4 +130,44 @@ export function handleFailedRecord(
       [DLQ_HEADERS.timestamp]: String(rec.timestamp),
     },
   });
+}
+
+/**
+ * Applies `productionErrorHandling` to an output record the producer cannot
+ * take. The dead-letter copy carries the output's key and value (cut to
+ * {@link DLQ_MAX_RECORD_BYTES}) and the coordinates of the input record that
+ * produced it, so it can be found and replayed.
+ */
+export function handleProductionFailure(
+  owner: { readonly name: string; readonly config: ResolvedConfig; readonly collector: RecordCollector; readonly metrics: TaskMetrics },
+  failure: ProductionFailure,
+  headers: FailedRecord['headers'],
+): void {
+  const configured = owner.config.productionErrorHandling;
+  let handling: ErrorHandling;
+  if (typeof configured === 'function') {
+    try {
+      handling = configured(failure);
+    } catch (e) {
+      owner.config.logger.error('productionErrorHandling threw; treating the record as failed', { task: owner.name, reason: e instanceof Error ? e.message : String(e) });
+      handling = 'fail';
+    }
+    if (handling !== 'fail' && handling !== 'skip' && handling !== 'dead-letter') {
+      owner.config.logger.error(`productionErrorHandling must return 'fail', 'skip' or 'dead-letter' (got ${JSON.stringify(handling)}); treating the record as failed`, { task: owner.name });
+      handling = 'fail';
+    }
+  } else {
+    handling = configured;
+  }
+  const src = failure.source;
+  const rec: FailedRecord = {
+    topic: src?.topic ?? failure.topic,
+    partition: src?.partition ?? -1,
+    offset: src?.offset ?? -1,
+    key: failure.key,
+    value: failure.value,
+    timestamp: failure.timestamp,
+    ...(headers === undefined ? {} : { headers }),
+  };
+  handleFailedRecord(owner, 'production', failure.error, rec, handling);
 }

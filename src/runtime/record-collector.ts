@@ -26,3 +26,10 @@ export function headerBytes(h: OutgoingRecord['headers']): RecordHeaders {
   for (const [k, v] of Object.entries(h)) out[k] = typeof v === 'string' ? encodeUtf8(v) : v;
   return out;
 }
+
+/** Bytes of key, value and headers: what counts against the producer's and broker's record limits. */
+export function recordBytes(r: Pick<OutgoingRecord, 'key' | 'value' | 'headers'>): number {
+  let n = (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  for (const [k, v] of Object.entries(r.headers)) n += Buffer.byteLength(k) + (typeof v === 'string' ? Buffer.byteLength(v) : v.length);
+  return n;
+}

@@ -1,6 +1,6 @@
-import { SerdeError, TopologyError } from '../errors.js';
+import { SerdeError, TopologyError, TransportError } from '../errors.js';
 import { newTaskMetrics, type TaskMetrics } from '../metrics/task-metrics.js';
-import type { AsyncAware, DropReason, InternalProcessorContext } from '../processors/internal-context.js';
+import type { AsyncAware, DropReason, InternalProcessorContext, SourceRecord } from '../processors/internal-context.js';
 import type { Cancellable, Processor, PunctuationType } from '../processors/processor.js';
 import type { RecordMetadata, StreamRecord } from '../processors/stream-record.js';
 import type { BatchAware } from '../processors/window-stats.js';
@@ -8,11 +8,13 @@ import type { Serde } from '../serde/serde.js';
 import { recordTimestamp } from '../topology/timestamp-extractor.js';
 import type { SinkNode, SourceNode } from '../topology/topology-node.js';
 import type { SubTopology, Topology } from '../topology/topology.js';
-import { DLQ_HEADERS, handleFailedRecord, type FailedRecord, type FailureStage } from './error-handling.js';
-import type { RecordCollector } from './record-collector.js';
+import { DLQ_HEADERS, handleFailedRecord, handleProductionFailure, type FailedRecord, type FailureStage } from './error-handling.js';
+import { LateRecordWarnings } from './late-record-warnings.js';
+import { recordBytes, type RecordCollector } from './record-collector.js';
 import { createWorkingStore, type TaskStore } from './state-factory.js';
 import type { ResolvedConfig } from './streams-config.js';
 import { taskIdString, type TaskId } from './task-id.js';
+import { checkTimestampAhead } from './timestamp-bound.js';
 
 /** A record as polled from a topic, before deserialization (what failure reports carry, too). */
 export type IncomingRecord = FailedRecord;
@@ -61,6 +63,7 @@ export class StreamTask {
   private streamTimeMs = Number.NEGATIVE_INFINITY;
   private readonly partitionTime = new Map<string, number>();
   private current: IncomingRecord | undefined;
+  private readonly lateWarnings: LateRecordWarnings;
   /** A failure with handling `fail` raised in asynchronous work; rethrown by {@link settle}. */
   asyncFailure: unknown;
   private initialized = false;
@@ -72,6 +75,7 @@ export class StreamTask {
     private readonly env: TaskEnvironment,
   ) {
     this.name = taskIdString(id);
+    this.lateWarnings = new LateRecordWarnings(this.name, env.config.logger, () => env.now());
     for (const storeName of sub.stores) {
       const def = topology.store(storeName);
       if (def === undefined) throw new TopologyError('RIVULET_TOPOLOGY_UNKNOWN_STORE', `task ${this.name}: store "${storeName}" is not declared`);
@@ -132,7 +136,18 @@ export class StreamTask {
           const n = this.env.collector.partitionsFor(topic);
           if (n !== undefined) partition = node.partitioner(topic, r.key, r.value, n);
         }
-        this.env.collector.send({ topic, partition, key, value, timestamp: r.timestamp, headers: r.headers ?? {} });
+        const headers = r.headers ?? {};
+        const bytes = recordBytes({ key, value, headers });
+        const limit = this.env.config.maxRecordBytes;
+        if (bytes > limit) {
+          const error = new TransportError(
+            'RIVULET_TRANSPORT_RECORD_TOO_LARGE',
+            `${node.name}: a record for topic "${topic}" is ${bytes} bytes (key, value and headers), over maxRecordBytes ${limit}; the broker would refuse it. Make the record smaller, or raise maxRecordBytes together with the topic's max.message.bytes`,
+          );
+          handleProductionFailure({ name: `task ${this.name}`, config: this.env.config, collector: this.env.collector, metrics: this.metrics }, { error, topic, key, value, timestamp: r.timestamp, source: meta && { topic: meta.topic, partition: meta.partition, offset: meta.offset } }, meta?.headers);
+          return;
+        }
+        this.env.collector.send({ topic, partition, key, value, timestamp: r.timestamp, headers });
         this.metrics.produced++;
       },
     };
@@ -184,14 +199,21 @@ export class StreamTask {
       },
       currentStreamTimeMs: () => task.streamTimeMs,
       currentSystemTimeMs: () => task.env.now(),
-      dropRecord(reason: DropReason, record: StreamRecord<unknown, unknown>, detail: string) {
+      dropRecord(reason: DropReason, record: StreamRecord<unknown, unknown>, detail: string, source?: SourceRecord) {
         task.metrics.dropped[reason]++;
-        const c = task.current;
+        const c = source ?? task.current;
         task.env.config.logger.debug('dropped record', { task: task.name, reason, detail, topic: c?.topic, partition: c?.partition, offset: c?.offset, timestamp: record.timestamp });
+        if (reason === 'late') task.lateWarnings.dropped(detail);
         const lateTopic = task.env.config.lateRecordsTopic;
         if (reason === 'late' && lateTopic !== undefined && c !== undefined) {
           task.env.collector.send({ topic: lateTopic, partition: undefined, key: c.key, value: c.value, timestamp: c.timestamp, headers: { ...(c.headers ?? {}), [DLQ_HEADERS.reason]: detail } });
         }
+      },
+      sourceRecord: () => task.current,
+      rejectRecord(error: unknown, source?: SourceRecord) {
+        const rec = source ?? task.current;
+        if (rec === undefined) throw error;
+        task.fail('processing', error, rec);
       },
       recordKernelTime(ms: number) {
         task.metrics.kernelMs += ms;
@@ -254,6 +276,7 @@ export class StreamTask {
         if (typeof ts !== 'number' || !Number.isFinite(ts) || ts < 0) {
           throw new SerdeError('RIVULET_SERDE_INVALID_TIMESTAMP', `timestamp extractor returned ${String(ts)} for ${rec.topic}-${rec.partition}@${rec.offset}; timestamps must be finite ms >= 0`);
         }
+        checkTimestampAhead(ts, this.env.now(), this.env.config.maxTimestampAheadMs, rec);
       } catch (e) {
         this.fail('deserialization', e, rec);
         return;
@@ -266,6 +289,8 @@ export class StreamTask {
         const record: StreamRecord<unknown, unknown> = { key, value, timestamp: ts, headers: rec.headers ?? {} };
         for (const c of node.children) this.deliver(c, record);
       } catch (e) {
+        // A failure already handled as 'fail' deeper down (production, a rejected record) stops the task as it is.
+        if (e instanceof TaskFailure) throw e;
         this.fail('processing', e, rec);
       }
       this.punctuate('stream-time', this.streamTimeMs);

@@ -2,7 +2,7 @@ import { ConfigError } from '../errors.js';
 import { jsonSerde } from '../serde/json-serde.js';
 import type { Serde } from '../serde/serde.js';
 import { stringSerde } from '../serde/string-serde.js';
-import type { ErrorHandling } from './error-handling.js';
+import type { ErrorHandling, ProductionErrorHandler } from './error-handling.js';
 
 /** Configuration of a `KafkaStreams` instance (Kafka Streams' `StreamsConfig`, camelCased). */
 export interface StreamsConfig {
@@ -20,7 +20,29 @@ export interface StreamsConfig {
   readonly defaultValueSerde?: Serde<unknown>;
   readonly deserializationErrorHandling?: ErrorHandling;
   readonly processingErrorHandling?: ErrorHandling;
-  /** Topic that receives records dropped as late; none by default (they are counted and logged). */
+  /**
+   * What to do with an output record the broker would refuse (larger than
+   * {@link maxRecordBytes}): as the other handlings, or a function deciding per
+   * record (Kafka Streams' `ProductionExceptionHandler`; its CONTINUE is `'skip'`).
+   * Default `'dead-letter'`: a cut copy goes to the dead-letter topic.
+   */
+  readonly productionErrorHandling?: ErrorHandling | ProductionErrorHandler;
+  /**
+   * Largest output record (key + value + headers) rivulet hands to the producer,
+   * bytes. Default 1 048 576, Kafka's `max.request.size` and within the broker's
+   * default `max.message.bytes`; raise both together.
+   */
+  readonly maxRecordBytes?: number;
+  /**
+   * Records stamped further ahead of wall-clock time than this are invalid: they
+   * go to the deserialization error handling (dead-letter by default) instead of
+   * moving stream time, which would close every open window and drop the good
+   * records after them as late. Default 86 400 000 (one day); `Infinity` turns
+   * the check off. The test driver checks only when this is set, against its
+   * simulated wall clock.
+   */
+  readonly maxTimestampAheadMs?: number;
+  /** Topic that receives records dropped as late; none by default (they are counted and logged at warn, at most once per 10 s per task). */
   readonly lateRecordsTopic?: string;
   /**
    * A member that does not poll for this long is removed from the group and its
@@ -86,6 +108,12 @@ export function resolveConfig(c: StreamsConfig): ResolvedConfig {
     if (x !== 'fail' && x !== 'skip' && x !== 'dead-letter') throw new ConfigError('RIVULET_CONFIG_INVALID_VALUE', `KafkaStreams: ${what} must be 'fail', 'skip' or 'dead-letter' (got ${JSON.stringify(v)})`);
     return x;
   };
+  const production = c.productionErrorHandling ?? 'dead-letter';
+  if (typeof production !== 'function') handling('productionErrorHandling', production, 'dead-letter');
+  const ahead = c.maxTimestampAheadMs ?? 86_400_000;
+  if (typeof ahead !== 'number' || Number.isNaN(ahead) || ahead <= 0) {
+    throw new ConfigError('RIVULET_CONFIG_INVALID_VALUE', `KafkaStreams: maxTimestampAheadMs must be a number of ms > 0, or Infinity to turn the check off (got ${String(c.maxTimestampAheadMs)})`);
+  }
   const guarantee = c.processingGuarantee ?? 'at_least_once';
   if (guarantee !== 'at_least_once' && guarantee !== 'exactly_once') {
     throw new ConfigError('RIVULET_CONFIG_INVALID_VALUE', `KafkaStreams: processingGuarantee must be 'at_least_once' or 'exactly_once' (got ${JSON.stringify(c.processingGuarantee)})`);
@@ -100,6 +128,9 @@ export function resolveConfig(c: StreamsConfig): ResolvedConfig {
     defaultValueSerde: c.defaultValueSerde ?? jsonSerde(),
     deserializationErrorHandling: handling('deserializationErrorHandling', c.deserializationErrorHandling, 'dead-letter'),
     processingErrorHandling: handling('processingErrorHandling', c.processingErrorHandling, 'dead-letter'),
+    productionErrorHandling: production,
+    maxRecordBytes: positive('maxRecordBytes', c.maxRecordBytes, 1_048_576),
+    maxTimestampAheadMs: ahead,
     lateRecordsTopic: c.lateRecordsTopic,
     sessionTimeoutMs: c.sessionTimeoutMs === undefined ? undefined : positive('sessionTimeoutMs', c.sessionTimeoutMs, 30_000),
     transactionTimeoutMs: positive('transactionTimeoutMs', c.transactionTimeoutMs, 10_000),

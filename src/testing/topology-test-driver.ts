@@ -44,7 +44,7 @@ export class TopologyTestDriver {
     private readonly topology: Topology,
     config: TestDriverConfig = {},
   ) {
-    const resolved = resolveConfig({ logger: quiet, ...config, applicationId: config.applicationId ?? 'test' });
+    const resolved = resolveConfig({ logger: quiet, ...config, applicationId: config.applicationId ?? 'test', maxTimestampAheadMs: config.maxTimestampAheadMs ?? Infinity });
     this.wallClock = config.initialWallClockTimeMs ?? 0;
     const collector: RecordCollector = {
       send: (r) => this.capture(r),

@@ -81,21 +81,23 @@ describe('stats() over tumbling windows', () => {
     expectStats(rs[3]?.value, { n: 1, sum: 7, mean: 7, min: 7, max: 7, m2: 0 });
   });
 
-  it('drops values that are not finite numbers (NaN, a throwing or non-numeric extractor) as invalid-value without crashing', () => {
+  it('dead-letters values that are not finite numbers and skips null values, without crashing', () => {
     const d = (driver = new TopologyTestDriver(statsTopology(TimeWindows.ofSizeAndGrace(10, 100))));
     const input = d.createInputTopic('readings', str, readings);
     const out = d.createOutputTopic('stats', wkey, statsSerde);
     input.pipeInput('d', { v: 3 }, 1);
     input.pipeInput('d', { v: 'abc' }, 2); // Number('abc') = NaN
     input.pipeInput('d', { v: null }, 3); //  Number(null) = 0 -> a valid 0!
-    input.pipeInput('d', null, 4); //         null value -> NaN
+    input.pipeInput('d', null, 4); //         null value -> skipped as null-value, as every aggregation
     input.pipeInput('d', { v: 5 }, 5);
     const rs = out.readRecordsToList();
     // Emitted after the records that changed the window: 3, null (as 0), 5.
     expect(rs.map(win)).toEqual(['d@0..10', 'd@0..10', 'd@0..10']);
     // {3, 0, 5}: sum 8, mean 8/3, m2 = (1/3)^2 + (8/3)^2 + (7/3)^2 = (1 + 64 + 49) / 9 = 114/9.
     expectStats(rs[2]?.value, { n: 3, sum: 8, mean: 8 / 3, min: 0, max: 5, m2: 114 / 9 });
-    expect(d.metrics().dropped['invalid-value']).toBe(2);
+    expect(d.metrics().dropped['invalid-value']).toBe(1);
+    expect(d.metrics().dropped['null-value']).toBe(1);
+    expect(d.recordsOf('test-dlq')).toHaveLength(1);
     expect(d.metrics().processed).toBe(5);
   });
 });
