@@ -25,6 +25,9 @@ cleanup() {
   for nested in "$KAFKA_RUN_DIR"/*/broker.env; do
     [[ -f "$nested" ]] && { KAFKA_RUN_DIR=$(dirname "$nested") bash "$here/stop.sh" >/dev/null || true; }
   done
+  for nested in "$KAFKA_RUN_DIR"/*/cluster.env; do
+    [[ -f "$nested" ]] && { KAFKA_RUN_DIR=$(dirname "$nested") bash "$here/cluster.sh" stop >/dev/null || true; }
+  done
   bash "$here/stop.sh" >/dev/null || true
   rm -rf "$KAFKA_RUN_DIR"
 }

@@ -15,12 +15,11 @@ import { KafkaStreams, type KafkaStreamsState } from '../../src/runtime/kafka-st
 import { Serdes } from '../../src/serde/serdes.js';
 import { createKafkaTransport } from '../../src/transport/kafkajs/kafkajs-transport.js';
 import type { Transport } from '../../src/transport/transport.js';
-import { eventually, latestByKey, readAll } from '../support/embedded-io.js';
+import { settledCounts, startProducing } from '../support/continuous-input.js';
+import { eventually } from '../support/embedded-io.js';
 import { brokerControlUnavailable, startControlledBroker, type ControlledBroker } from '../support/kafka-broker.js';
 
 const unavailable = brokerControlUnavailable();
-const enc = new TextEncoder();
-const dec = new TextDecoder();
 const KEYS = 40;
 const PARTITIONS = 4;
 const BATCH = 100;
@@ -30,47 +29,6 @@ const DOWN_MS = 5_000;
 const WAIT_MS = 120_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * Produces batches of `{ seq }` records round-robin over the keys until stopped,
- * retrying a failed batch (the broker is down) until it is acknowledged.
- */
-function startProducing(admin: Transport, topic: string) {
-  let stopped = false;
-  let seq = 0;
-  let failures = 0;
-  const acked = new Set<number>();
-  const done = (async () => {
-    const producer = await admin.producer({ idempotent: true });
-    try {
-      while (!stopped) {
-        const batch = Array.from({ length: BATCH }, () => seq++);
-        const records = batch.map((s) => ({ topic, key: enc.encode(`k-${s % KEYS}`), value: enc.encode(JSON.stringify({ seq: s })) }));
-        for (;;) {
-          try {
-            await producer.send(records);
-            break;
-          } catch {
-            failures++;
-            await sleep(200);
-          }
-        }
-        for (const s of batch) acked.add(s);
-        await sleep(BATCH_EVERY_MS);
-      }
-    } finally {
-      await producer.close().catch(() => undefined);
-    }
-  })();
-  return {
-    acked,
-    failures: () => failures,
-    async stop() {
-      stopped = true;
-      await done;
-    },
-  };
-}
 
 if (unavailable !== undefined) {
   console.log(`test/integration/kafka-broker-restart.test.ts: skipped, ${unavailable}`);
@@ -119,7 +77,7 @@ if (unavailable !== undefined) {
       try {
         await app.start();
         await eventually(() => app.state() === 'RUNNING' && app.metrics().tasks === PARTITIONS, WAIT_MS, 'the application running with all tasks');
-        producing = startProducing(admin, input);
+        producing = startProducing(admin, input, { keys: KEYS, batch: BATCH, everyMs: BATCH_EVERY_MS });
         const isolation = guarantee === 'exactly_once' ? 'read_committed' : 'read_uncommitted';
         // Output written (committed, under exactly-once) so far: tasks restart from zero in metrics().
         // -1 while the restarted broker still refuses (e.g. NOT_LEADER until partitions are loaded).
@@ -140,50 +98,15 @@ if (unavailable !== undefined) {
         await sleep(3_000);
         await producing.stop();
 
-        // Expected counts from what the input topic holds: a batch the producer retried after
-        // a lost acknowledgement is there twice, and counts twice under either guarantee.
-        const inputRecords = await readAll(admin, input);
-        const inputSeqs = new Set(inputRecords.map((r) => (JSON.parse(dec.decode(r.value!)) as { seq: number }).seq));
-        const lostInput = [...producing.acked].filter((s) => !inputSeqs.has(s));
-        expect(lostInput, 'acknowledged input records missing from the input topic').toEqual([]);
-        const want = new Map<string, number>();
-        for (const r of inputRecords) {
-          const k = dec.decode(r.key!);
-          want.set(k, (want.get(k) ?? 0) + 1);
-        }
-        let latest = new Map<string, unknown>();
-        await eventually(
-          async () => {
-            latest = latestByKey(await readAll(admin, output, isolation));
-            return [...want].every(([k, n]) => ((latest.get(k) as number | undefined) ?? 0) >= n);
-          },
-          WAIT_MS,
-          'every input record counted',
-        );
+        const { latest, want, inputRecords, duplicates } = await settledCounts(admin, input, output, producing.acked, isolation, WAIT_MS);
         const caughtUpAfter = Date.now() - up;
-        // Duplicates may still be on their way: take the counts once they stop changing.
-        await eventually(
-          async () => {
-            await sleep(1_000);
-            const again = latestByKey(await readAll(admin, output, isolation));
-            const stable = [...want.keys()].every((k) => again.get(k) === latest.get(k));
-            latest = again;
-            return stable;
-          },
-          WAIT_MS,
-          'the counts to settle',
-        );
-        // Under at-least-once a record processed again after the outage (its offset not yet
-        // committed) counts twice: the excess over the input is the number of duplicates.
-        let duplicates = 0;
-        for (const [k, n] of want) duplicates += (latest.get(k) as number) - n;
         const counts = app.store<string, number>('counts');
         for (const k of want.keys()) expect(counts.get(k), `store count of ${k}`).toBe(latest.get(k));
         console.log(
           `broker restart (${guarantee}, ${kill ? 'SIGKILL' : 'SIGTERM'}): broker down ${((up - down) / 1000).toFixed(1)} s ` +
             `(stop ${((stopped - down) / 1000).toFixed(1)} s, down ${((restarting - stopped) / 1000).toFixed(1)} s, start until ready ${((up - restarting) / 1000).toFixed(1)} s); ` +
             `processing resumed ${(resumedAfter / 1000).toFixed(1)} s and caught up ${(caughtUpAfter / 1000).toFixed(1)} s after the restart; ` +
-            `${inputRecords.length} input records (${producing.failures()} failed sends retried), ${duplicates} counted twice; states ${states.join(' > ')}`,
+            `${inputRecords} input records (${producing.failures()} failed sends retried), ${duplicates} counted twice; states ${states.join(' > ')}`,
         );
         expect(app.state()).toBe('RUNNING');
         expect(states).not.toContain('ERROR');
