@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { RivuletError, StateError, TopologyError } from '../errors.js';
+import type { InstanceMetrics, MetricsSource, PartitionLag } from '../metrics/instance-metrics.js';
 import { addMetrics, newTaskMetrics, type TaskMetrics } from '../metrics/task-metrics.js';
 import type { ReadOnlyKeyValueStore, ReadOnlyWindowStore, KeyValueEntry, WindowEntry, ReadOnlySessionStore, SessionEntry } from '../state/store-api.js';
 import { changelogTopic } from '../topology/store-definition.js';
 import type { Topology } from '../topology/topology.js';
-import { EmbeddedBroker } from '../transport/embedded/embedded-broker.js';
+import type { EmbeddedBroker } from '../transport/embedded/embedded-broker.js';
+import { createTransport, defaultEmbeddedBroker } from '../transport/create-transport.js';
 import type { NewTopic, Transport } from '../transport/transport.js';
 import { deadLetterTopic } from './error-handling.js';
 import { GlobalStateManager } from './global-state.js';
@@ -35,15 +37,11 @@ export interface KafkaStreamsOptions extends StreamsConfig {
   readonly embeddedBroker?: EmbeddedBroker;
 }
 
-let processBroker: EmbeddedBroker | undefined;
-
-/** The process-wide embedded broker every instance without `brokers` shares. */
-export function defaultEmbeddedBroker(): EmbeddedBroker {
-  processBroker ??= new EmbeddedBroker();
-  return processBroker;
-}
+export { defaultEmbeddedBroker };
 
 type Listener = (next: KafkaStreamsState, previous: KafkaStreamsState) => void;
+
+export type { InstanceMetrics, PartitionLag };
 
 /**
  * Runs a topology (Kafka Streams' `KafkaStreams`). Instances sharing an
@@ -57,29 +55,7 @@ type Listener = (next: KafkaStreamsState, previous: KafkaStreamsState) => void;
  * // ...
  * await app.close();
  */
-/** Instance-wide metrics: the tasks' counters summed, plus what only the instance knows. */
-export interface InstanceMetrics extends TaskMetrics {
-  readonly tasks: number;
-  readonly uptimeMs: number;
-  /** Records processed per second since start. */
-  readonly processRate: number;
-  readonly commits: number;
-  readonly commitLatencyAvgMs: number;
-  readonly commitLatencyMaxMs: number;
-  /** The latest progress of each store restore (task, store, records done and total, rate). */
-  readonly restores: readonly RestoreProgress[];
-}
-
-/** Consumer lag of one partition. */
-export interface PartitionLag {
-  readonly topic: string;
-  readonly partition: number;
-  readonly end: number;
-  readonly position: number;
-  readonly lag: number;
-}
-
-export class KafkaStreams {
+export class KafkaStreams implements MetricsSource {
   readonly config: ResolvedConfig;
   /** Unique per instance; names its consumer and transactional producer. */
   readonly instanceId = randomUUID();
@@ -202,7 +178,7 @@ export class KafkaStreams {
   /** The transport, connected once (runUntilCaughtUp reads end offsets before start). */
   private connect(): Promise<Transport> {
     this.connecting ??= (async () => {
-      const transport = this.options.transport ?? (await this.makeTransport());
+      const transport = this.options.transport ?? (await createTransport(this.config, { instanceId: this.instanceId, ...(this.options.embeddedBroker === undefined ? {} : { embeddedBroker: this.options.embeddedBroker }) }));
       this.transport = transport;
       await transport.connect();
       return transport;
@@ -283,15 +259,6 @@ export class KafkaStreams {
     while (this.current !== 'PENDING_SHUTDOWN' && this.current !== 'NOT_RUNNING' && this.current !== 'ERROR') {
       await global.update(100);
     }
-  }
-
-  private async makeTransport(): Promise<Transport> {
-    if (this.config.brokers !== undefined && this.config.brokers.length > 0) {
-      // Loaded on demand so embedded-only services never load kafkajs.
-      const { createKafkaTransport } = await import('../transport/kafkajs/kafkajs-transport.js');
-      return createKafkaTransport({ brokers: this.config.brokers, clientId: `${this.config.applicationId}-${this.instanceId.slice(0, 8)}` });
-    }
-    return (this.options.embeddedBroker ?? defaultEmbeddedBroker()).transport({ clientId: `${this.config.applicationId}-${this.instanceId}` });
   }
 
   /** Checks source topics and creates repartition, changelog and dead-letter topics. */
