@@ -31,6 +31,7 @@ export type { TimestampExtractor, ExtractableRecord } from './topology/timestamp
 
 export { KafkaStreams, defaultEmbeddedBroker, type KafkaStreamsState, type KafkaStreamsOptions } from './runtime/kafka-streams.js';
 export type { StreamsConfig, Logger } from './runtime/streams-config.js';
+export { StreamThreadExceptionResponse, type StreamsUncaughtExceptionHandler } from './runtime/uncaught-exception-handler.js';
 export type { ErrorHandling } from './runtime/error-handling.js';
 export { DLQ_HEADERS, DLQ_MAX_RECORD_BYTES, deadLetterTopic } from './runtime/error-handling.js';
 export type { RestoreProgress } from './runtime/task-manager.js';
@@ -65,7 +66,7 @@ export type { Transport } from './transport/transport.js';
 export { WasmWindowKernel } from './wasm/wasm-window-kernel.js';
 export type { WindowSpec, WindowKind, EmitMode, WindowStatsKernel, WindowResults, WindowStats } from './wasm/window-stats-kernel.js';
 
-export { RivuletError, ConfigError, TopologyError, StateError, SerdeError, TransportError, KernelError } from './errors.js';
+export { RivuletError, ConfigError, TopologyError, StateError, SerdeError, TransportError, KernelError, TaskFailure } from './errors.js';
 export { prometheusText, serveMetrics } from './metrics/prometheus.js';
 export type { InstanceMetrics, PartitionLag } from './runtime/kafka-streams.js';
 export { formatProgress, formatRestoreProgress, type Progress } from './runtime/progress.js';
