@@ -167,7 +167,7 @@ export class KafkaStreams implements MetricsSource {
   /** Resolves once the instance is in `state`, or rejects after `timeoutMs` (or at once when it failed or stopped). */
   async waitForState(state: KafkaStreamsState, timeoutMs = 30_000): Promise<void> {
     if (this.current === state) return;
-    if (this.current === 'ERROR' || this.current === 'NOT_RUNNING') {
+    if (!reachable(this.current, state)) {
       throw new RivuletError('RIVULET_STOPPED', `KafkaStreams.waitForState: instance is ${this.current}, it will not reach ${state}${this.failure === undefined ? '' : ` (failed with: ${errorMessage(this.failure)})`}`, { cause: this.failure });
     }
     await new Promise<void>((resolve, reject) => {
@@ -176,7 +176,7 @@ export class KafkaStreams implements MetricsSource {
         reject(new RivuletError('RIVULET_TIMEOUT', `KafkaStreams.waitForState: still ${this.current} after ${timeoutMs} ms (waiting for ${state})`));
       }, timeoutMs);
       const off = this.onStateChange((next) => {
-        if (next === state || next === 'ERROR' || next === 'NOT_RUNNING') {
+        if (next === state || !reachable(next, state)) {
           clearTimeout(timer);
           off();
           if (next === state) resolve();
@@ -300,7 +300,10 @@ export class KafkaStreams implements MetricsSource {
         await this.retire(thread);
         if (this.halted) return;
         try {
-          thread = await createThread();
+          const replacement = await createThread();
+          // runUntilCaughtUp's bounds hold for the replacement too.
+          replacement.stopAt = thread.stopAt;
+          thread = replacement;
         } catch (next) {
           await this.threadFailed(next, 'global');
           return;
@@ -317,8 +320,12 @@ export class KafkaStreams implements MetricsSource {
    * every other instance to halt too).
    */
   private async threadFailed(e: unknown, source: 'stream' | 'global'): Promise<StreamThreadExceptionResponse> {
-    if (this.halted) return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
     const error = asError(e);
+    if (this.halted) {
+      // Closing or already failed: the first failure stands; a failure during close() makes it drop uncommitted work.
+      this.failure ??= error;
+      return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+    }
     let response = this.respond(error);
     if (source === 'global' && response === StreamThreadExceptionResponse.REPLACE_THREAD) {
       this.config.logger.warn('the global tables failed; REPLACE_THREAD only replaces stream threads, shutting the instance down', { error: error.message });
@@ -721,6 +728,13 @@ export class KafkaStreams implements MetricsSource {
     if (type?.kind === 'session') return session;
     return { ...session, ...window, ...keyValue, all: () => all((s) => s.all() as (KeyValueEntry<unknown, unknown> & WindowEntry<unknown, unknown> & SessionEntry<unknown, unknown>)[]) };
   }
+}
+
+/** Whether `to` can still be reached from `from` (ERROR and NOT_RUNNING lead only to shutdown). */
+function reachable(from: KafkaStreamsState, to: KafkaStreamsState): boolean {
+  const seen = new Set<KafkaStreamsState>([from]);
+  for (const s of seen) for (const n of TRANSITIONS[s]) seen.add(n);
+  return seen.has(to);
 }
 
 function errorMessage(e: unknown): string {

@@ -109,7 +109,10 @@ describe('uncaught-exception handler', () => {
     await eventually(async () => survivor.metrics().tasks === 2 && (await s.outputs()).length >= 20, 20_000, 'survivor owns both partitions and processed all 20 records');
     expect(new Set(await s.outputs())).toEqual(new Set(all20));
     expect(survivor.state()).toBe('RUNNING');
+    // From ERROR only shutdown is reachable: waiting for it works.
+    const closed = failed.waitForState('NOT_RUNNING', 10_000);
     await failed.close();
+    await closed;
     expect(failed.state()).toBe('NOT_RUNNING');
     await survivor.close();
   }, 60_000);
