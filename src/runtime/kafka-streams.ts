@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { ConfigError, RivuletError, StateError, TopologyError } from '../errors.js';
 import type { InstanceMetrics, MetricsSource, PartitionLag } from '../metrics/instance-metrics.js';
 import { addMetrics, newTaskMetrics, type TaskMetrics } from '../metrics/task-metrics.js';
-import type { ReadOnlyKeyValueStore, ReadOnlyWindowStore, KeyValueEntry, WindowEntry, ReadOnlySessionStore, SessionEntry } from '../state/store-api.js';
-import { queryableKind, type QueryableStoreType } from '../state/queryable-store-types.js';
+import type { ReadOnlyKeyValueStore, ReadOnlyWindowStore, ReadOnlySessionStore } from '../state/store-api.js';
+import type { QueryableStoreType } from '../state/queryable-store-types.js';
 import { changelogTopic } from '../topology/store-definition.js';
 import type { Topology } from '../topology/topology.js';
 import type { EmbeddedBroker } from '../transport/embedded/embedded-broker.js';
@@ -16,6 +16,7 @@ import { formatRestoreProgress, progressOf, type Progress } from './progress.js'
 import type { RecordCollector } from './record-collector.js';
 import { ShutdownRequests, shutdownRequestsTopic, type ShutdownRequest } from './shutdown-requests.js';
 import { claimStateDirectory } from './state-directory.js';
+import { storeView } from './store-views.js';
 import { StreamThread } from './stream-thread.js';
 import { resolveConfig, type ResolvedConfig, type StreamsConfig } from './streams-config.js';
 import type { RestoreProgress } from './task-manager.js';
@@ -681,52 +682,7 @@ export class KafkaStreams implements MetricsSource {
     if (def === undefined) {
       throw new StateError('RIVULET_STATE_UNKNOWN_STORE', `KafkaStreams.store: no store named "${name}" (stores: ${this.topology.stores().map((s) => s.name).join(', ') || 'none'})`);
     }
-    const kind = queryableKind(def.type);
-    if (type !== undefined) {
-      if (kind === undefined) {
-        throw new StateError('RIVULET_STATE_INVALID_STORE_TYPE', `KafkaStreams.store: store "${name}" holds the WASM kernel's window statistics, which interactive queries cannot read; read the results from the output topic, or aggregate() into a window store to query them`);
-      }
-      if (type.kind !== kind) {
-        const factory = { 'key-value': 'keyValueStore', window: 'windowStore', session: 'sessionStore' } as const;
-        throw new StateError('RIVULET_STATE_INVALID_STORE_TYPE', `KafkaStreams.store: store "${name}" is a ${kind} store, not a ${type.kind} store; query it with QueryableStoreTypes.${factory[kind]}()`);
-      }
-    }
-    type AnyStore = ReadOnlyKeyValueStore<unknown, unknown> & ReadOnlyWindowStore<unknown, unknown> & ReadOnlySessionStore<unknown, unknown>;
-    const parts = () => this.localStores(name) as AnyStore[];
-    const first = <T>(f: (s: AnyStore) => T | undefined): T | undefined => {
-      for (const s of parts()) {
-        const v = f(s);
-        if (v !== undefined) return v;
-      }
-      return undefined;
-    };
-    const all = <T>(f: (s: AnyStore) => T[]): T[] => parts().flatMap(f);
-    const keyValue: ReadOnlyKeyValueStore<unknown, unknown> = {
-      name,
-      get: (key) => first((s) => s.get(key)),
-      range: (from, to) => all((s) => s.range(from, to)),
-      reverseRange: (from, to) => all((s) => s.reverseRange(from, to)),
-      all: () => all((s) => s.all() as KeyValueEntry<unknown, unknown>[]),
-      prefixScan: (prefix) => all((s) => s.prefixScan(prefix)),
-      approximateNumEntries: () => parts().reduce((n, s) => n + s.approximateNumEntries(), 0),
-    };
-    const window: ReadOnlyWindowStore<unknown, unknown> = {
-      name,
-      fetch: (key, start) => first((s) => s.fetch(key, start)),
-      fetchRange: (key, from, to) => all((s) => s.fetchRange(key, from, to)),
-      fetchAll: (from, to) => all((s) => s.fetchAll(from, to)),
-      all: () => all((s) => s.all() as WindowEntry<unknown, unknown>[]),
-    };
-    const session: ReadOnlySessionStore<unknown, unknown> = {
-      name,
-      findSessions: (key, a, b) => all((s) => s.findSessions(key, a, b)),
-      fetchSession: (key, a, b) => first((s) => s.fetchSession(key, a, b)),
-      all: () => all((s) => s.all() as SessionEntry<unknown, unknown>[]),
-    };
-    if (type?.kind === 'key-value') return keyValue;
-    if (type?.kind === 'window') return window;
-    if (type?.kind === 'session') return session;
-    return { ...session, ...window, ...keyValue, all: () => all((s) => s.all() as (KeyValueEntry<unknown, unknown> & WindowEntry<unknown, unknown> & SessionEntry<unknown, unknown>)[]) };
+    return storeView(name, def.type, type, () => this.localStores(name));
   }
 }
 
