@@ -39,3 +39,10 @@ export class SerdeError extends RivuletError {}
 
 /** The broker transport failed (connection, produce, commit, fencing). */
 export class TransportError extends RivuletError {}
+
+/**
+ * A record failed and its handling is `fail` (or a batch sink gave up): the
+ * stream thread stops with it and the uncaught-exception handler decides what
+ * happens next. Lives here, not in `runtime/`, because processors throw it too.
+ */
+export class TaskFailure extends RivuletError {}

@@ -31,10 +31,11 @@ export type { TimestampExtractor, ExtractableRecord } from './topology/timestamp
 
 export { KafkaStreams, defaultEmbeddedBroker, type KafkaStreamsState, type KafkaStreamsOptions } from './runtime/kafka-streams.js';
 export type { StreamsConfig, Logger } from './runtime/streams-config.js';
+export { StreamThreadExceptionResponse, type StreamsUncaughtExceptionHandler } from './runtime/uncaught-exception-handler.js';
 export type { ErrorHandling, ProductionErrorHandler, ProductionFailure } from './runtime/error-handling.js';
 export { DLQ_HEADERS, DLQ_MAX_RECORD_BYTES, deadLetterTopic } from './runtime/error-handling.js';
-export type { RestoreProgress } from './runtime/task-manager.js';
 export type { TaskMetrics } from './metrics/task-metrics.js';
+export type { InstanceMetrics, PartitionLag, RestoreProgress, MetricsSource } from './metrics/instance-metrics.js';
 
 export type {
   KeyValueStore,
@@ -47,6 +48,7 @@ export type {
   WindowEntry,
   SessionEntry,
 } from './state/store-api.js';
+export { QueryableStoreTypes, type QueryableStoreType } from './state/queryable-store-types.js';
 
 export { Serdes } from './serde/serdes.js';
 export type { Serde } from './serde/serde.js';
@@ -62,10 +64,6 @@ export { TypedProducer, type TypedProducerRecord, type TypedClientSerdes } from 
 export { TypedConsumer, type TypedConsumerRecord, type TypedConsumerOptions } from './transport/typed-consumer.js';
 export type { Transport } from './transport/transport.js';
 
-export { WasmWindowKernel } from './wasm/wasm-window-kernel.js';
-export type { WindowSpec, WindowKind, EmitMode, WindowStatsKernel, WindowResults, WindowStats } from './wasm/window-stats-kernel.js';
-
-export { RivuletError, ConfigError, TopologyError, StateError, SerdeError, TransportError, KernelError } from './errors.js';
+export { RivuletError, ConfigError, TopologyError, StateError, SerdeError, TransportError, KernelError, TaskFailure } from './errors.js';
 export { prometheusText, serveMetrics } from './metrics/prometheus.js';
-export type { InstanceMetrics, PartitionLag } from './runtime/kafka-streams.js';
 export { formatProgress, formatRestoreProgress, type Progress } from './runtime/progress.js';

@@ -33,12 +33,14 @@ export class BuilderContext {
       timestamped?: boolean;
     },
     api: string,
+    /** How the user names this store, if not through the options' `storeName` field. */
+    remedy = `pass { storeName: 'my-store' } as the operation's Materialized options, e.g. count({ storeName: 'counts' }) or builder.table('users', {}, { storeName: 'users' })`,
   ): StoreDefinition {
     const generated = def.name === undefined;
     const name = def.name ?? this.next(def.prefix);
     if (generated) {
       this.topology.warnings.push(
-        `${api}: store "${name}" has a generated name; if operators are added or removed before this one, the name changes and its state and changelog are lost. Name it with Materialized.storeName (or Named.name).`,
+        `${api}: store "${name}" has a generated name; if operators are added or removed before this one, the name changes and its state and changelog are lost. Name it: ${remedy}.`,
       );
     }
     const store: StoreDefinition = {

@@ -200,7 +200,7 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
     if (other.h.ctx !== ctx) throw new TopologyError('RIVULET_TOPOLOGY_FOREIGN_STREAM', `${api}: the other stream must come from the same StreamsBuilder`);
     const name = joined.name ?? ctx.next('KSTREAM-JOIN-');
     if (joined.name === undefined) {
-      ctx.topology.warnings.push(`${api}: the join stores "${name}-*-join-store" have generated names; if operators are added or removed before this one, the names change and the buffered records are lost. Name the join with StreamJoined.name.`);
+      ctx.topology.warnings.push(`${api}: the join stores "${name}-*-join-store" have generated names; if operators are added or removed before this one, the names change and the buffered records are lost. Name the join: pass { name: 'my-join' } as its StreamJoined argument, e.g. join(other, joiner, windows, { name: 'clicks-join' }).`);
     }
     const keySerde = (joined.keySerde ?? this.h.keySerde ?? other.h.keySerde) as Serde<unknown> | undefined;
     const leftIn = repartitionIfRequired(this.h, `${name}-left`, keySerde, (joined.valueSerde ?? this.h.valueSerde) as Serde<unknown> | undefined);

@@ -54,7 +54,11 @@ export class KTableImpl<K, V> implements KTable<K, V> {
     if (this.queryableStoreName !== undefined) return this.queryableStoreName;
     const ctx = this.h.ctx;
     const name = ctx.next('KTABLE-MATERIALIZE-');
-    const store = ctx.addStore({ name: undefined, prefix: 'KTABLE-MATERIALIZE-STATE-STORE-', type: 'key-value', keySerde: this.h.keySerde, valueSerde: this.h.valueSerde }, api);
+    const store = ctx.addStore(
+      { name: undefined, prefix: 'KTABLE-MATERIALIZE-STATE-STORE-', type: 'key-value', keySerde: this.h.keySerde, valueSerde: this.h.valueSerde },
+      api,
+      `use a table whose store has a name: builder.table('users', {}, { storeName: 'users' }), an aggregation given { storeName }, or for a filtered or mapped table table.toStream().toTable({}, { storeName: 'users' })`,
+    );
     ctx.topology.addProcessor(name, tableMaterializeProcessor(store.name) as ProcessorSupplier, this.h.node);
     ctx.topology.addStateStore(store, name);
     (this as { h: StreamHandle }).h = { ...this.h, node: name };
@@ -221,6 +225,7 @@ export class KTableImpl<K, V> implements KTable<K, V> {
       const store = ctx.addStore(
         { name: named?.name === undefined ? undefined : `${named.name}-store`, prefix: 'KTABLE-SUPPRESS-STATE-STORE-', type: 'key-value', keySerde: undefined, valueSerde: undefined },
         'KTable.suppress',
+        `pass { name: 'my-suppress' } as suppress()'s second argument (Named), e.g. suppress(Suppressed.untilWindowCloses(), { name: 'final-counts' })`,
       );
       ctx.topology.addProcessor(
         name,

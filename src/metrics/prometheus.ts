@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { KafkaStreams } from '../runtime/kafka-streams.js';
+import type { MetricsSource } from './instance-metrics.js';
 
 const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
@@ -9,7 +9,7 @@ const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').repl
  * restore progress per store. Counters restart when tasks move (a rebalance),
  * which Prometheus' `rate()` treats as a reset.
  */
-export async function prometheusText(app: KafkaStreams): Promise<string> {
+export async function prometheusText(app: MetricsSource): Promise<string> {
   const applicationId = app.config.applicationId;
   const lines: string[] = [];
   const metric = (name: string, type: 'counter' | 'gauge', help: string, samples: readonly [Record<string, string>, number][]) => {
@@ -42,7 +42,7 @@ export async function prometheusText(app: KafkaStreams): Promise<string> {
  * a free port. Optional: services with their own HTTP server can call
  * `prometheusText` from a route instead.
  */
-export async function serveMetrics(app: KafkaStreams, options: { readonly port?: number; readonly host?: string } = {}): Promise<{ readonly port: number; close(): Promise<void> }> {
+export async function serveMetrics(app: MetricsSource, options: { readonly port?: number; readonly host?: string } = {}): Promise<{ readonly port: number; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     if (req.url !== '/metrics') {
       res.writeHead(404).end('not found; metrics are at /metrics\n');

@@ -1,5 +1,5 @@
 import { BatchIds } from './batch-ids.js';
-import { TaskFailure } from '../runtime/error-handling.js';
+import { TaskFailure } from '../errors.js';
 import { internal, type AsyncAware, type InternalProcessorContext } from './internal-context.js';
 import type { Processor, ProcessorSupplier } from './processor.js';
 

@@ -2,7 +2,7 @@ import { SerdeError } from '../errors.js';
 import { joinPair, splitPair } from '../serde/key-value-serde.js';
 import type { Serde } from '../serde/serde.js';
 import type { KeyValueStore } from '../state/store-api.js';
-import { murmur2 } from '../transport/partitioner.js';
+import { murmur2 } from '../util/murmur2.js';
 import type { Change } from './change.js';
 import type { ProcessorContext, ProcessorSupplier } from './processor.js';
 

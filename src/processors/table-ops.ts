@@ -1,5 +1,6 @@
 import type { Change } from './change.js';
 import type { ProcessorContext, ProcessorSupplier } from './processor.js';
+import type { GroupedChange } from '../serde/grouped-change-serde.js';
 
 /** KTable.filter: a value failing the predicate becomes a deletion downstream (as Kafka Streams). */
 export function tableFilterProcessor<K, V>(predicate: (key: K, value: V) => boolean, keep: boolean): ProcessorSupplier<K, Change<V>, K, Change<V>> {
@@ -49,15 +50,7 @@ export function toStreamProcessor<K, V>(): ProcessorSupplier<K, Change<V>, K, V 
   };
 }
 
-/**
- * KTable.groupBy: re-keys each change. The old value's group gets a retraction
- * and the new value's group an addition, each tagged so the re-aggregation
- * subtracts or adds (Kafka Streams sends both through the repartition topic).
- */
-export interface GroupedChange<V> {
-  readonly op: 'add' | 'sub';
-  readonly value: V;
-}
+export type { GroupedChange };
 
 export function tableGroupByProcessor<K, V, KR, VR>(selector: (key: K, value: V) => { key: KR; value: VR }): ProcessorSupplier<K, Change<V>, KR, GroupedChange<VR>> {
   return () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { RivuletError } from '../errors.js';
+import { RivuletError, TaskFailure } from '../errors.js';
 import type { TaskMetrics } from '../metrics/task-metrics.js';
 import type { RecordCollector } from './record-collector.js';
 import type { ResolvedConfig } from './streams-config.js';
@@ -59,8 +59,7 @@ export function deadLetterTopic(applicationId: string): string {
   return `${applicationId}-dlq`;
 }
 
-/** Thrown when a failure's handling is `fail`: the runtime stops with it. */
-export class TaskFailure extends RivuletError {}
+export { TaskFailure } from '../errors.js';
 
 /** A record as it was read, before deserialization: what failure reports and dead-letter copies carry. */
 export interface FailedRecord {

@@ -1,19 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { RivuletError, StateError, TopologyError } from '../errors.js';
+import { ConfigError, RivuletError, StateError, TopologyError } from '../errors.js';
+import type { InstanceMetrics, MetricsSource, PartitionLag } from '../metrics/instance-metrics.js';
 import { addMetrics, newTaskMetrics, type TaskMetrics } from '../metrics/task-metrics.js';
-import type { ReadOnlyKeyValueStore, ReadOnlyWindowStore, KeyValueEntry, WindowEntry, ReadOnlySessionStore, SessionEntry } from '../state/store-api.js';
+import type { ReadOnlyKeyValueStore, ReadOnlyWindowStore, ReadOnlySessionStore } from '../state/store-api.js';
+import type { QueryableStoreType } from '../state/queryable-store-types.js';
 import { changelogTopic } from '../topology/store-definition.js';
 import type { Topology } from '../topology/topology.js';
-import { EmbeddedBroker } from '../transport/embedded/embedded-broker.js';
-import type { NewTopic, Transport } from '../transport/transport.js';
+import type { EmbeddedBroker } from '../transport/embedded/embedded-broker.js';
+import { createTransport, defaultEmbeddedBroker } from '../transport/create-transport.js';
+import type { GroupConsumer, NewTopic, Producer, Transport } from '../transport/transport.js';
 import { deadLetterTopic } from './error-handling.js';
 import { GlobalStateManager } from './global-state.js';
 import { formatRestoreProgress, progressOf, type Progress } from './progress.js';
+import type { RecordCollector } from './record-collector.js';
+import { ShutdownRequests, shutdownRequestsTopic, type ShutdownRequest } from './shutdown-requests.js';
 import { claimStateDirectory } from './state-directory.js';
+import { storeView } from './store-views.js';
 import { StreamThread } from './stream-thread.js';
 import { resolveConfig, type ResolvedConfig, type StreamsConfig } from './streams-config.js';
 import type { RestoreProgress } from './task-manager.js';
+import { isExceptionResponse, StreamThreadExceptionResponse, type StreamsUncaughtExceptionHandler } from './uncaught-exception-handler.js';
 
 /** Kafka Streams' lifecycle states. */
 export type KafkaStreamsState = 'CREATED' | 'REBALANCING' | 'RUNNING' | 'PENDING_SHUTDOWN' | 'NOT_RUNNING' | 'ERROR';
@@ -35,15 +42,11 @@ export interface KafkaStreamsOptions extends StreamsConfig {
   readonly embeddedBroker?: EmbeddedBroker;
 }
 
-let processBroker: EmbeddedBroker | undefined;
-
-/** The process-wide embedded broker every instance without `brokers` shares. */
-export function defaultEmbeddedBroker(): EmbeddedBroker {
-  processBroker ??= new EmbeddedBroker();
-  return processBroker;
-}
+export { defaultEmbeddedBroker };
 
 type Listener = (next: KafkaStreamsState, previous: KafkaStreamsState) => void;
+
+export type { InstanceMetrics, PartitionLag };
 
 /**
  * Runs a topology (Kafka Streams' `KafkaStreams`). Instances sharing an
@@ -57,29 +60,7 @@ type Listener = (next: KafkaStreamsState, previous: KafkaStreamsState) => void;
  * // ...
  * await app.close();
  */
-/** Instance-wide metrics: the tasks' counters summed, plus what only the instance knows. */
-export interface InstanceMetrics extends TaskMetrics {
-  readonly tasks: number;
-  readonly uptimeMs: number;
-  /** Records processed per second since start. */
-  readonly processRate: number;
-  readonly commits: number;
-  readonly commitLatencyAvgMs: number;
-  readonly commitLatencyMaxMs: number;
-  /** The latest progress of each store restore (task, store, records done and total, rate). */
-  readonly restores: readonly RestoreProgress[];
-}
-
-/** Consumer lag of one partition. */
-export interface PartitionLag {
-  readonly topic: string;
-  readonly partition: number;
-  readonly end: number;
-  readonly position: number;
-  readonly lag: number;
-}
-
-export class KafkaStreams {
+export class KafkaStreams implements MetricsSource {
   readonly config: ResolvedConfig;
   /** Unique per instance; names its consumer and transactional producer. */
   readonly instanceId = randomUUID();
@@ -93,11 +74,26 @@ export class KafkaStreams {
   private startedAt: number | undefined;
   private readonly restores = new Map<string, RestoreProgress>();
   private failure: unknown;
+  private readonly errorListeners = new Set<(error: Error) => void>();
+  private uncaughtHandler: StreamsUncaughtExceptionHandler | undefined;
+  /** Set once the instance is closing or failed for good: every background loop ends. */
+  private halted = false;
+  private releasing: Promise<void> | undefined;
+  private shutdownRequests: ShutdownRequests | undefined;
+  private threadCount = 0;
+  /** The clients of each stream thread, closed when a thread is replaced. */
+  private readonly threadClients = new Map<StreamThread, { consumer: GroupConsumer; producers: Producer[] }>();
 
   constructor(
     private readonly topology: Topology,
     private readonly options: KafkaStreamsOptions,
   ) {
+    if (typeof (topology as Partial<Topology> | undefined)?.nodes !== 'function' || typeof (topology as Partial<Topology>).seal !== 'function') {
+      throw new ConfigError('RIVULET_CONFIG_MISSING', `new KafkaStreams: the first argument must be a Topology (got ${describeValue(topology)}); pass builder.build() of a StreamsBuilder`);
+    }
+    if (options === undefined || options === null || typeof options !== 'object') {
+      throw new ConfigError('RIVULET_CONFIG_MISSING', `new KafkaStreams: the config is missing (got ${describeValue(options)}); pass at least { applicationId: 'my-app' } as the second argument, and brokers: ['host:9092'] to use Kafka`);
+    }
     this.config = resolveConfig(options);
     for (const w of topology.warnings) this.config.logger.warn(w);
   }
@@ -110,6 +106,39 @@ export class KafkaStreams {
   onStateChange(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Calls `listener(error)` for every error that stops or restarts processing:
+   * `start()` failing, a stream thread failing (whatever the uncaught-exception
+   * handler answers, so also before a `REPLACE_THREAD`), the global tables
+   * failing, and another instance asking the application to shut down
+   * (`RIVULET_SHUTDOWN_REQUESTED`). Records handled by `skip` or `dead-letter`
+   * are not errors here. Returns an unsubscribe function.
+   */
+  onError(listener: (error: Error) => void): () => void {
+    this.errorListeners.add(listener);
+    return () => this.errorListeners.delete(listener);
+  }
+
+  /**
+   * Decides what happens when a stream thread fails (Kafka Streams'
+   * `setUncaughtExceptionHandler`): replace the thread, shut this instance
+   * down (the default), or shut every instance of the application down. Set it
+   * before `start()`.
+   *
+   * @example
+   * app.setUncaughtExceptionHandler((e) =>
+   *   e instanceof TransportError ? StreamThreadExceptionResponse.REPLACE_THREAD : StreamThreadExceptionResponse.SHUTDOWN_CLIENT);
+   */
+  setUncaughtExceptionHandler(handler: StreamsUncaughtExceptionHandler): void {
+    if (typeof handler !== 'function') {
+      throw new ConfigError('RIVULET_CONFIG_INVALID_VALUE', `KafkaStreams.setUncaughtExceptionHandler: handler must be a function (error) => StreamThreadExceptionResponse (got ${describeValue(handler)})`);
+    }
+    if (this.current !== 'CREATED') {
+      throw new StateError('RIVULET_STATE_ILLEGAL', `KafkaStreams.setUncaughtExceptionHandler: can only be set before start() (now ${this.current})`);
+    }
+    this.uncaughtHandler = handler;
   }
 
   /** Restore progress of moved or restarted tasks (records done, total, rate). */
@@ -126,45 +155,69 @@ export class KafkaStreams {
     for (const l of this.listeners) l(next, prev);
   }
 
-  /** Resolves once the instance is in `state`, or rejects after `timeoutMs` (or when it fails). */
+  private emitError(error: Error): void {
+    for (const l of this.errorListeners) {
+      try {
+        l(error);
+      } catch (e) {
+        this.config.logger.warn('an onError listener threw', { error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+  }
+
+  /** Resolves once the instance is in `state`, or rejects after `timeoutMs` (or at once when it failed or stopped). */
   async waitForState(state: KafkaStreamsState, timeoutMs = 30_000): Promise<void> {
     if (this.current === state) return;
+    if (!reachable(this.current, state)) {
+      throw new RivuletError('RIVULET_STOPPED', `KafkaStreams.waitForState: instance is ${this.current}, it will not reach ${state}${this.failure === undefined ? '' : ` (failed with: ${errorMessage(this.failure)})`}`, { cause: this.failure });
+    }
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         off();
         reject(new RivuletError('RIVULET_TIMEOUT', `KafkaStreams.waitForState: still ${this.current} after ${timeoutMs} ms (waiting for ${state})`));
       }, timeoutMs);
       const off = this.onStateChange((next) => {
-        if (next === state || next === 'ERROR' || next === 'NOT_RUNNING') {
+        if (next === state || !reachable(next, state)) {
           clearTimeout(timer);
           off();
           if (next === state) resolve();
-          else reject(new RivuletError('RIVULET_STOPPED', `KafkaStreams.waitForState: instance went to ${next} while waiting for ${state}`, { cause: this.failure }));
+          else reject(new RivuletError('RIVULET_STOPPED', `KafkaStreams.waitForState: instance went to ${next} while waiting for ${state}${this.failure === undefined ? '' : ` (failed with: ${errorMessage(this.failure)})`}`, { cause: this.failure }));
         }
       });
     });
   }
 
-  /** Connects, creates internal topics and starts processing in the background. */
+  /**
+   * Connects, creates internal topics and starts processing in the background.
+   * Rejects if any of that fails (broker unreachable, source topics missing,
+   * state directory taken); the instance is then in `ERROR`.
+   */
   async start(): Promise<void> {
     if (this.current !== 'CREATED') {
       throw new StateError('RIVULET_STATE_ILLEGAL', `KafkaStreams.start: can only start once, from CREATED (now ${this.current}); create a new instance to restart`);
     }
     this.topology.seal();
     this.setState('REBALANCING');
+    try {
+      await this.launch();
+    } catch (e) {
+      const error = asError(e);
+      this.failure = error;
+      this.halted = true;
+      this.config.logger.error('start failed', { error: error.message });
+      this.emitError(error);
+      await this.release(false).catch(() => undefined);
+      this.setState('ERROR');
+      throw error;
+    }
+  }
+
+  private async launch(): Promise<void> {
     const transport = await this.connect();
     const partitionCounts = await this.prepareTopics(transport);
     await claimStateDirectory(join(this.config.stateDir, this.config.applicationId), await transport.clusterId(), this.config.logger);
-    const eos = this.config.processingGuarantee === 'exactly_once';
-    const clientId = `${this.config.applicationId}-${this.instanceId}`;
-    const consumer = await transport.consumer({
-      groupId: this.config.applicationId,
-      clientId,
-      isolation: eos ? 'read_committed' : 'read_uncommitted',
-      ...(this.config.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: this.config.sessionTimeoutMs }),
-    });
-    const newProducer = () => transport.producer(eos ? { transactionalId: clientId, clientId, transactionTimeoutMs: this.config.transactionTimeoutMs } : { idempotent: true, clientId });
-    const producer = await newProducer();
+    const requests = await ShutdownRequests.follow(transport, this.config.applicationId, `${this.config.applicationId}-${this.instanceId}`);
+    this.shutdownRequests = requests;
     this.startedAt = Date.now();
     const restoring = (p: RestoreProgress) => {
       this.restores.set(`${p.task}/${p.store}`, p);
@@ -173,6 +226,52 @@ export class KafkaStreams {
     };
     const global = new GlobalStateManager(this.topology, this.config);
     this.global = global;
+    const createThread = () => this.createThread(transport, partitionCounts, global, restoring);
+    const thread = await createThread();
+    this.thread = thread;
+    // Global records that fail go out through whichever thread is current (threads may be replaced).
+    const collector: RecordCollector = {
+      send: (r) => (this.thread ?? thread).env.collector.send(r),
+      partitionsFor: (topic) => (this.thread ?? thread).env.collector.partitionsFor(topic),
+    };
+    this.loop = (async () => {
+      try {
+        // Global tables are complete before any task processes a record (Kafka Streams' GlobalStreamThread).
+        await global.bootstrap(transport, collector, restoring);
+        await Promise.all([
+          this.runThreads(thread, createThread),
+          this.followGlobalTopics(global).catch((e: unknown) => this.threadFailed(e, 'global')),
+          this.followShutdownRequests(requests),
+        ]);
+      } catch (e) {
+        await this.threadFailed(e, 'global');
+      }
+      if (this.failure !== undefined && this.current !== 'PENDING_SHUTDOWN' && this.current !== 'NOT_RUNNING') {
+        // Shut down like close() would, so the group moves our partitions on at once.
+        await this.release(false).catch((e: unknown) => this.config.logger.warn('releasing after a failure failed', { error: errorMessage(e) }));
+        this.setState('ERROR');
+      }
+    })();
+  }
+
+  /** A stream thread with its own consumer (one group member) and producer. */
+  private async createThread(transport: Transport, partitionCounts: Map<string, number>, global: GlobalStateManager, restoring: (p: RestoreProgress) => void): Promise<StreamThread> {
+    const n = ++this.threadCount;
+    const eos = this.config.processingGuarantee === 'exactly_once';
+    const clientId = `${this.config.applicationId}-${this.instanceId}${n === 1 ? '' : `-${n}`}`;
+    const consumer = await transport.consumer({
+      groupId: this.config.applicationId,
+      clientId,
+      isolation: eos ? 'read_committed' : 'read_uncommitted',
+      ...(this.config.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: this.config.sessionTimeoutMs }),
+    });
+    const producers: Producer[] = [];
+    const newProducer = async () => {
+      const p = await transport.producer(eos ? { transactionalId: clientId, clientId, transactionTimeoutMs: this.config.transactionTimeoutMs } : { idempotent: true, clientId });
+      producers.push(p);
+      return p;
+    };
+    const producer = await newProducer();
     const thread = new StreamThread(
       this.topology,
       this.config,
@@ -184,17 +283,127 @@ export class KafkaStreams {
       newProducer,
       (name) => global.stores.get(name),
     );
-    this.thread = thread;
-    this.loop = (async () => {
-      // Global tables are complete before any task processes a record (Kafka Streams' GlobalStreamThread).
-      await global.bootstrap(transport, thread.env.collector, restoring);
-      await Promise.all([thread.run(), this.followGlobalTopics(global)]);
-    })().catch((e: unknown) => {
-      thread.stop();
-      this.failure = e;
-      this.config.logger.error('stream thread failed', { error: e instanceof Error ? e.message : String(e) });
-      this.setState('ERROR');
-    });
+    this.threadClients.set(thread, { consumer, producers });
+    return thread;
+  }
+
+  /** Runs the stream thread; when it fails, asks the handler and replaces it or shuts down. */
+  private async runThreads(first: StreamThread, createThread: () => Promise<StreamThread>): Promise<void> {
+    let thread = first;
+    for (;;) {
+      try {
+        await thread.run();
+        return;
+      } catch (e) {
+        thread.stop();
+        if ((await this.threadFailed(e, 'stream')) !== 'REPLACE_THREAD') return;
+        this.setState('REBALANCING');
+        await this.retire(thread);
+        if (this.halted) return;
+        try {
+          const replacement = await createThread();
+          // runUntilCaughtUp's bounds hold for the replacement too.
+          replacement.stopAt = thread.stopAt;
+          thread = replacement;
+        } catch (next) {
+          await this.threadFailed(next, 'global');
+          return;
+        }
+        this.thread = thread;
+      }
+    }
+  }
+
+  /**
+   * A thread failed: asks the uncaught-exception handler (a global-table
+   * failure cannot be replaced, as in Kafka Streams) and, unless it answers
+   * `REPLACE_THREAD`, halts the instance (and with `SHUTDOWN_APPLICATION` asks
+   * every other instance to halt too).
+   */
+  private async threadFailed(e: unknown, source: 'stream' | 'global'): Promise<StreamThreadExceptionResponse> {
+    const error = asError(e);
+    if (this.halted) {
+      // Closing or already failed: the first failure stands; a failure during close() makes it drop uncommitted work.
+      this.failure ??= error;
+      return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+    }
+    let response = this.respond(error);
+    if (source === 'global' && response === StreamThreadExceptionResponse.REPLACE_THREAD) {
+      this.config.logger.warn('the global tables failed; REPLACE_THREAD only replaces stream threads, shutting the instance down', { error: error.message });
+      response = StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+    }
+    this.config.logger.error(`${source === 'stream' ? 'stream thread' : 'global tables'} failed; uncaught-exception handler: ${response}`, { error: error.message, ...(error instanceof RivuletError ? { code: error.code } : {}) });
+    if (response === StreamThreadExceptionResponse.REPLACE_THREAD) {
+      this.emitError(error);
+      return response;
+    }
+    if (response === StreamThreadExceptionResponse.SHUTDOWN_APPLICATION) {
+      const request = { instanceId: this.instanceId, code: error instanceof RivuletError ? error.code : error.name, reason: error.message.slice(0, 1000), time: Date.now() };
+      await this.shutdownRequests?.request(request, `${this.config.applicationId}-${this.instanceId}`).catch((w: unknown) =>
+        this.config.logger.error('could not ask the other instances to shut down; only this one stops', { error: errorMessage(w) }),
+      );
+    }
+    this.halt(error);
+    return response;
+  }
+
+  private respond(error: Error): StreamThreadExceptionResponse {
+    const handler = this.uncaughtHandler;
+    if (handler === undefined) return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+    try {
+      const r: unknown = handler(error);
+      if (isExceptionResponse(r)) return r;
+      this.config.logger.error(`the uncaught-exception handler returned ${describeValue(r)}, not REPLACE_THREAD, SHUTDOWN_CLIENT or SHUTDOWN_APPLICATION; shutting the instance down`);
+    } catch (e) {
+      this.config.logger.error('the uncaught-exception handler threw; shutting the instance down', { error: errorMessage(e) });
+    }
+    return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+  }
+
+  /** Stops every loop for good with `error`; the loop's end releases the clients and enters ERROR. */
+  private halt(error: Error): void {
+    if (this.halted) return;
+    this.halted = true;
+    this.failure = error;
+    this.thread?.stop();
+    this.emitError(error);
+  }
+
+  /** Drops a failed thread's uncommitted work and closes its clients (leaving the group, so its partitions move). */
+  private async retire(thread: StreamThread): Promise<void> {
+    await thread.abandon().catch((e: unknown) => this.config.logger.warn('dropping the failed thread\'s tasks failed', { error: errorMessage(e) }));
+    const clients = this.threadClients.get(thread);
+    this.threadClients.delete(thread);
+    if (clients === undefined) return;
+    await clients.consumer.close().catch(() => undefined);
+    for (const p of clients.producers) await p.close().catch(() => undefined);
+  }
+
+  /** Halts this instance when another one asks the application to shut down. */
+  private async followShutdownRequests(requests: ShutdownRequests): Promise<void> {
+    let failures = 0;
+    while (!this.halted) {
+      let request: ShutdownRequest | undefined;
+      try {
+        request = await requests.next(200);
+        failures = 0;
+      } catch (e) {
+        if (this.halted) return;
+        // The stream thread sees the same broker and decides about broker failures; here, wait and retry.
+        if (failures++ === 0) this.config.logger.warn('reading shutdown requests failed; retrying', { error: errorMessage(e) });
+        await new Promise((r) => setTimeout(r, Math.min(5_000, 200 * 2 ** Math.min(failures, 5))));
+        continue;
+      }
+      if (request === undefined || request.instanceId === this.instanceId) continue;
+      this.config.logger.error('another instance asked the application to shut down', { ...request });
+      this.halt(
+        new RivuletError(
+          'RIVULET_SHUTDOWN_REQUESTED',
+          `KafkaStreams: instance ${request.instanceId} of application '${this.config.applicationId}' asked every instance to shut down (its uncaught-exception handler answered SHUTDOWN_APPLICATION after ${request.code}: ${request.reason}); fix the cause, then start the instances again`,
+        ),
+      );
+      return;
+    }
   }
 
   private connecting: Promise<Transport> | undefined;
@@ -202,7 +411,7 @@ export class KafkaStreams {
   /** The transport, connected once (runUntilCaughtUp reads end offsets before start). */
   private connect(): Promise<Transport> {
     this.connecting ??= (async () => {
-      const transport = this.options.transport ?? (await this.makeTransport());
+      const transport = this.options.transport ?? (await createTransport(this.config, { instanceId: this.instanceId, ...(this.options.embeddedBroker === undefined ? {} : { embeddedBroker: this.options.embeddedBroker }) }));
       this.transport = transport;
       await transport.connect();
       return transport;
@@ -280,18 +489,9 @@ export class KafkaStreams {
   /** Keeps global stores up to date while the instance runs. */
   private async followGlobalTopics(global: GlobalStateManager): Promise<void> {
     if (global.empty) return;
-    while (this.current !== 'PENDING_SHUTDOWN' && this.current !== 'NOT_RUNNING' && this.current !== 'ERROR') {
+    while (!this.halted) {
       await global.update(100);
     }
-  }
-
-  private async makeTransport(): Promise<Transport> {
-    if (this.config.brokers !== undefined && this.config.brokers.length > 0) {
-      // Loaded on demand so embedded-only services never load kafkajs.
-      const { createKafkaTransport } = await import('../transport/kafkajs/kafkajs-transport.js');
-      return createKafkaTransport({ brokers: this.config.brokers, clientId: `${this.config.applicationId}-${this.instanceId.slice(0, 8)}` });
-    }
-    return (this.options.embeddedBroker ?? defaultEmbeddedBroker()).transport({ clientId: `${this.config.applicationId}-${this.instanceId}` });
   }
 
   /** Checks source topics and creates repartition, changelog and dead-letter topics. */
@@ -344,6 +544,7 @@ export class KafkaStreams {
       topics.push({ topic: changelogTopic(appId, s.name), partitions: changelogPartitions, config });
     }
     topics.push({ topic: deadLetterTopic(appId), partitions: 1 });
+    topics.push({ topic: shutdownRequestsTopic(appId), partitions: 1 });
     if (this.config.lateRecordsTopic !== undefined) topics.push({ topic: this.config.lateRecordsTopic, partitions: 1 });
     await t.createTopics(topics);
     for (const nt of topics) counts.set(nt.topic, (await t.partitionCount(nt.topic)) ?? nt.partitions);
@@ -366,25 +567,38 @@ export class KafkaStreams {
   async close(): Promise<void> {
     if (this.current === 'NOT_RUNNING' || this.current === 'PENDING_SHUTDOWN') return;
     this.setState('PENDING_SHUTDOWN');
-    const thread = this.thread;
-    if (thread !== undefined) {
-      thread.stop();
-      await this.loop;
-      if (this.failure === undefined) {
-        try {
-          await thread.commit();
-          await thread.tasks.closeAll(true);
-        } catch (e) {
-          this.config.logger.warn('commit on close failed; state will be restored from the changelog', { error: String(e) });
+    this.halted = true;
+    this.thread?.stop();
+    await this.loop;
+    await this.release(this.failure === undefined);
+    this.setState('NOT_RUNNING');
+  }
+
+  /**
+   * Closes the thread (committing first when `clean`), the global tables and the
+   * transport. Once: close() after a failure finds it done.
+   */
+  private release(clean: boolean): Promise<void> {
+    this.releasing ??= (async () => {
+      const thread = this.thread;
+      if (thread !== undefined) {
+        if (clean) {
+          try {
+            await thread.commit();
+            await thread.tasks.closeAll(true);
+          } catch (e) {
+            this.config.logger.warn('commit on close failed; state will be restored from the changelog', { error: String(e) });
+            await thread.abandon();
+          }
+        } else {
           await thread.abandon();
         }
-      } else {
-        await thread.abandon();
       }
-    }
-    await this.global?.close();
-    await this.transport?.close();
-    this.setState('NOT_RUNNING');
+      await this.shutdownRequests?.close();
+      await this.global?.close();
+      await this.transport?.close();
+    })();
+    return this.releasing;
   }
 
   /** Counters summed over this instance's tasks. */
@@ -448,37 +662,49 @@ export class KafkaStreams {
   }
 
   /**
-   * Interactive queries over this instance's tasks: the named store as a
-   * read-only view (key-value or window stores). Keys owned by other instances
-   * are not visible here; a global store holds every key on every instance.
+   * Interactive queries over this instance's tasks (Kafka Streams'
+   * `KafkaStreams.store(StoreQueryParameters)`): the named store as a read-only
+   * view of the kind `type` asks for. Keys owned by other instances are not
+   * visible here; a global store holds every key on every instance.
+   *
+   * @example
+   * const counts = app.store('counts', QueryableStoreTypes.keyValueStore<string, number>());
+   * const perMinute = app.store('per-minute', QueryableStoreTypes.windowStore<string, number>());
    */
-  store<K, V>(name: string): ReadOnlyKeyValueStore<K, V> & ReadOnlyWindowStore<K, V> & ReadOnlySessionStore<K, V> {
+  store<S>(name: string, type: QueryableStoreType<S>): S;
+  /**
+   * The named store with the query methods of every kind (those its kind lacks
+   * are missing at run time). Prefer the form with a {@link QueryableStoreTypes} type.
+   */
+  store<K, V>(name: string): ReadOnlyKeyValueStore<K, V> & ReadOnlyWindowStore<K, V> & ReadOnlySessionStore<K, V>;
+  store(name: string, type?: QueryableStoreType<unknown>): unknown {
     const def = this.topology.store(name);
     if (def === undefined) {
       throw new StateError('RIVULET_STATE_UNKNOWN_STORE', `KafkaStreams.store: no store named "${name}" (stores: ${this.topology.stores().map((s) => s.name).join(', ') || 'none'})`);
     }
-    const parts = () => this.localStores(name) as (ReadOnlyKeyValueStore<K, V> & ReadOnlyWindowStore<K, V> & ReadOnlySessionStore<K, V>)[];
-    const first = <T>(f: (s: ReadOnlyKeyValueStore<K, V> & ReadOnlyWindowStore<K, V> & ReadOnlySessionStore<K, V>) => T | undefined): T | undefined => {
-      for (const s of parts()) {
-        const v = f(s);
-        if (v !== undefined) return v;
-      }
-      return undefined;
-    };
-    const all = <T>(f: (s: ReadOnlyKeyValueStore<K, V> & ReadOnlyWindowStore<K, V> & ReadOnlySessionStore<K, V>) => T[]): T[] => parts().flatMap(f);
-    return {
-      name,
-      get: (key) => first((s) => s.get(key)),
-      range: (from, to) => all((s) => s.range(from, to)),
-      reverseRange: (from, to) => all((s) => s.reverseRange(from, to)),
-      all: () => all((s) => s.all() as (KeyValueEntry<K, V> & WindowEntry<K, V> & SessionEntry<K, V>)[]),
-      prefixScan: (prefix) => all((s) => s.prefixScan(prefix)),
-      approximateNumEntries: () => parts().reduce((n, s) => n + s.approximateNumEntries(), 0),
-      fetch: (key, start) => first((s) => s.fetch(key, start)),
-      fetchRange: (key, from, to) => all((s) => s.fetchRange(key, from, to)),
-      fetchAll: (from, to) => all((s) => s.fetchAll(from, to)),
-      findSessions: (key, a, b) => all((s) => s.findSessions(key, a, b)),
-      fetchSession: (key, a, b) => first((s) => s.fetchSession(key, a, b)),
-    };
+    return storeView(name, def.type, type, () => this.localStores(name));
   }
+}
+
+/** Whether `to` can still be reached from `from` (ERROR and NOT_RUNNING lead only to shutdown). */
+function reachable(from: KafkaStreamsState, to: KafkaStreamsState): boolean {
+  const seen = new Set<KafkaStreamsState>([from]);
+  for (const s of seen) for (const n of TRANSITIONS[s]) seen.add(n);
+  return seen.has(to);
+}
+
+function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Errors reach listeners and handlers as `Error`s, whatever was thrown. */
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new RivuletError('RIVULET_UNKNOWN_ERROR', `KafkaStreams: a non-Error value was thrown: ${String(e)}`, { cause: e });
+}
+
+/** A short description of a wrong argument for messages. */
+function describeValue(v: unknown): string {
+  if (v === undefined || v === null) return String(v);
+  if (typeof v === 'object') return v.constructor?.name ?? 'object';
+  return `${typeof v} ${JSON.stringify(v) ?? String(v)}`;
 }

@@ -95,6 +95,9 @@ const APP_ID = /^[A-Za-z0-9._-]+$/;
 
 /** Applies defaults and checks every value, naming the bad one. */
 export function resolveConfig(c: StreamsConfig): ResolvedConfig {
+  if (c.applicationId === undefined || c.applicationId === null) {
+    throw new ConfigError('RIVULET_CONFIG_MISSING', `KafkaStreams: applicationId is missing; pass { applicationId: 'my-app' } (letters, digits, '.', '_' or '-'): it names the consumer group, the internal topics and the state directory`);
+  }
   if (typeof c.applicationId !== 'string' || !APP_ID.test(c.applicationId)) {
     throw new ConfigError('RIVULET_CONFIG_INVALID_APPLICATION_ID', `KafkaStreams: applicationId must be letters, digits, '.', '_' or '-' (got ${JSON.stringify(c.applicationId)}); it names the consumer group and internal topics`);
   }

@@ -7,15 +7,9 @@ import { StorePersistence } from './store-persistence.js';
 import { StreamTask, type TaskEnvironment } from './stream-task.js';
 import type { ResolvedConfig } from './streams-config.js';
 import { taskIdString } from './task-id.js';
+import type { RestoreProgress } from '../metrics/instance-metrics.js';
 
-/** Restore progress of one task, reported while a moved task rebuilds its stores. */
-export interface RestoreProgress {
-  readonly task: string;
-  readonly store: string;
-  readonly restored: number;
-  readonly total: number;
-  readonly recordsPerSec: number;
-}
+export type { RestoreProgress };
 
 /** A running task with its local persistence. */
 export interface ManagedTask {

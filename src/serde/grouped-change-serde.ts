@@ -1,6 +1,14 @@
-import type { GroupedChange } from '../processors/table-ops.js';
 import type { Serde } from './serde.js';
 import { deserializeError } from './serde-failure.js';
+
+/**
+ * An addition or a retraction of a value when a KTable is re-grouped: the old
+ * value leaves its former group (`sub`), the new one joins its group (`add`).
+ */
+export interface GroupedChange<V> {
+  readonly op: 'add' | 'sub';
+  readonly value: V;
+}
 
 const ADD = 1;
 const SUB = 0;
