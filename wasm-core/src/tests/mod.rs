@@ -7,4 +7,5 @@
 
 mod common;
 mod differential;
+mod changelog;
 mod kernel;
