@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { RivuletError, StateError, TopologyError } from '../errors.js';
 import { addMetrics, newTaskMetrics, type TaskMetrics } from '../metrics/task-metrics.js';
 import type { ReadOnlyKeyValueStore, ReadOnlyWindowStore, KeyValueEntry, WindowEntry, ReadOnlySessionStore, SessionEntry } from '../state/store-api.js';
-import { changelogTopic } from '../topology/store-definition.js';
+import { changelogTopic, changelogTopicConfig } from '../topology/store-definition.js';
 import type { Topology } from '../topology/topology.js';
 import { EmbeddedBroker } from '../transport/embedded/embedded-broker.js';
 import type { NewTopic, Transport } from '../transport/transport.js';
@@ -340,8 +340,7 @@ export class KafkaStreams {
     const changelogPartitions = Math.max(partitions, ...internalTopics.values());
     for (const s of this.topology.stores()) {
       if (!s.changelog) continue;
-      const config: Record<string, string> = s.type === 'window' || s.type === 'session' ? { 'cleanup.policy': 'compact,delete', 'retention.ms': String((s.retentionMs ?? 86_400_000) + 86_400_000) } : { 'cleanup.policy': 'compact' };
-      topics.push({ topic: changelogTopic(appId, s.name), partitions: changelogPartitions, config });
+      topics.push({ topic: changelogTopic(appId, s.name), partitions: changelogPartitions, config: changelogTopicConfig(s) });
     }
     topics.push({ topic: deadLetterTopic(appId), partitions: 1 });
     if (this.config.lateRecordsTopic !== undefined) topics.push({ topic: this.config.lateRecordsTopic, partitions: 1 });
