@@ -215,7 +215,10 @@ pub(crate) fn import_key(eng: &mut Engine, bytes: &[u8]) -> Result<u32, KernelEr
     if key > crate::kernel::MAX_KEY_ID {
         return Err(KernelError::new(
             ErrorCode::StateCorrupt,
-            format!("state is corrupt: key id {} exceeds the kernel's key space", key),
+            format!(
+                "state is corrupt: key id {} exceeds the kernel's key space",
+                key
+            ),
         ));
     }
     let ks = r.key_state()?;

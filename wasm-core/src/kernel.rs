@@ -532,7 +532,9 @@ impl Engine {
                 sealed.push(row(key, start, start + geo.span, m));
             });
             let (logged, changed) = (&mut self.logged, &mut self.changed);
-            let c = d.evict(&geo, ct - self.spec.retention, |key| mark(logged, changed, key));
+            let c = d.evict(&geo, ct - self.spec.retention, |key| {
+                mark(logged, changed, key)
+            });
             self.count(c);
             return;
         }

@@ -90,7 +90,11 @@ fn a_kernel_rebuilt_from_per_key_records_equals_the_original_and_emits_the_same(
                     .map(|_| {
                         t += rng.range(0, 6);
                         let ts = (t - rng.range(0, 40)).max(0);
-                        (rng.below(50) as u32, ts as f64, rng.range(-1000, 1000) as f64 / 7.0)
+                        (
+                            rng.below(50) as u32,
+                            ts as f64,
+                            rng.range(-1000, 1000) as f64 / 7.0,
+                        )
                     })
                     .collect();
                 feed(&mut k, &recs);
@@ -123,7 +127,10 @@ fn a_kernel_rebuilt_from_per_key_records_equals_the_original_and_emits_the_same(
                     let dense = spec.0 == 1 && spec.5 == 1 && !spec.6;
                     if dense {
                         if let Err(e) = rows_close(&got, &want) {
-                            panic!("spec {} seed {} commit {}: rows after restore differ: {}", si, seed, commit, e);
+                            panic!(
+                                "spec {} seed {} commit {}: rows after restore differ: {}",
+                                si, seed, commit, e
+                            );
                         }
                     } else {
                         assert!(

@@ -5,7 +5,7 @@
 
 #![allow(dead_code)]
 
+mod changelog;
 mod common;
 mod differential;
-mod changelog;
 mod kernel;

@@ -270,7 +270,12 @@ impl DenseGrid {
 
     /// Drops slices wholly before `cutoff_ms` (retention).
     /// `emptied` hears of every key left with no cell.
-    pub fn evict(&mut self, geo: &Geometry, cutoff_ms: i64, mut emptied: impl FnMut(u32)) -> Counts {
+    pub fn evict(
+        &mut self,
+        geo: &Geometry,
+        cutoff_ms: i64,
+        mut emptied: impl FnMut(u32),
+    ) -> Counts {
         let mut counts = Counts::default();
         if !self.started {
             return counts;
