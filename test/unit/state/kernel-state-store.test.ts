@@ -3,6 +3,7 @@ import { StateError } from '../../../src/errors.js';
 import { Serdes } from '../../../src/serde/serdes.js';
 import { KernelStateStore } from '../../../src/state/kernel-state-store.js';
 import type { StoreChange } from '../../../src/state/working-table.js';
+import { changelogTopicConfig } from '../../../src/topology/store-definition.js';
 import type { WindowSpec } from '../../../src/wasm/window-stats-kernel.js';
 
 // The per-key changelog of kernel-backed stores: records as the runtime writes them
@@ -171,5 +172,14 @@ describe('KernelStateStore: per-key changelog', () => {
     expect((err as StateError).code).toBe('RIVULET_STATE_CORRUPT');
     expect((err as StateError).message).toMatch(/reset the application's state.*device-stats-changelog/);
     s.close();
+  });
+});
+
+describe('changelog topic configs', () => {
+  const base = { name: 's', persistent: true, changelog: true, keySerde: Serdes.string(), valueSerde: Serdes.string(), generatedName: false } as const;
+  it('are explicit: compaction and Kafka’s max.message.bytes for every store, time-based deletion for window stores', () => {
+    expect(changelogTopicConfig({ ...base, type: 'key-value' })).toEqual({ 'cleanup.policy': 'compact', 'max.message.bytes': '1048588' });
+    expect(changelogTopicConfig({ ...base, type: 'window', retentionMs: 60_000 })).toEqual({ 'cleanup.policy': 'compact,delete', 'retention.ms': String(60_000 + 86_400_000), 'max.message.bytes': '1048588' });
+    expect(changelogTopicConfig({ ...base, type: 'window-stats' })).toEqual({ 'cleanup.policy': 'compact', 'max.message.bytes': '1048588', 'min.compaction.lag.ms': '0', 'segment.bytes': String(64 * 1024 * 1024) });
   });
 });
