@@ -5,7 +5,7 @@ import type { InstanceMetrics, MetricsSource, PartitionLag } from '../metrics/in
 import { addMetrics, newTaskMetrics, type TaskMetrics } from '../metrics/task-metrics.js';
 import type { ReadOnlyKeyValueStore, ReadOnlyWindowStore, ReadOnlySessionStore } from '../state/store-api.js';
 import type { QueryableStoreType } from '../state/queryable-store-types.js';
-import { changelogTopic } from '../topology/store-definition.js';
+import { changelogTopic, changelogTopicConfig } from '../topology/store-definition.js';
 import type { Topology } from '../topology/topology.js';
 import type { EmbeddedBroker } from '../transport/embedded/embedded-broker.js';
 import { createTransport, defaultEmbeddedBroker } from '../transport/create-transport.js';
@@ -540,8 +540,7 @@ export class KafkaStreams implements MetricsSource {
     const changelogPartitions = Math.max(partitions, ...internalTopics.values());
     for (const s of this.topology.stores()) {
       if (!s.changelog) continue;
-      const config: Record<string, string> = s.type === 'window' || s.type === 'session' ? { 'cleanup.policy': 'compact,delete', 'retention.ms': String((s.retentionMs ?? 86_400_000) + 86_400_000) } : { 'cleanup.policy': 'compact' };
-      topics.push({ topic: changelogTopic(appId, s.name), partitions: changelogPartitions, config });
+      topics.push({ topic: changelogTopic(appId, s.name), partitions: changelogPartitions, config: changelogTopicConfig(s) });
     }
     topics.push({ topic: deadLetterTopic(appId), partitions: 1 });
     topics.push({ topic: shutdownRequestsTopic(appId), partitions: 1 });

@@ -1,5 +1,6 @@
 import type { RecordHeaders } from '../transport/transport.js';
 import { encodeUtf8 } from '../serde/utf8.js';
+import { BATCH_OVERHEAD_BYTES, recordBytes } from '../transport/record-size.js';
 
 /** A serialized record on its way to a topic. */
 export interface OutgoingRecord {
@@ -27,9 +28,9 @@ export function headerBytes(h: OutgoingRecord['headers']): RecordHeaders {
   return out;
 }
 
-/** Bytes of key, value and headers: what counts against the producer's and broker's record limits. */
-export function recordBytes(r: Pick<OutgoingRecord, 'key' | 'value' | 'headers'>): number {
-  let n = (r.key?.length ?? 0) + (r.value?.length ?? 0);
-  for (const [k, v] of Object.entries(r.headers)) n += Buffer.byteLength(k) + (typeof v === 'string' ? Buffer.byteLength(v) : v.length);
-  return n;
+/** A record's size with its framing, as the producer checks it against Kafka's `max.request.size`. */
+export function outgoingRecordBytes(r: Pick<OutgoingRecord, 'key' | 'value' | 'headers'>): number {
+  const headers = r.headers;
+  for (const _ in headers) return BATCH_OVERHEAD_BYTES + recordBytes({ key: r.key, value: r.value, headers: headerBytes(headers) });
+  return BATCH_OVERHEAD_BYTES + recordBytes({ key: r.key, value: r.value });
 }

@@ -10,7 +10,8 @@ import type { SinkNode, SourceNode } from '../topology/topology-node.js';
 import type { SubTopology, Topology } from '../topology/topology.js';
 import { DLQ_HEADERS, handleFailedRecord, handleProductionFailure, type FailedRecord, type FailureStage } from './error-handling.js';
 import { LateRecordWarnings } from './late-record-warnings.js';
-import { recordBytes, type RecordCollector } from './record-collector.js';
+import { outgoingRecordBytes, type RecordCollector } from './record-collector.js';
+import { MAX_RECORD_BYTES } from '../transport/record-size.js';
 import { createWorkingStore, type TaskStore } from './state-factory.js';
 import type { ResolvedConfig } from './streams-config.js';
 import { taskIdString, type TaskId } from './task-id.js';
@@ -137,12 +138,11 @@ export class StreamTask {
           if (n !== undefined) partition = node.partitioner(topic, r.key, r.value, n);
         }
         const headers = r.headers ?? {};
-        const bytes = recordBytes({ key, value, headers });
-        const limit = this.env.config.maxRecordBytes;
-        if (bytes > limit) {
+        const bytes = outgoingRecordBytes({ key, value, headers });
+        if (bytes > MAX_RECORD_BYTES) {
           const error = new TransportError(
             'RIVULET_TRANSPORT_RECORD_TOO_LARGE',
-            `${node.name}: a record for topic "${topic}" is ${bytes} bytes (key, value and headers), over maxRecordBytes ${limit}; the broker would refuse it. Make the record smaller, or raise maxRecordBytes together with the topic's max.message.bytes`,
+            `${node.name}: a record for topic "${topic}" is ${bytes} bytes with its framing, over the ${MAX_RECORD_BYTES} a Kafka producer sends (max.request.size); the broker would refuse it. Make the record smaller`,
           );
           handleProductionFailure({ name: `task ${this.name}`, config: this.env.config, collector: this.env.collector, metrics: this.metrics }, { error, topic, key, value, timestamp: r.timestamp, source: meta && { topic: meta.topic, partition: meta.partition, offset: meta.offset } }, meta?.headers);
           return;

@@ -22,17 +22,11 @@ export interface StreamsConfig {
   readonly processingErrorHandling?: ErrorHandling;
   /**
    * What to do with an output record the broker would refuse (larger than
-   * {@link maxRecordBytes}): as the other handlings, or a function deciding per
+   * Kafka's 1 MiB `max.request.size` with its framing): as the other handlings, or a function deciding per
    * record (Kafka Streams' `ProductionExceptionHandler`; its CONTINUE is `'skip'`).
    * Default `'dead-letter'`: a cut copy goes to the dead-letter topic.
    */
   readonly productionErrorHandling?: ErrorHandling | ProductionErrorHandler;
-  /**
-   * Largest output record (key + value + headers) rivulet hands to the producer,
-   * bytes. Default 1 048 576, Kafka's `max.request.size` and within the broker's
-   * default `max.message.bytes`; raise both together.
-   */
-  readonly maxRecordBytes?: number;
   /**
    * Records stamped further ahead of wall-clock time than this are invalid: they
    * go to the deserialization error handling (dead-letter by default) instead of
@@ -132,7 +126,6 @@ export function resolveConfig(c: StreamsConfig): ResolvedConfig {
     deserializationErrorHandling: handling('deserializationErrorHandling', c.deserializationErrorHandling, 'dead-letter'),
     processingErrorHandling: handling('processingErrorHandling', c.processingErrorHandling, 'dead-letter'),
     productionErrorHandling: production,
-    maxRecordBytes: positive('maxRecordBytes', c.maxRecordBytes, 1_048_576),
     maxTimestampAheadMs: ahead,
     lateRecordsTopic: c.lateRecordsTopic,
     sessionTimeoutMs: c.sessionTimeoutMs === undefined ? undefined : positive('sessionTimeoutMs', c.sessionTimeoutMs, 30_000),

@@ -1,4 +1,3 @@
-import { decode, encode } from '@msgpack/msgpack';
 import { StateError } from '../errors.js';
 import type { Serde } from '../serde/serde.js';
 import { WasmWindowKernel } from '../wasm/wasm-window-kernel.js';
@@ -7,18 +6,35 @@ import { isStringSerde } from '../serde/string-serde.js';
 import { bytesToKey } from './byte-keys.js';
 import type { PersistableState, StoreChange } from './working-table.js';
 
-const STATE_KEY = new TextEncoder().encode('kernel');
+/** Changelog key of the task record (stream time, counters). */
+const TASK_KEY = Uint8Array.of(0);
+/** Changelog keys of per-key records: this byte, then the serialized key. */
+const KEY_PREFIX = 1;
+/** The single key under which rivulet before the per-key changelog wrote the whole kernel state. */
+const LEGACY_KEY = 'kernel';
 
 /**
  * The state of a WASM-backed windowed statistics operator: the kernel and the
  * interning of the operator's keys to the dense u32 ids the kernel works on.
- * Persisted at commit as one entry (key table + kernel bytes) when it changed.
+ *
+ * Persisted per key: at commit, each key whose windows changed is one record
+ * (`0x01 + serialized key` → its slices and accumulators), a key whose windows
+ * all expired is a tombstone and its id goes to the next new key, and one small
+ * task record (`0x00`) holds stream time and counters. A commit costs what
+ * changed since the previous one, and compaction keeps the latest record per key.
  */
 export class KernelStateStore<K> implements PersistableState {
   readonly kernel: WasmWindowKernel;
+  /** Key identity (the string itself under the string serde, else its bytes as a string) → id. */
   private readonly ids = new Map<string, number>();
-  private readonly keys: K[] = [];
-  private readonly keyBytes: Uint8Array[] = [];
+  /** Per id: the key, its identity and its serialized form; `undefined` when the id is free. */
+  private readonly keys: (K | undefined)[] = [];
+  private readonly idents: (string | undefined)[] = [];
+  private readonly keyBytes: (Uint8Array | undefined)[] = [];
+  /** Ids released by tombstones, reused before new ones. */
+  private free: number[] = [];
+  /** Records were restored since the free ids were last known. */
+  private restored = false;
   private changed = false;
   /** String keys under the UTF-8 string serde are their own identity: no serializing per record. */
   private readonly byString: boolean;
@@ -32,7 +48,7 @@ export class KernelStateStore<K> implements PersistableState {
     this.byString = isStringSerde(keySerde as Serde<unknown>);
   }
 
-  /** The kernel id of `key`, assigning the next id to a new key. */
+  /** The kernel id of `key`, assigning a free id to a new key. */
   intern(key: K): number {
     let bytes: Uint8Array | undefined;
     let s: string;
@@ -44,13 +60,15 @@ export class KernelStateStore<K> implements PersistableState {
     }
     let id = this.ids.get(s);
     if (id === undefined) {
+      if (this.restored) this.collectFreeIds();
       bytes ??= this.keySerde.serialize(key);
-      // Past the kernel's key space the kernel marks the record INVALID_KEY; the operator counts and drops it.
-      if (this.keys.length > MAX_KEY_ID) return MAX_KEY_ID + 1;
-      id = this.keys.length;
-      this.ids.set(s, id);
-      this.keys.push(key);
-      this.keyBytes.push(bytes);
+      id = this.free.pop();
+      if (id === undefined) {
+        // Past the kernel's key space the kernel marks the record INVALID_KEY; the operator counts and drops it.
+        if (this.keys.length > MAX_KEY_ID) return MAX_KEY_ID + 1;
+        id = this.keys.length;
+      }
+      this.assign(id, key, s, bytes);
     }
     return id;
   }
@@ -66,33 +84,114 @@ export class KernelStateStore<K> implements PersistableState {
     this.changed = true;
   }
 
+  /** Keys holding an id. */
   size(): number {
-    return this.keys.length;
+    return this.ids.size;
   }
 
   drainChanges(): StoreChange[] {
     if (!this.changed) return [];
     this.changed = false;
-    const value = encode({ keys: this.keyBytes, kernel: this.kernel.exportState() });
-    return [{ key: STATE_KEY, value }];
+    if (this.restored) this.collectFreeIds();
+    const { task, keys } = this.kernel.exportChanges();
+    const out: StoreChange[] = [];
+    // Tombstones first: an id they release may be reused by a record of the same commit.
+    for (const { id, record } of keys) {
+      if (record !== null) continue;
+      const bytes = this.keyBytes[id];
+      if (bytes === undefined) continue;
+      out.push({ key: recordKey(bytes), value: null });
+      this.release(id);
+    }
+    for (const { id, record } of keys) {
+      if (record === null) continue;
+      const bytes = this.keyBytes[id];
+      if (bytes === undefined) throw new StateError('RIVULET_STATE_UNKNOWN_KEY_ID', `${this.name}: kernel changed key id ${id}, which was never interned; the store state is inconsistent`);
+      out.push({ key: recordKey(bytes), value: record.slice() });
+    }
+    out.push({ key: TASK_KEY, value: task.slice() });
+    return out;
   }
 
-  restore(_key: Uint8Array, value: Uint8Array | null): void {
-    this.ids.clear();
-    this.keys.length = 0;
-    this.keyBytes.length = 0;
-    if (value === null) return;
-    const decoded = decode(value) as { keys: Uint8Array[]; kernel: Uint8Array };
-    for (const b of decoded.keys) {
-      const key = this.keySerde.deserialize(b);
-      this.ids.set(this.byString && typeof key === 'string' ? key : bytesToKey(b), this.keys.length);
-      this.keys.push(key);
-      this.keyBytes.push(b);
+  restore(key: Uint8Array, value: Uint8Array | null): void {
+    this.restored = true;
+    if (key.length === 1 && key[0] === TASK_KEY[0]) {
+      if (value !== null) this.kernel.importTask(value);
+      return;
     }
-    this.kernel.importState(decoded.kernel);
+    if (key[0] !== KEY_PREFIX) {
+      const legacy = new TextDecoder().decode(key) === LEGACY_KEY;
+      throw new StateError(
+        'RIVULET_STATE_CORRUPT',
+        legacy
+          ? `${this.name}: the changelog holds the kernel state in the single-record layout of earlier rivulet versions (key 'kernel'), which this version no longer reads; reset the application's state: stop every instance, delete the topic '<applicationId>-${this.name}-changelog' and the state directory (as kafka-streams-application-reset does), then restart to reprocess the input`
+          : `${this.name}: changelog key must start with byte 0 (task) or 1 (key) (got ${key.length === 0 ? 'an empty key' : `byte ${key[0]}`}); the changelog was not written by this store: reset the application's state`,
+      );
+    }
+    const bytes = key.slice(1);
+    const k = this.keySerde.deserialize(bytes);
+    const s = this.byString && typeof k === 'string' ? k : bytesToKey(bytes);
+    const prior = this.ids.get(s);
+    if (value === null) {
+      if (prior !== undefined) {
+        this.kernel.forgetKey(prior);
+        this.release(prior);
+      }
+      return;
+    }
+    const id = this.kernel.importKey(value);
+    if (prior !== undefined && prior !== id) {
+      this.kernel.forgetKey(prior);
+      this.release(prior);
+    }
+    const owner = this.idents[id];
+    // The id's previous holder left the changelog without a tombstone we saw (a cut-short write).
+    if (owner !== undefined && owner !== s) this.ids.delete(owner);
+    this.assign(id, k, s, bytes);
   }
 
   close(): void {
     this.kernel.close();
   }
+
+  private assign(id: number, key: K, s: string, bytes: Uint8Array): void {
+    while (this.keys.length < id) {
+      this.keys.push(undefined);
+      this.idents.push(undefined);
+      this.keyBytes.push(undefined);
+    }
+    this.ids.set(s, id);
+    this.keys[id] = key;
+    this.idents[id] = s;
+    this.keyBytes[id] = bytes;
+  }
+
+  private release(id: number): void {
+    const s = this.idents[id];
+    if (s !== undefined && this.ids.get(s) === id) this.ids.delete(s);
+    this.keys[id] = undefined;
+    this.idents[id] = undefined;
+    this.keyBytes[id] = undefined;
+    if (!this.restored) this.free.push(id);
+  }
+
+  /** After a restore, the ids below the highest one that no key holds. */
+  private collectFreeIds(): void {
+    this.restored = false;
+    while (this.keys.length > 0 && this.idents[this.keys.length - 1] === undefined) {
+      this.keys.pop();
+      this.idents.pop();
+      this.keyBytes.pop();
+    }
+    const free: number[] = [];
+    for (let id = this.keys.length - 1; id >= 0; id--) if (this.idents[id] === undefined) free.push(id);
+    this.free = free;
+  }
+}
+
+function recordKey(keyBytes: Uint8Array): Uint8Array {
+  const k = new Uint8Array(keyBytes.length + 1);
+  k[0] = KEY_PREFIX;
+  k.set(keyBytes, 1);
+  return k;
 }

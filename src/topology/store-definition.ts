@@ -35,6 +35,31 @@ export function changelogTopic(applicationId: string, storeName: string): string
   return `${applicationId}-${storeName}-changelog`;
 }
 
+/** Kafka's default `max.message.bytes`, set explicitly so a broker configured lower does not refuse rivulet's batches. */
+const CHANGELOG_MAX_MESSAGE_BYTES = '1048588';
+/** A day past a windowed store's retention, as Kafka Streams' `windowstore.changelog.additional.retention.ms`. */
+const WINDOW_CHANGELOG_EXTRA_RETENTION_MS = 86_400_000;
+/**
+ * Segments of kernel changelogs: a kernel writes every changed key at each commit, and the
+ * active segment is never compacted, so a smaller one bounds what a restore reads uncompacted.
+ */
+const KERNEL_CHANGELOG_SEGMENT_BYTES = String(64 * 1024 * 1024);
+
+/**
+ * The configs a store's changelog topic is created with. Every changelog is compacted
+ * (the latest record per key is the state). Windowed stores also delete by time (a day
+ * past retention). Kernel stores write one record per key holding that key's whole state,
+ * so compaction may drop any older record at any time (`min.compaction.lag.ms` stays 0).
+ */
+export function changelogTopicConfig(def: StoreDefinition): Record<string, string> {
+  const base = { 'max.message.bytes': CHANGELOG_MAX_MESSAGE_BYTES };
+  if (def.type === 'window' || def.type === 'session') {
+    return { ...base, 'cleanup.policy': 'compact,delete', 'retention.ms': String((def.retentionMs ?? 86_400_000) + WINDOW_CHANGELOG_EXTRA_RETENTION_MS) };
+  }
+  if (def.type === 'window-stats') return { ...base, 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '0', 'segment.bytes': KERNEL_CHANGELOG_SEGMENT_BYTES };
+  return { ...base, 'cleanup.policy': 'compact' };
+}
+
 /** A repartition topic, Kafka Streams' naming. */
 export function repartitionTopic(applicationId: string, name: string): string {
   return `${applicationId}-${name}`;

@@ -36,6 +36,12 @@ export const TransportErrorCode = {
   COMMIT_FAILED: 'RIVULET_TRANSPORT_COMMIT_FAILED',
   /** A reader position (or a `deleteRecords` offset) is outside the partition's offsets. Seek into range. Not retriable. */
   OFFSET_OUT_OF_RANGE: 'RIVULET_TRANSPORT_OFFSET_OUT_OF_RANGE',
+  /**
+   * A record is larger than a producer sends (Kafka's `max.request.size`, 1 MiB), or the
+   * broker refused a record batch over the topic's `max.message.bytes` (Kafka's
+   * MESSAGE_TOO_LARGE). Make the record smaller. Not retriable.
+   */
+  RECORD_TOO_LARGE: 'RIVULET_TRANSPORT_RECORD_TOO_LARGE',
 } as const;
 
 /** One of the {@link TransportErrorCode} strings. */

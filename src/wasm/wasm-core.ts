@@ -28,6 +28,10 @@ export interface CoreKernel {
   state_entries(): number;
   export_state(): Uint8Array;
   import_state(bytes: Uint8Array): void;
+  export_changes(): Uint8Array;
+  import_task(bytes: Uint8Array): void;
+  import_key(bytes: Uint8Array): number;
+  forget_key(key: number): void;
   free(): void;
 }
 

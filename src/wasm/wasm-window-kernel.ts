@@ -53,6 +53,15 @@ class WasmWindowResults implements WindowResults {
   }
 }
 
+/** A record length marking a tombstone in `export_changes`' output. */
+const TOMBSTONE = 0xffffffff;
+
+/** What {@link WasmWindowKernel.exportChanges} returns: the task record, and per changed key id its record or `null` (no state left). */
+export interface KernelChanges {
+  readonly task: Uint8Array;
+  readonly keys: readonly { readonly id: number; readonly record: Uint8Array | null }[];
+}
+
 /**
  * The windowed statistics kernel in WebAssembly, behind the batch protocol of
  * `wasm-core/README.md`: callers fill typed-array views over WASM memory and
@@ -167,6 +176,55 @@ export class WasmWindowKernel implements WindowStatsKernel {
       throw kernelErrorFromThrown('importState', e);
     }
     this.buffer = undefined;
+  }
+
+  /**
+   * The changelog records of every key whose state changed since the previous
+   * call, and the task record (layout in `wasm-core/src/changelog.rs`).
+   */
+  exportChanges(): KernelChanges {
+    const buf = this.live('exportChanges').export_changes();
+    const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    const taskLen = dv.getUint32(0, true);
+    const task = buf.subarray(4, 4 + taskLen);
+    let at = 4 + taskLen;
+    const n = dv.getUint32(at, true);
+    at += 4;
+    const keys: { id: number; record: Uint8Array | null }[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const id = dv.getUint32(at, true);
+      const len = dv.getUint32(at + 4, true);
+      at += 8;
+      if (len === TOMBSTONE) keys[i] = { id, record: null };
+      else {
+        keys[i] = { id, record: buf.subarray(at, at + len) };
+        at += len;
+      }
+    }
+    return { task, keys };
+  }
+
+  /** Applies a changelog task record. */
+  importTask(record: Uint8Array): void {
+    try {
+      this.live('importTask').import_task(record);
+    } catch (e) {
+      throw kernelErrorFromThrown('importTask', e);
+    }
+  }
+
+  /** Applies a changelog key record; returns the key id it holds. */
+  importKey(record: Uint8Array): number {
+    try {
+      return this.live('importKey').import_key(record);
+    } catch (e) {
+      throw kernelErrorFromThrown('importKey', e);
+    }
+  }
+
+  /** Drops the state of key id `id`. */
+  forgetKey(id: number): void {
+    this.live('forgetKey').forget_key(id);
   }
 
   close(): void {

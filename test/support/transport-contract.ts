@@ -601,6 +601,36 @@ export function describeTransport(
       });
     });
 
+    describe('size limits (Kafka defaults)', () => {
+      it('refuses a record over 1 MiB with RIVULET_TRANSPORT_RECORD_TOO_LARGE and writes nothing of the send', async () => {
+        const t = await connect();
+        const topic = await topicWith(t, 1);
+        const p = await t.producer();
+        const big = new Uint8Array(1_100_000);
+        await expectTransportError(p.send([{ topic, key: bytes('small'), value: bytes('x') }, { topic, key: bytes('big'), value: big }]), TransportErrorCode.RECORD_TOO_LARGE);
+        expect((await t.listOffsets(topic))[0]?.latest).toBe(0);
+      });
+
+      it('splits a send of 2.4 MiB to one partition into batches the broker accepts', async () => {
+        const t = await connect();
+        const topic = await topicWith(t, 1);
+        const p = await t.producer();
+        const meta = await p.send(Array.from({ length: 24 }, (_, i) => ({ topic, key: bytes(`k${i}`), value: new Uint8Array(100_000) })));
+        expect(meta.map((m) => m.offset)).toEqual(Array.from({ length: 24 }, (_, i) => i));
+        expect((await t.listOffsets(topic))[0]?.latest).toBe(24);
+      });
+
+      it("refuses a batch over the topic's max.message.bytes (Kafka's MESSAGE_TOO_LARGE)", async () => {
+        const t = await connect();
+        const topic = await topicWith(t, 1, { 'max.message.bytes': '100000' });
+        const p = await t.producer();
+        await expectTransportError(
+          p.send(Array.from({ length: 10 }, (_, i) => ({ topic, key: bytes(`k${i}`), value: new Uint8Array(20_000) }))),
+          TransportErrorCode.RECORD_TOO_LARGE,
+        );
+      });
+    });
+
     describe('reader', () => {
       it('reads assigned partitions from an offset and tracks its position', async () => {
         const t = await connect();

@@ -145,18 +145,39 @@ impl Kernel {
     }
 
     /// Keys currently holding state.
-    pub fn key_count(&self) -> u32 {
+    pub fn key_count(&mut self) -> u32 {
         self.inner.key_count()
     }
 
     /// Slices or sliding atoms held.
-    pub fn state_entries(&self) -> u32 {
+    pub fn state_entries(&mut self) -> u32 {
         self.inner.state_entries().min(u32::MAX as u64) as u32
     }
 
     /// Serialized state.
-    pub fn export_state(&self) -> Vec<u8> {
+    pub fn export_state(&mut self) -> Vec<u8> {
         self.inner.export_state()
+    }
+
+    /// Changelog records of the keys changed since the previous call and
+    /// the task record (layout in `changelog`).
+    pub fn export_changes(&mut self) -> Vec<u8> {
+        self.inner.export_changes()
+    }
+
+    /// Applies a changelog task record; errors read `E<code>: <detail>`.
+    pub fn import_task(&mut self, bytes: &[u8]) -> Result<(), JsError> {
+        self.inner.import_task(bytes).map_err(js_error)
+    }
+
+    /// Applies a changelog key record and returns its key id; errors read `E<code>: <detail>`.
+    pub fn import_key(&mut self, bytes: &[u8]) -> Result<u32, JsError> {
+        self.inner.import_key(bytes).map_err(js_error)
+    }
+
+    /// Drops a key's state.
+    pub fn forget_key(&mut self, key: u32) {
+        self.inner.forget_key(key)
     }
 
     /// Replaces the state; errors read `E<code>: <detail>`.

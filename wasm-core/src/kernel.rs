@@ -109,6 +109,26 @@ pub(crate) struct Engine {
     /// Time-major storage replacing `keys` and `queue` while it suits the
     /// spec and the key count (see `window::dense`).
     pub dense: Option<Box<DenseGrid>>,
+    /// Key ids whose state changed since the last changelog export, each
+    /// once (`logged` holds a bit per id), for `changelog::export_changes`.
+    pub changed: Vec<u32>,
+    pub logged: Vec<u8>,
+}
+
+/// Notes that `key`'s state changed since the last changelog export: a
+/// bitmap test on the record path, a push the first time per export.
+#[inline]
+pub(crate) fn mark(logged: &mut Vec<u8>, changed: &mut Vec<u32>, key: u32) {
+    let k = key as usize;
+    let byte = k >> 3;
+    if byte >= logged.len() {
+        logged.resize(byte + 1, 0);
+    }
+    let bit = 1u8 << (k & 7);
+    if logged[byte] & bit == 0 {
+        logged[byte] |= bit;
+        changed.push(key);
+    }
 }
 
 #[inline]
@@ -250,6 +270,8 @@ impl Engine {
             min_open: 0,
             last_sealed: (i64::MIN, 0),
             unsorted: false,
+            changed: Vec::new(),
+            logged: Vec::new(),
         }
     }
 
@@ -265,6 +287,10 @@ impl Engine {
             self.invalid += 1;
             return (status::INVALID_KEY, f64::NAN);
         }
+        // Even a record that changes nothing is noted: the key's id may be
+        // one the caller just interned, and an export that finds the key
+        // without state tombstones it, so the id is released.
+        mark(&mut self.logged, &mut self.changed, key);
         if !(ts >= 0.0 && ts <= MAX_TIME_MS) {
             self.invalid += 1;
             return (status::INVALID_TIMESTAMP, f64::NAN);
@@ -448,7 +474,13 @@ impl Engine {
     /// Leaves the dense grid for per-key storage.
     pub fn make_sparse(&mut self) {
         if let Some(d) = &self.dense {
+            // The copy notes every key it holds; keys emptied since the last
+            // export still need their tombstones.
+            let pending = std::mem::take(&mut self.changed);
             *self = self.sparse_copy(d);
+            for key in pending {
+                mark(&mut self.logged, &mut self.changed, key);
+            }
         }
     }
 
@@ -499,7 +531,10 @@ impl Engine {
                 let start = k * geo.step;
                 sealed.push(row(key, start, start + geo.span, m));
             });
-            let c = d.evict(&geo, ct - self.spec.retention);
+            let (logged, changed) = (&mut self.logged, &mut self.changed);
+            let c = d.evict(&geo, ct - self.spec.retention, |key| {
+                mark(logged, changed, key)
+            });
             self.count(c);
             return;
         }
@@ -652,6 +687,7 @@ impl Engine {
     /// searched after eviction when `None`) or eviction, whichever is first.
     fn evict_and_schedule(&mut self, key: u32, ct: i64, next_close: Option<i64>) {
         let geo = self.geo;
+        mark(&mut self.logged, &mut self.changed, key);
         let ks = &mut self.keys[key as usize];
         let n = geo.evictable(ks.es.as_slice(), ct - geo.retention);
         if n > 0 {
@@ -686,6 +722,7 @@ impl Engine {
         let mut dk = std::mem::take(&mut self.dirty_keys);
         dk.sort_unstable();
         for &key in &dk {
+            mark(&mut self.logged, &mut self.changed, key);
             let ks = &mut self.keys[key as usize];
             ks.listed = false;
             let KeyState {
@@ -760,6 +797,9 @@ pub struct Kernel {
     pub(crate) eng: Engine,
     out: Vec<Row>,
     fetch_row: Row,
+    /// Changelog records were imported; derived structures are rebuilt
+    /// before the kernel is next used (`settle`).
+    restoring: bool,
 }
 
 impl Kernel {
@@ -770,6 +810,7 @@ impl Kernel {
             eng: Engine::new(spec),
             out: Vec::new(),
             fetch_row: [f64::NAN; ROW_F64S],
+            restoring: false,
         }
     }
 
@@ -857,6 +898,7 @@ impl Kernel {
 
     /// Processes the first `n` records of the input columns.
     pub fn ingest(&mut self, n: usize) -> Result<(), ErrorCode> {
+        self.settle();
         if n > self.cols.keys.len() {
             return Err(ErrorCode::BatchTooLarge);
         }
@@ -889,6 +931,7 @@ impl Kernel {
 
     /// Raises stream time as a record at `ts` would.
     pub fn advance_stream_time(&mut self, ts: f64) -> Result<(), ErrorCode> {
+        self.settle();
         if !(ts >= 0.0 && ts <= MAX_TIME_MS) {
             return Err(ErrorCode::InvalidTimestamp);
         }
@@ -901,6 +944,7 @@ impl Kernel {
 
     /// Moves everything due since the previous drain into the output rows.
     pub fn drain(&mut self) -> usize {
+        self.settle();
         self.out.clear();
         std::mem::swap(&mut self.out, &mut self.eng.sealed);
         if self.eng.spec.emit == EmitMode::Update {
@@ -916,6 +960,7 @@ impl Kernel {
 
     /// The current value of a window, if its state is still held.
     pub fn fetch(&mut self, key: u32, start_ms: f64) -> Option<Row> {
+        self.settle();
         if !(start_ms.is_finite()
             && start_ms.floor() == start_ms
             && start_ms.abs() <= 2.0 * MAX_TIME_MS)
@@ -970,17 +1015,20 @@ impl Kernel {
     }
 
     /// Keys currently holding state.
-    pub fn key_count(&self) -> u32 {
+    pub fn key_count(&mut self) -> u32 {
+        self.settle();
         self.eng.live_keys
     }
 
     /// Slices or sliding atoms currently held.
-    pub fn state_entries(&self) -> u64 {
+    pub fn state_entries(&mut self) -> u64 {
+        self.settle();
         self.eng.entries
     }
 
     /// Serialized state (see `state`).
-    pub fn export_state(&self) -> Vec<u8> {
+    pub fn export_state(&mut self) -> Vec<u8> {
+        self.settle();
         if let Some(d) = &self.eng.dense {
             // Written as per-key storage: one format whatever the layout.
             return crate::state::export(&self.eng.sparse_copy(d));
@@ -992,6 +1040,57 @@ impl Kernel {
     pub fn import_state(&mut self, bytes: &[u8]) -> Result<(), KernelError> {
         self.eng = crate::state::import(&self.eng.spec, bytes)?;
         self.eng.densify();
+        self.restoring = false;
         Ok(())
+    }
+
+    /// The changelog records of every key changed since the previous call
+    /// and the task record (layout in `changelog`).
+    pub fn export_changes(&mut self) -> Vec<u8> {
+        self.settle();
+        crate::changelog::export_changes(&mut self.eng)
+    }
+
+    /// Applies a changelog task record.
+    pub fn import_task(&mut self, bytes: &[u8]) -> Result<(), KernelError> {
+        self.begin_import();
+        crate::changelog::import_task(&mut self.eng, bytes)
+    }
+
+    /// Applies a changelog key record; returns the key id it holds.
+    pub fn import_key(&mut self, bytes: &[u8]) -> Result<u32, KernelError> {
+        self.begin_import();
+        crate::changelog::import_key(&mut self.eng, bytes)
+    }
+
+    /// Drops a key's state (a tombstone, or the id moving to another key).
+    pub fn forget_key(&mut self, key: u32) {
+        self.begin_import();
+        crate::changelog::forget_key(&mut self.eng, key)
+    }
+
+    fn begin_import(&mut self) {
+        if !self.restoring {
+            self.eng.make_sparse();
+            self.restoring = true;
+        }
+    }
+
+    /// After imports: the close queue, counters and dense grid from the
+    /// imported keys; nothing imported counts as changed.
+    fn settle(&mut self) {
+        if !self.restoring {
+            return;
+        }
+        self.restoring = false;
+        while self.eng.keys.last().map_or(false, |ks| {
+            ks.es.is_empty() && ks.sched == NEVER && ks.dirty.is_empty()
+        }) {
+            self.eng.keys.pop();
+        }
+        self.eng.rebuild_derived();
+        self.eng.densify();
+        self.eng.changed.clear();
+        self.eng.logged.clear();
     }
 }

@@ -34,6 +34,7 @@
 #![deny(unsafe_code)]
 
 pub mod accum;
+pub mod changelog;
 pub mod error;
 pub mod kernel;
 pub mod state;

@@ -27,7 +27,7 @@ const MAGIC: &[u8; 4] = b"RVWK";
 const VERSION: u32 = 1;
 const MOMENTS_BYTES: usize = 7 * 8;
 
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in bytes {
         h ^= b as u64;
@@ -36,22 +36,22 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     h
 }
 
-struct Writer(Vec<u8>);
+pub(crate) struct Writer(pub(crate) Vec<u8>);
 
 impl Writer {
-    fn u8(&mut self, v: u8) {
+    pub(crate) fn u8(&mut self, v: u8) {
         self.0.push(v);
     }
-    fn u32(&mut self, v: u32) {
+    pub(crate) fn u32(&mut self, v: u32) {
         self.0.extend_from_slice(&v.to_le_bytes());
     }
-    fn u64(&mut self, v: u64) {
+    pub(crate) fn u64(&mut self, v: u64) {
         self.0.extend_from_slice(&v.to_le_bytes());
     }
-    fn i64(&mut self, v: i64) {
+    pub(crate) fn i64(&mut self, v: i64) {
         self.0.extend_from_slice(&v.to_le_bytes());
     }
-    fn f64(&mut self, v: f64) {
+    pub(crate) fn f64(&mut self, v: f64) {
         self.0.extend_from_slice(&v.to_le_bytes());
     }
     fn moments(&mut self, m: &Moments) {
@@ -59,7 +59,7 @@ impl Writer {
             self.f64(v);
         }
     }
-    fn spec(&mut self, s: &WindowSpec) {
+    pub(crate) fn spec(&mut self, s: &WindowSpec) {
         self.u32(s.kind_code());
         self.i64(s.size);
         self.i64(s.advance);
@@ -67,6 +67,25 @@ impl Writer {
         self.i64(s.retention);
         self.u32(s.emit_code());
         self.u8(s.zscore as u8);
+    }
+    /// One key's state: the per-key block of an export and of a changelog key record.
+    pub(crate) fn key_state(&mut self, ks: &KeyState) {
+        self.i64(ks.floor_ct);
+        self.i64(ks.sched);
+        let es = ks.es.as_slice();
+        self.u32(es.len() as u32);
+        for e in es {
+            self.i64(e.pos);
+            self.moments(&e.m);
+        }
+        let ranges = ks.dirty.ranges();
+        self.u32(ranges.len() as u32);
+        for (lo, hi) in ranges {
+            self.i64(lo);
+            self.i64(hi);
+        }
+        self.swag(&ks.swag);
+        self.swag(&ks.zswag);
     }
     fn swag(&mut self, s: &Option<Box<Swag>>) {
         match s {
@@ -115,38 +134,23 @@ pub(crate) fn export(eng: &Engine) -> Vec<u8> {
             continue;
         }
         w.u32(k as u32);
-        w.i64(ks.floor_ct);
-        w.i64(ks.sched);
-        let es = ks.es.as_slice();
-        w.u32(es.len() as u32);
-        for e in es {
-            w.i64(e.pos);
-            w.moments(&e.m);
-        }
-        let ranges = ks.dirty.ranges();
-        w.u32(ranges.len() as u32);
-        for (lo, hi) in ranges {
-            w.i64(lo);
-            w.i64(hi);
-        }
-        w.swag(&ks.swag);
-        w.swag(&ks.zswag);
+        w.key_state(ks);
     }
     let sum = fnv1a(&w.0);
     w.u64(sum);
     w.0
 }
 
-fn corrupt(detail: &str) -> KernelError {
+pub(crate) fn corrupt(detail: &str) -> KernelError {
     KernelError::new(
         ErrorCode::StateCorrupt,
         format!("state is corrupt: {}", detail),
     )
 }
 
-struct Reader<'a> {
-    b: &'a [u8],
-    at: usize,
+pub(crate) struct Reader<'a> {
+    pub(crate) b: &'a [u8],
+    pub(crate) at: usize,
 }
 
 impl<'a> Reader<'a> {
@@ -163,28 +167,28 @@ impl<'a> Reader<'a> {
         self.at += n;
         Ok(s)
     }
-    fn u8(&mut self) -> Result<u8, KernelError> {
+    pub(crate) fn u8(&mut self) -> Result<u8, KernelError> {
         Ok(self.take(1)?[0])
     }
-    fn u32(&mut self) -> Result<u32, KernelError> {
+    pub(crate) fn u32(&mut self) -> Result<u32, KernelError> {
         let mut a = [0u8; 4];
         a.copy_from_slice(self.take(4)?);
         Ok(u32::from_le_bytes(a))
     }
-    fn u64(&mut self) -> Result<u64, KernelError> {
+    pub(crate) fn u64(&mut self) -> Result<u64, KernelError> {
         let mut a = [0u8; 8];
         a.copy_from_slice(self.take(8)?);
         Ok(u64::from_le_bytes(a))
     }
-    fn i64(&mut self) -> Result<i64, KernelError> {
+    pub(crate) fn i64(&mut self) -> Result<i64, KernelError> {
         Ok(self.u64()? as i64)
     }
-    fn f64(&mut self) -> Result<f64, KernelError> {
+    pub(crate) fn f64(&mut self) -> Result<f64, KernelError> {
         Ok(f64::from_bits(self.u64()?))
     }
     /// A count of items at least `item_bytes` each; refuses counts the
     /// remaining bytes cannot hold, so a bad length never allocates.
-    fn count(&mut self, item_bytes: usize) -> Result<usize, KernelError> {
+    pub(crate) fn count(&mut self, item_bytes: usize) -> Result<usize, KernelError> {
         let n = self.u32()? as usize;
         if n.saturating_mul(item_bytes) > self.b.len() - self.at {
             return Err(corrupt(&format!(
@@ -209,6 +213,39 @@ impl<'a> Reader<'a> {
             return Err(corrupt(&format!("expected a whole count, got {}", m.count)));
         }
         Ok(m)
+    }
+    /// One key's state as `Writer::key_state` wrote it.
+    pub(crate) fn key_state(&mut self) -> Result<KeyState, KernelError> {
+        let mut ks = KeyState {
+            floor_ct: self.i64()?,
+            sched: self.i64()?,
+            ..KeyState::default()
+        };
+        let ne = self.count(8 + MOMENTS_BYTES)?;
+        let mut es = Vec::with_capacity(ne);
+        for _ in 0..ne {
+            let pos = self.i64()?;
+            let m = self.moments()?;
+            if m.count < 1.0 || es.last().map_or(false, |e: &Entry| e.pos >= pos) {
+                return Err(corrupt("expected sorted non-empty entries"));
+            }
+            es.push(Entry { pos, m });
+        }
+        ks.es = Entries::from_sorted(es);
+        let nr = self.count(16)?;
+        let mut ranges: Vec<(i64, i64)> = Vec::with_capacity(nr);
+        for _ in 0..nr {
+            let lo = self.i64()?;
+            let hi = self.i64()?;
+            if lo > hi || ranges.last().map_or(false, |p| p.1 >= lo) {
+                return Err(corrupt("expected sorted disjoint dirty ranges"));
+            }
+            ranges.push((lo, hi));
+        }
+        ks.dirty = DirtySet::from_ranges(ranges);
+        ks.swag = self.swag()?;
+        ks.zswag = self.swag()?;
+        Ok(ks)
     }
     fn swag(&mut self) -> Result<Option<Box<Swag>>, KernelError> {
         match self.u8()? {
@@ -243,7 +280,7 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn describe(s: &WindowSpec) -> String {
+pub(crate) fn describe(s: &WindowSpec) -> String {
     format!(
         "kind {} size {} ms advance {} ms grace {} ms retention {} ms emit {} zscore {}",
         s.kind_code(),
@@ -256,25 +293,8 @@ fn describe(s: &WindowSpec) -> String {
     )
 }
 
-/// Parses an export into a fresh engine for `spec`.
-pub(crate) fn import(spec: &WindowSpec, bytes: &[u8]) -> Result<Engine, KernelError> {
-    if bytes.len() < 4 + 4 + 8 || &bytes[..4] != MAGIC {
-        return Err(corrupt("expected a rivulet kernel state (magic RVWK)"));
-    }
-    let (body, tail) = bytes.split_at(bytes.len() - 8);
-    let mut sum = [0u8; 8];
-    sum.copy_from_slice(tail);
-    if fnv1a(body) != u64::from_le_bytes(sum) {
-        return Err(corrupt("checksum mismatch"));
-    }
-    let mut r = Reader { b: body, at: 4 };
-    let version = r.u32()?;
-    if version != VERSION {
-        return Err(corrupt(&format!(
-            "expected state version {}, got {}",
-            VERSION, version
-        )));
-    }
+/// Reads a spec as `Writer::spec` wrote it; `STATE_MISMATCH` unless it equals `spec`.
+pub(crate) fn check_spec(r: &mut Reader<'_>, spec: &WindowSpec) -> Result<(), KernelError> {
     let kind = r.u32()?;
     let size = r.i64()?;
     let advance = r.i64()?;
@@ -298,6 +318,29 @@ pub(crate) fn import(spec: &WindowSpec, bytes: &[u8]) -> Result<Engine, KernelEr
             ),
         ));
     }
+    Ok(())
+}
+
+/// Parses an export into a fresh engine for `spec`.
+pub(crate) fn import(spec: &WindowSpec, bytes: &[u8]) -> Result<Engine, KernelError> {
+    if bytes.len() < 4 + 4 + 8 || &bytes[..4] != MAGIC {
+        return Err(corrupt("expected a rivulet kernel state (magic RVWK)"));
+    }
+    let (body, tail) = bytes.split_at(bytes.len() - 8);
+    let mut sum = [0u8; 8];
+    sum.copy_from_slice(tail);
+    if fnv1a(body) != u64::from_le_bytes(sum) {
+        return Err(corrupt("checksum mismatch"));
+    }
+    let mut r = Reader { b: body, at: 4 };
+    let version = r.u32()?;
+    if version != VERSION {
+        return Err(corrupt(&format!(
+            "expected state version {}, got {}",
+            VERSION, version
+        )));
+    }
+    check_spec(&mut r, spec)?;
     // Parsed as per-key storage; `Kernel::import_state` moves it to a dense grid when it suits.
     let mut eng = Engine::per_key(*spec);
     eng.st = r.i64()?;
@@ -331,35 +374,7 @@ pub(crate) fn import(spec: &WindowSpec, bytes: &[u8]) -> Result<Engine, KernelEr
             }
         }
         prev = Some(key);
-        let mut ks = KeyState {
-            floor_ct: r.i64()?,
-            sched: r.i64()?,
-            ..KeyState::default()
-        };
-        let ne = r.count(8 + MOMENTS_BYTES)?;
-        let mut es = Vec::with_capacity(ne);
-        for _ in 0..ne {
-            let pos = r.i64()?;
-            let m = r.moments()?;
-            if m.count < 1.0 || es.last().map_or(false, |e: &Entry| e.pos >= pos) {
-                return Err(corrupt("expected sorted non-empty entries"));
-            }
-            es.push(Entry { pos, m });
-        }
-        ks.es = Entries::from_sorted(es);
-        let nr = r.count(16)?;
-        let mut ranges: Vec<(i64, i64)> = Vec::with_capacity(nr);
-        for _ in 0..nr {
-            let lo = r.i64()?;
-            let hi = r.i64()?;
-            if lo > hi || ranges.last().map_or(false, |p| p.1 >= lo) {
-                return Err(corrupt("expected sorted disjoint dirty ranges"));
-            }
-            ranges.push((lo, hi));
-        }
-        ks.dirty = DirtySet::from_ranges(ranges);
-        ks.swag = r.swag()?;
-        ks.zswag = r.swag()?;
+        let ks = r.key_state()?;
         let k = key as usize;
         if k >= eng.keys.len() {
             eng.keys.resize_with(k + 1, KeyState::default);

@@ -12,6 +12,7 @@ import type { PartitionLog } from './partition-log.js';
 import type { Topic } from './topic-registry.js';
 import type { ProducerSession } from './transaction-coordinator.js';
 import { checkOffset, checkTopicPartition, invalid } from '../validate.js';
+import { BATCH_OVERHEAD_BYTES, MAX_BATCH_BYTES, checkRecordSize, recordBytes } from '../record-size.js';
 
 /** Kafka's `transaction.timeout.ms` default. */
 export const DEFAULT_TRANSACTION_TIMEOUT_MS = 60_000;
@@ -49,6 +50,8 @@ export class EmbeddedProducer implements Producer {
     // Validate and place every record before appending any, so a bad record leaves no partial batch.
     const topics: Topic[] = [];
     const logs: PartitionLog[] = [];
+    // Per partition, the size of the batch being filled, as Kafka's producer fills them.
+    const batches = new Map<PartitionLog, number>();
     for (const r of records) {
       const topic = this.core.topics.require(api, r.topic);
       const key = r.key ?? null;
@@ -63,6 +66,18 @@ export class EmbeddedProducer implements Producer {
       if (r.timestamp !== undefined && !Number.isFinite(r.timestamp)) {
         invalid(`${api}: timestamp must be a finite number of milliseconds (got ${String(r.timestamp)})`);
       }
+      const bytes = recordBytes(r);
+      checkRecordSize(api, r, partition, bytes);
+      const used = batches.get(log) ?? 0;
+      const batch = used === 0 || used + bytes > MAX_BATCH_BYTES ? BATCH_OVERHEAD_BYTES + bytes : used + bytes;
+      // The broker's side: a batch over the topic's max.message.bytes is refused whole.
+      if (batch > topic.maxMessageBytes) {
+        throw transportError(
+          TransportErrorCode.RECORD_TOO_LARGE,
+          `${api}: the broker refused a record batch of ${batch} bytes for topic '${topic.name}' partition ${partition}: larger than the topic's max.message.bytes ${topic.maxMessageBytes} (Kafka's MESSAGE_TOO_LARGE); make the records smaller or raise max.message.bytes`,
+        );
+      }
+      batches.set(log, batch);
       topics.push(topic);
       logs.push(log);
     }

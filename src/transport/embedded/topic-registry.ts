@@ -1,6 +1,7 @@
 import type { NewTopic } from '../transport.js';
 import { TransportErrorCode, transportError } from '../transport-error-codes.js';
 import { PartitionLog } from './partition-log.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../record-size.js';
 
 /** Kafka's default `delete.retention.ms`. */
 const DEFAULT_DELETE_RETENTION_MS = 86_400_000;
@@ -13,6 +14,8 @@ export class Topic {
   readonly deleteRetentionMs: number;
   /** `retention.ms` when the policy includes `delete` and a limit was configured; unlimited otherwise. */
   readonly retentionMs: number | undefined;
+  /** The largest record batch the topic accepts (`max.message.bytes`, Kafka's default unless configured). */
+  readonly maxMessageBytes: number;
 
   constructor(
     readonly name: string,
@@ -27,6 +30,7 @@ export class Topic {
     // tests must not drop records whose producers gave them old timestamps.
     const retention = Number(config['retention.ms'] ?? -1);
     this.retentionMs = policies.includes('delete') && retention >= 0 ? retention : undefined;
+    this.maxMessageBytes = Number(config['max.message.bytes'] ?? DEFAULT_MAX_MESSAGE_BYTES);
   }
 }
 
@@ -113,6 +117,13 @@ function validateSpec(spec: NewTopic): void {
     throw transportError(
       TransportErrorCode.INVALID_ARGUMENT,
       `createTopics: retention.ms must be a number of milliseconds >= 0, or -1 for unlimited (got '${retentionMs}' for '${spec.topic}')`,
+    );
+  }
+  const maxMessage = spec.config?.['max.message.bytes'];
+  if (maxMessage !== undefined && !(Number.isInteger(Number(maxMessage)) && Number(maxMessage) >= 0)) {
+    throw transportError(
+      TransportErrorCode.INVALID_ARGUMENT,
+      `createTopics: max.message.bytes must be a whole number of bytes >= 0 (got '${maxMessage}' for '${spec.topic}')`,
     );
   }
   const policy = spec.config?.['cleanup.policy'];

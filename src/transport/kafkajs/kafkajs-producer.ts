@@ -14,6 +14,7 @@ import { DefaultPartitioner } from '../partitioner.js';
 import type { ConsumerGenerationInfo, Producer, ProducerRecord, RecordMetadata, TopicPartitionOffset } from '../transport.js';
 import { TransportErrorCode, transportError } from '../transport-error-codes.js';
 import { checkOffset, checkTopicPartition, invalid } from '../validate.js';
+import { MAX_BATCH_BYTES, RECORD_OVERHEAD_BYTES, checkRecordSize } from '../record-size.js';
 import { toTransportError } from './kafkajs-errors.js';
 import type { KafkaJsContext } from './kafkajs-context.js';
 import { withConsumerGeneration } from './kafkajs-kip447.js';
@@ -22,13 +23,6 @@ import { withFastProduce } from './kafkajs-produce-encoder.js';
 /** Zero-copy Buffer view of caller bytes (kafkajs wants Buffers). */
 export const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
-/**
- * Bytes of one partition's records per produce request: half the broker's default
- * message.max.bytes, leaving room for the estimate's slack and smaller topic limits.
- */
-const MAX_BATCH_BYTES = 512 * 1024;
-/** A record's framing in a v2 record batch, at most (varint lengths, offsets, timestamp delta, attributes). */
-const RECORD_OVERHEAD_BYTES = 32;
 /**
  * Records of one partition per produce request. kafkajs groups a request's
  * messages per partition by copying the partition's array for every message
@@ -105,6 +99,7 @@ export class KafkaJsProducerClient implements Producer {
         }
         message.headers = headers;
       }
+      checkRecordSize(api, r, partition, bytes);
       placed.push({ topic: r.topic, partition, message, timestamp, bytes });
     }
     // kafkajs puts a request's records for one partition into one record batch and never

@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+mod changelog;
 mod common;
 mod differential;
 mod kernel;

@@ -269,7 +269,13 @@ impl DenseGrid {
     }
 
     /// Drops slices wholly before `cutoff_ms` (retention).
-    pub fn evict(&mut self, geo: &Geometry, cutoff_ms: i64) -> Counts {
+    /// `emptied` hears of every key left with no cell.
+    pub fn evict(
+        &mut self,
+        geo: &Geometry,
+        cutoff_ms: i64,
+        mut emptied: impl FnMut(u32),
+    ) -> Counts {
         let mut counts = Counts::default();
         if !self.started {
             return counts;
@@ -285,6 +291,7 @@ impl DenseGrid {
                     self.per_key[i] -= 1;
                     if self.per_key[i] == 0 {
                         counts.keys -= 1;
+                        emptied(i as u32);
                     }
                 }
             }
