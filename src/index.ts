@@ -61,6 +61,15 @@ export { EmbeddedBroker, type EmbeddedBrokerOptions, type EmbeddedTopicOptions }
 export { TypedProducer, type TypedProducerRecord, type TypedClientSerdes } from './transport/typed-producer.js';
 export { TypedConsumer, type TypedConsumerRecord, type TypedConsumerOptions } from './transport/typed-consumer.js';
 export type { Transport } from './transport/transport.js';
+export type {
+  KafkaConnectionConfig,
+  KafkaSslConfig,
+  KafkaSaslConfig,
+  KafkaSaslPasswordConfig,
+  KafkaSaslPasswordMechanism,
+  KafkaSaslOAuthBearerConfig,
+  Pem,
+} from './transport/kafka-connection.js';
 
 export { WasmWindowKernel } from './wasm/wasm-window-kernel.js';
 export type { WindowSpec, WindowKind, EmitMode, WindowStatsKernel, WindowResults, WindowStats } from './wasm/window-stats-kernel.js';

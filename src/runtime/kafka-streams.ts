@@ -289,7 +289,15 @@ export class KafkaStreams {
     if (this.config.brokers !== undefined && this.config.brokers.length > 0) {
       // Loaded on demand so embedded-only services never load kafkajs.
       const { createKafkaTransport } = await import('../transport/kafkajs/kafkajs-transport.js');
-      return createKafkaTransport({ brokers: this.config.brokers, clientId: `${this.config.applicationId}-${this.instanceId.slice(0, 8)}` });
+      const { ssl, sasl, connectionTimeoutMs, requestTimeoutMs } = this.config.kafka;
+      return createKafkaTransport({
+        brokers: this.config.brokers,
+        clientId: `${this.config.applicationId}-${this.instanceId.slice(0, 8)}`,
+        ...(ssl === false ? {} : { ssl }),
+        ...(sasl === undefined ? {} : { sasl }),
+        ...(connectionTimeoutMs === undefined ? {} : { connectionTimeoutMs }),
+        ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }),
+      });
     }
     return (this.options.embeddedBroker ?? defaultEmbeddedBroker()).transport({ clientId: `${this.config.applicationId}-${this.instanceId}` });
   }

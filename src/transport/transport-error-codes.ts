@@ -36,6 +36,17 @@ export const TransportErrorCode = {
   COMMIT_FAILED: 'RIVULET_TRANSPORT_COMMIT_FAILED',
   /** A reader position (or a `deleteRecords` offset) is outside the partition's offsets. Seek into range. Not retriable. */
   OFFSET_OUT_OF_RANGE: 'RIVULET_TRANSPORT_OFFSET_OUT_OF_RANGE',
+  /**
+   * The broker refused the SASL credentials (wrong password, unknown user, a user
+   * without credentials for that mechanism, a rejected token). Check `kafka.sasl`. Not retriable.
+   */
+  AUTHENTICATION_FAILED: 'RIVULET_TRANSPORT_AUTHENTICATION_FAILED',
+  /**
+   * The TLS handshake failed: the broker's certificate is not signed by a CA in
+   * `kafka.ssl.ca` (or names another host), or the broker refused the client
+   * certificate, or one side does not speak TLS. Check `kafka.ssl` and the listener. Not retriable.
+   */
+  TLS_FAILED: 'RIVULET_TRANSPORT_TLS_FAILED',
 } as const;
 
 /** One of the {@link TransportErrorCode} strings. */
