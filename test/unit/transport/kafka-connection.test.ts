@@ -1,0 +1,151 @@
+import kafkajs from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { StreamsBuilder } from '../../../src/dsl/streams-builder.js';
+import { ConfigError, TransportError } from '../../../src/errors.js';
+import { KafkaStreams } from '../../../src/runtime/kafka-streams.js';
+import { checkKafkaConnection, type KafkaConnectionConfig } from '../../../src/transport/kafka-connection.js';
+import { toTransportError } from '../../../src/transport/kafkajs/kafkajs-errors.js';
+import { kafkaJsSecurity } from '../../../src/transport/kafkajs/kafkajs-security.js';
+import { createKafkaTransport } from '../../../src/transport/kafkajs/kafkajs-transport.js';
+import { TransportErrorCode } from '../../../src/transport/transport-error-codes.js';
+
+const SECRET = 'hunter2-do-not-print';
+const CA = '-----BEGIN CERTIFICATE-----\nMIIBdummy\n-----END CERTIFICATE-----\n';
+const KEY = `-----BEGIN PRIVATE KEY-----\n${SECRET}\n-----END PRIVATE KEY-----\n`;
+
+function topology() {
+  const b = new StreamsBuilder();
+  b.stream('in').to('out');
+  return b.build();
+}
+
+/** The ConfigError `new KafkaStreams` throws for `kafka`. */
+function configError(kafka: unknown): ConfigError {
+  try {
+    new KafkaStreams(topology(), { applicationId: 'app', brokers: ['127.0.0.1:9092'], kafka: kafka as KafkaConnectionConfig });
+  } catch (e) {
+    return e as ConfigError;
+  }
+  throw new Error('no error');
+}
+
+describe('StreamsConfig.kafka validation', () => {
+  it.each([
+    ['an unknown mechanism', { sasl: { mechanism: 'gssapi', username: 'u', password: SECRET } }, /kafka\.sasl\.mechanism must be 'plain', 'scram-sha-256', 'scram-sha-512' or 'oauthbearer' \(got "gssapi"\)/],
+    ['a missing password', { sasl: { mechanism: 'scram-sha-512', username: 'u' } }, /kafka\.sasl\.password must be a non-empty string \(got undefined\)/],
+    ['a mistyped password field', { sasl: { mechanism: 'plain', username: 'u', password: 'x', passwd: SECRET } }, /kafka\.sasl: unknown setting 'passwd' for PLAIN/],
+    ['a numeric password', { sasl: { mechanism: 'plain', username: 'u', password: 12345 } }, /kafka\.sasl\.password must be a non-empty string \(got number\)/],
+    ['a token provider that is not a function', { sasl: { mechanism: 'OAUTHBEARER', tokenProvider: SECRET } }, /kafka\.sasl\.tokenProvider must be a function .* \(got a string of 20 characters\)/],
+    ['a key that is not PEM', { ssl: { ca: CA, cert: CA, key: SECRET } }, /kafka\.ssl\.key must be PEM text with a '-----BEGIN PRIVATE KEY-----' block.* \(got a string of 20 characters without such a block\); a file path is not read/],
+    ['a CA given as a path', { ssl: { ca: '/etc/ssl/ca.pem' } }, /kafka\.ssl\.ca must be PEM text/],
+    ['a certificate without key', { ssl: { cert: CA } }, /kafka\.ssl: a client certificate needs both cert and key \(got only cert\)/],
+    ['an empty CA list', { ssl: { ca: [] } }, /kafka\.ssl\.ca must not be an empty array/],
+    ['a passphrase without key', { ssl: { passphrase: SECRET } }, /kafka\.ssl\.passphrase must be a string and goes with an encrypted key \(got a string of 20 characters without key\)/],
+    ['a misspelled TLS setting', { ssl: { rejectUnauthorised: false } }, /kafka\.ssl: unknown setting 'rejectUnauthorised'/],
+    ['a bad timeout', { connectionTimeoutMs: -1 }, /kafka\.connectionTimeoutMs must be a whole number of ms > 0 \(got -1\)/],
+    ['not an object', 'SASL_SSL', /kafka must be an object/],
+  ])('rejects %s with RIVULET_CONFIG_INVALID_VALUE, never printing the secret', (_what, kafka, message) => {
+    const e = configError(kafka);
+    expect(e).toBeInstanceOf(ConfigError);
+    expect(e.code).toBe('RIVULET_CONFIG_INVALID_VALUE');
+    expect(e.message).toMatch(message);
+    expect(e.message).not.toContain(SECRET);
+  });
+
+  it('accepts every documented form', () => {
+    const fail = (m: string): never => {
+      throw new Error(m);
+    };
+    const forms: KafkaConnectionConfig[] = [
+      {},
+      { ssl: true },
+      { ssl: { ca: CA } },
+      { ssl: { ca: [CA, new TextEncoder().encode(CA)], cert: CA, key: KEY, passphrase: 'p', servername: 'kafka.example.com' } },
+      { ssl: true, sasl: { mechanism: 'SCRAM-SHA-512', username: 'u', password: 'p' }, connectionTimeoutMs: 10_000, requestTimeoutMs: 60_000 },
+      { sasl: { mechanism: 'plain', username: 'u', password: 'p' } },
+      { ssl: true, sasl: { mechanism: 'oauthbearer', tokenProvider: () => 't' } },
+    ];
+    for (const f of forms) expect(() => checkKafkaConnection('kafka', f, fail)).not.toThrow();
+    expect(checkKafkaConnection('kafka', { sasl: { mechanism: 'SCRAM-SHA-256', username: 'u', password: 'p' } }, fail).sasl?.mechanism).toBe('scram-sha-256');
+  });
+
+  it('createKafkaTransport rejects the same mistakes with RIVULET_TRANSPORT_INVALID_ARGUMENT', () => {
+    const bad = () => createKafkaTransport({ brokers: ['127.0.0.1:9092'], sasl: { mechanism: 'scram-sha-512', username: 'u', password: '' } });
+    expect(bad).toThrow(TransportError);
+    expect(bad).toThrow(/createKafkaTransport: config\.sasl\.password must be a non-empty string \(got an empty string\)/);
+  });
+});
+
+describe('kafkajs mapping of TLS and SASL', () => {
+  it('passes the CA, client certificate, key, passphrase and servername to TLS', () => {
+    const fail = (m: string): never => {
+      throw new Error(m);
+    };
+    const out = kafkaJsSecurity(checkKafkaConnection('kafka', { ssl: { ca: CA, cert: CA, key: KEY, passphrase: 'pp', servername: 'broker.example' } }, fail));
+    const ssl = out.ssl as { ca: Buffer[]; cert: Buffer; key: Buffer; passphrase: string; servername: string };
+    expect(ssl.ca.map((b) => b.toString())).toEqual([CA]);
+    expect(ssl.cert.toString()).toBe(CA);
+    expect(ssl.key.toString()).toBe(KEY);
+    expect(ssl.passphrase).toBe('pp');
+    expect(ssl.servername).toBe('broker.example');
+    expect(out.sasl).toBeUndefined();
+    expect(kafkaJsSecurity(checkKafkaConnection('kafka', { ssl: true }, fail))).toEqual({ ssl: true });
+    expect(kafkaJsSecurity(checkKafkaConnection('kafka', {}, fail))).toEqual({});
+  });
+
+  it("passes SCRAM and PLAIN credentials with kafkajs's mechanism names", () => {
+    const fail = (m: string): never => {
+      throw new Error(m);
+    };
+    expect(kafkaJsSecurity(checkKafkaConnection('kafka', { sasl: { mechanism: 'SCRAM-SHA-512', username: 'u', password: 'p' } }, fail)).sasl).toEqual({ mechanism: 'scram-sha-512', username: 'u', password: 'p' });
+    expect(kafkaJsSecurity(checkKafkaConnection('kafka', { sasl: { mechanism: 'PLAIN', username: 'u', password: 'p' } }, fail)).sasl).toEqual({ mechanism: 'plain', username: 'u', password: 'p' });
+  });
+
+  it("wires the OAUTHBEARER token provider to kafkajs's oauthBearerProvider, asking it at every authentication", async () => {
+    const fail = (m: string): never => {
+      throw new Error(m);
+    };
+    let calls = 0;
+    const sasl = kafkaJsSecurity(checkKafkaConnection('kafka', { sasl: { mechanism: 'oauthbearer', tokenProvider: async () => `token-${++calls}` } }, fail)).sasl as {
+      mechanism: string;
+      oauthBearerProvider: () => Promise<{ value: string }>;
+    };
+    expect(sasl.mechanism).toBe('oauthbearer');
+    expect(await sasl.oauthBearerProvider()).toEqual({ value: 'token-1' });
+    expect(await sasl.oauthBearerProvider()).toEqual({ value: 'token-2' });
+    const empty = kafkaJsSecurity(checkKafkaConnection('kafka', { sasl: { mechanism: 'oauthbearer', tokenProvider: () => '' } }, fail)).sasl as { oauthBearerProvider: () => Promise<unknown> };
+    await expect(empty.oauthBearerProvider()).rejects.toMatchObject({ code: TransportErrorCode.AUTHENTICATION_FAILED, message: expect.stringMatching(/tokenProvider must resolve to a non-empty token string/) as unknown });
+  });
+});
+
+describe('kafkajs security failures', () => {
+  it('a refused SASL authentication is RIVULET_TRANSPORT_AUTHENTICATION_FAILED, not retriable, naming kafka.sasl', () => {
+    // kafkajs's typings declare no constructor arguments; its code takes the message.
+    const SaslError = kafkajs.KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error;
+    const sasl = new SaslError('SASL SCRAM SHA512 authentication failed: invalid credentials');
+    for (const thrown of [sasl, new kafkajs.KafkaJSNumberOfRetriesExceeded(sasl, { retryCount: 1, retryTime: 100 })]) {
+      const e = toTransportError('Transport.connect', thrown);
+      expect(e.code).toBe(TransportErrorCode.AUTHENTICATION_FAILED);
+      expect(e.retriable).toBe(false);
+      expect(e.message).toMatch(/^Transport\.connect: the broker refused SASL authentication \(SASL SCRAM SHA512 authentication failed: invalid credentials\); check kafka\.sasl/);
+    }
+  });
+
+  it.each([
+    ['SELF_SIGNED_CERT_IN_CHAIN', 'self-signed certificate in certificate chain', /not signed by a CA the client trusts; check kafka\.ssl\.ca/],
+    ['ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames", /does not name the host connected to; .*kafka\.ssl\.servername/],
+    ['ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE', '80AC:error:0A000412:SSL routines:ssl3_read_bytes:sslv3 alert bad certificate:../deps/openssl/rec_layer_s3.c:1601:SSL alert number 42\n', /\(sslv3 alert bad certificate, ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE\).*kafka\.ssl\.cert and kafka\.ssl\.key/],
+  ])('a TLS failure %s after kafkajs retries is RIVULET_TRANSPORT_TLS_FAILED, not retriable', (code, message, hint) => {
+    const connection = new kafkajs.KafkaJSConnectionError(`Connection error: ${message}`, { broker: '127.0.0.1:9093', code });
+    const e = toTransportError('Transport.connect', new kafkajs.KafkaJSNumberOfRetriesExceeded(connection, { retryCount: 3, retryTime: 800 }));
+    expect(e.code).toBe(TransportErrorCode.TLS_FAILED);
+    expect(e.retriable).toBe(false);
+    expect(e.message).toMatch(hint);
+  });
+
+  it('a plain connection failure stays a retriable RIVULET_TRANSPORT_NOT_CONNECTED', () => {
+    const e = toTransportError('Transport.connect', new kafkajs.KafkaJSConnectionError('Connection error: connect ECONNREFUSED 127.0.0.1:9', { code: 'ECONNREFUSED' }));
+    expect(e.code).toBe(TransportErrorCode.NOT_CONNECTED);
+    expect(e.retriable).toBe(true);
+  });
+});
