@@ -130,12 +130,37 @@ export function checkKafkaConnection(where: string, c: unknown, fail: (message: 
     if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) fail(`${where}.${name} must be a whole number of ms > 0 (got ${String(v)})`);
     return v;
   };
-  return {
+  return redactedWhenShown({
     ssl: checkSsl(`${where}.ssl`, conn['ssl'], fail),
     sasl: checkSasl(`${where}.sasl`, conn['sasl'], fail),
     connectionTimeoutMs: ms('connectionTimeoutMs'),
     requestTimeoutMs: ms('requestTimeoutMs'),
+  });
+}
+
+const REDACTED = '[redacted]';
+
+/**
+ * `c` itself, shown with its secrets replaced by `[redacted]` when serialized
+ * (`JSON.stringify`) or inspected (`console.log`, `util.inspect`): the resolved
+ * config is reachable as `KafkaStreams.config`, and a service that logs it must
+ * not log the password, the private key or the token provider's output.
+ */
+function redactedWhenShown(c: CheckedKafkaConnection): CheckedKafkaConnection {
+  const view = (): Record<string, unknown> => {
+    const { ssl, sasl } = c;
+    return {
+      ssl: typeof ssl === 'boolean' ? ssl : { ...ssl, ...(ssl.key === undefined ? {} : { key: REDACTED }), ...(ssl.passphrase === undefined ? {} : { passphrase: REDACTED }) },
+      sasl: sasl === undefined ? undefined : sasl.mechanism === 'oauthbearer' ? { mechanism: sasl.mechanism, tokenProvider: '[function]' } : { ...sasl, password: REDACTED },
+      connectionTimeoutMs: c.connectionTimeoutMs,
+      requestTimeoutMs: c.requestTimeoutMs,
+    };
   };
+  Object.defineProperties(c, {
+    toJSON: { value: view, enumerable: false },
+    [Symbol.for('nodejs.util.inspect.custom')]: { value: view, enumerable: false },
+  });
+  return Object.freeze(c);
 }
 
 function checkSsl(where: string, v: unknown, fail: (message: string) => never): CheckedKafkaConnection['ssl'] {

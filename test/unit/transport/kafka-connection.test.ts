@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { StreamsBuilder } from '../../../src/dsl/streams-builder.js';
@@ -73,6 +74,23 @@ describe('StreamsConfig.kafka validation', () => {
     const bad = () => createKafkaTransport({ brokers: ['127.0.0.1:9092'], sasl: { mechanism: 'scram-sha-512', username: 'u', password: '' } });
     expect(bad).toThrow(TransportError);
     expect(bad).toThrow(/createKafkaTransport: config\.sasl\.password must be a non-empty string \(got an empty string\)/);
+  });
+
+  it('the resolved config shows no secret when logged (JSON or util.inspect)', () => {
+    const app = new KafkaStreams(topology(), {
+      applicationId: 'app',
+      brokers: ['127.0.0.1:9092'],
+      kafka: { ssl: { ca: CA, cert: CA, key: KEY, passphrase: SECRET }, sasl: { mechanism: 'scram-sha-512', username: 'orders', password: SECRET } },
+    });
+    for (const shown of [JSON.stringify(app.config), inspect(app.config, { depth: 10 }), JSON.stringify({ kafka: app.config.kafka })]) {
+      expect(shown).not.toContain(SECRET);
+      expect(shown).toContain('orders');
+      expect(shown).toContain('[redacted]');
+    }
+    // Only the showing is redacted: the transport still gets the real values.
+    expect(app.config.kafka.sasl).toMatchObject({ password: SECRET });
+    const oauth = new KafkaStreams(topology(), { applicationId: 'app', brokers: ['b:1'], kafka: { sasl: { mechanism: 'oauthbearer', tokenProvider: () => SECRET } } });
+    expect(inspect(oauth.config, { depth: 10 })).toContain("tokenProvider: '[function]'");
   });
 });
 
