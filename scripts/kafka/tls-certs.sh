@@ -19,9 +19,13 @@ dir=${1:-$root/target/kafka/tls}
 if [[ -f "$dir/.complete" ]]; then exit 0; fi
 command -v keytool >/dev/null || { echo "tls-certs.sh: the JDK's keytool is required (installed with Java by fetch.sh)" >&2; exit 1; }
 command -v openssl >/dev/null || { echo "tls-certs.sh: openssl is required to export the client key as PEM" >&2; exit 1; }
-rm -rf "$dir"
-mkdir -p "$dir"
-cd "$dir"
+# Made in a scratch dir and moved into place whole: a broker started meanwhile (a test's
+# own) never sees half a set, and of two concurrent runs the first to finish wins.
+[[ -d "$dir" ]] && rm -rf "$dir"
+mkdir -p "$(dirname "$dir")"
+work=$(mktemp -d "$dir.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work"
 pw=rivulet-test-store
 echo "$pw" >password
 kt() { keytool -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC "$@" -storetype PKCS12 -storepass "$pw" -noprompt >/dev/null 2>&1 || { echo "tls-certs.sh: keytool $1 failed" >&2; keytool "$@" -storetype PKCS12 -storepass "$pw" -noprompt; exit 1; }; }
@@ -56,3 +60,5 @@ wait
 openssl pkcs12 -in client.p12 -passin "pass:$pw" -nocerts -nodes 2>/dev/null | openssl pkey -out client-key.pem
 rm -f ./*.csr rogue.p12
 touch .complete
+cd ..
+mv -T "$work" "$dir" 2>/dev/null || [[ -f "$dir/.complete" ]]

@@ -40,6 +40,8 @@ for name in KAFKA_BROKERS KAFKA_SASL_SSL_BROKERS KAFKA_SSL_BROKERS KAFKA_TLS_DIR
   value=$(echo "$out" | sed -n "s/^$name=//p" | tail -n 1)
   if [[ -n "$value" ]]; then export "$name=$value"; fi
 done
+# Brokers the tests start for themselves (test/support/kafka-broker.ts) are plain unless asked.
+unset KAFKA_SECURITY
 "$@"
 status=$?
 exit "$status"
