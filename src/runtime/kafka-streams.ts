@@ -152,7 +152,7 @@ export class KafkaStreams {
     }
     this.topology.seal();
     this.setState('REBALANCING');
-    const transport = await this.connect();
+    const transport = await this.connect().catch((e: unknown) => this.failedToConnect(e));
     const partitionCounts = await this.prepareTopics(transport);
     await claimStateDirectory(join(this.config.stateDir, this.config.applicationId), await transport.clusterId(), this.config.logger);
     const eos = this.config.processingGuarantee === 'exactly_once';
@@ -195,6 +195,18 @@ export class KafkaStreams {
       this.config.logger.error('stream thread failed', { error: e instanceof Error ? e.message : String(e) });
       this.setState('ERROR');
     });
+  }
+
+  /**
+   * A start that cannot reach the brokers (refused credentials, an untrusted
+   * certificate, no broker) ends in ERROR as a failed stream thread does, so
+   * state listeners learn it too, not only the caller of start().
+   */
+  private failedToConnect(e: unknown): never {
+    this.failure = e;
+    this.config.logger.error('could not connect to the brokers', { error: e instanceof Error ? e.message : String(e) });
+    this.setState('ERROR');
+    throw e;
   }
 
   private connecting: Promise<Transport> | undefined;

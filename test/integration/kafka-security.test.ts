@@ -190,7 +190,10 @@ describe.skipIf(unavailable !== undefined)(`rivulet on secured Kafka listeners${
       ssl: { ca: env.ca },
       sasl: { mechanism: 'scram-sha-512', username: 'alice', password: wrongPassword },
     });
+    const states: string[] = [];
+    app.onStateChange((next) => states.push(next));
     const { error, ms } = await failedStart(app);
+    expect(states).toEqual(['REBALANCING', 'ERROR']);
     expect(error.code).toBe(TransportErrorCode.AUTHENTICATION_FAILED);
     expect(error.message).toMatch(/SASL authentication/);
     expect(error.message).toMatch(/kafka\.sasl/);
@@ -201,6 +204,7 @@ describe.skipIf(unavailable !== undefined)(`rivulet on secured Kafka listeners${
   it('a broker certificate from a CA the client does not trust fails start() within bounded time with RIVULET_TRANSPORT_TLS_FAILED naming kafka.ssl.ca', async () => {
     const app = newApp((b) => void b.stream('sec-unused').to('sec-unused-out'), `sec-rogue-${randomUUID().slice(0, 8)}`, { ssl: { ca: env.rogueCa }, sasl: scram512 });
     const { error, ms } = await failedStart(app);
+    expect(app.state()).toBe('ERROR');
     expect(error.code).toBe(TransportErrorCode.TLS_FAILED);
     expect(error.message).toMatch(/not signed by a CA the client trusts/);
     expect(error.message).toMatch(/kafka\.ssl\.ca/);

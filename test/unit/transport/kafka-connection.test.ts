@@ -9,6 +9,7 @@ import { toTransportError } from '../../../src/transport/kafkajs/kafkajs-errors.
 import { kafkaJsSecurity } from '../../../src/transport/kafkajs/kafkajs-security.js';
 import { createKafkaTransport } from '../../../src/transport/kafkajs/kafkajs-transport.js';
 import { TransportErrorCode } from '../../../src/transport/transport-error-codes.js';
+import type { Transport } from '../../../src/transport/transport.js';
 
 const SECRET = 'hunter2-do-not-print';
 const CA = '-----BEGIN CERTIFICATE-----\nMIIBdummy\n-----END CERTIFICATE-----\n';
@@ -91,6 +92,24 @@ describe('StreamsConfig.kafka validation', () => {
     expect(app.config.kafka.sasl).toMatchObject({ password: SECRET });
     const oauth = new KafkaStreams(topology(), { applicationId: 'app', brokers: ['b:1'], kafka: { sasl: { mechanism: 'oauthbearer', tokenProvider: () => SECRET } } });
     expect(inspect(oauth.config, { depth: 10 })).toContain("tokenProvider: '[function]'");
+  });
+});
+
+describe('KafkaStreams.start when the brokers refuse the connection', () => {
+  it('rejects with the transport error and goes to ERROR, logging the message once', async () => {
+    const refused = toTransportError('Transport.connect', new (kafkajs.KafkaJSSASLAuthenticationError as unknown as new (m: string) => Error)('SASL PLAIN authentication failed'));
+    const transport = { connect: () => Promise.reject(refused), close: () => Promise.resolve() } as unknown as Transport;
+    const logged: string[] = [];
+    const log = (m: string, f?: Record<string, unknown>) => void logged.push(`${m} ${JSON.stringify(f)}`);
+    const app = new KafkaStreams(topology(), { applicationId: 'app', transport, logger: { debug: log, info: log, warn: log, error: log } });
+    const states: string[] = [];
+    app.onStateChange((next) => states.push(next));
+    await expect(app.start()).rejects.toBe(refused);
+    expect(states).toEqual(['REBALANCING', 'ERROR']);
+    expect(logged).toEqual([expect.stringContaining('could not connect to the brokers') as unknown]);
+    expect(logged[0]).toContain(TransportErrorCode.AUTHENTICATION_FAILED === refused.code ? 'refused SASL authentication' : 'unexpected');
+    await app.close();
+    expect(app.state()).toBe('NOT_RUNNING');
   });
 });
 
