@@ -226,6 +226,27 @@ describe.skipIf(unavailable !== undefined)(`rivulet on secured Kafka listeners${
     errorTexts.push(inspect(error, { depth: 10 }));
   }, 60_000);
 
+  it('OAUTHBEARER: an expired token is refused by the broker, a failing token provider is reported as such', async () => {
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const past = Math.floor(Date.now() / 1000) - 7200;
+    const expired = `${b64({ alg: 'none' })}.${b64({ sub: 'alice', iat: past, exp: past + 60 })}.`;
+    const cases: [KafkaSaslConfig, RegExp][] = [
+      [{ mechanism: 'oauthbearer', tokenProvider: () => expired }, /^Transport\.connect: the broker refused the OAUTHBEARER token \(invalid_token\); check kafka\.sasl\.tokenProvider/],
+      [{ mechanism: 'oauthbearer', tokenProvider: () => Promise.reject(new Error('identity provider unreachable')) }, /^Transport\.connect: kafka\.sasl\.tokenProvider failed: identity provider unreachable$/],
+    ];
+    for (const [sasl, message] of cases) {
+      const t = createKafkaTransport({ brokers: [env.saslSsl], ssl: { ca: env.ca }, sasl });
+      transports.push(t);
+      const t0 = Date.now();
+      const error = (await t.connect().then(() => undefined, (e: unknown) => e)) as { code?: string; message: string } | undefined;
+      expect(error?.code).toBe(TransportErrorCode.AUTHENTICATION_FAILED);
+      expect(error?.message).toMatch(message);
+      expect(Date.now() - t0).toBeLessThan(FAIL_WITHIN_MS);
+      errorTexts.push(inspect(error, { depth: 10 }));
+      expect(inspect(error, { depth: 10 })).not.toContain(expired);
+    }
+  }, 60_000);
+
   it('no secret appears in any log line or error text of this file', () => {
     // The runs above logged (restores, rebalances, failures) and failed; they all went through here.
     expect(lines.length + errorTexts.length).toBeGreaterThan(0);

@@ -63,6 +63,29 @@ const CERTIFICATE_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
+/**
+ * A SASL failure raised by rivulet inside kafkajs's authentication (the
+ * OAUTHBEARER authenticator), which {@link toTransportError} turns into
+ * AUTHENTICATION_FAILED, retriable when `transient`.
+ */
+export class AuthenticationFailure extends Error {
+  override readonly name = 'AuthenticationFailure';
+  /** Read by kafkajs: never retried on the same connection, whose SASL exchange is spent (the broker answers ILLEGAL_SASL_STATE). */
+  readonly retriable = false;
+  constructor(
+    message: string,
+    /** Whether a new connection may succeed (an identity provider briefly down). */
+    readonly transient: boolean,
+    /**
+     * What the token provider threw. Not `cause`: kafkajs's retries keep only
+     * `cause ?? error`, which would drop this error from the chain.
+     */
+    readonly providerError?: unknown,
+  ) {
+    super(message);
+  }
+}
+
 interface KafkaJsLike {
   readonly name?: string;
   readonly type?: string;
@@ -138,6 +161,9 @@ export function toTransportError(api: string, e: unknown, fallback: TransportErr
  */
 function securityFailure(api: string, e: unknown): TransportError | undefined {
   const errors = chain(e);
+  // rivulet's own OAUTHBEARER authenticator failed (kafkajs-security.ts), perhaps wrapped by kafkajs's retries.
+  const own = errors.find((err): err is AuthenticationFailure => err instanceof AuthenticationFailure);
+  if (own !== undefined) return transportError(TransportErrorCode.AUTHENTICATION_FAILED, `${api}: ${own.message}`, { cause: e, retriable: own.transient });
   const sasl = errors.find((err) => err.name === 'KafkaJSSASLAuthenticationError');
   if (sasl !== undefined) {
     return transportError(

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import kafkajs from 'kafkajs';
+import kafkajs, { type AuthenticationProviderArgs, type Mechanism, type SaslAuthenticateArgs } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { StreamsBuilder } from '../../../src/dsl/streams-builder.js';
 import { ConfigError, TransportError } from '../../../src/errors.js';
@@ -138,20 +138,64 @@ describe('kafkajs mapping of TLS and SASL', () => {
     expect(kafkaJsSecurity(checkKafkaConnection('kafka', { sasl: { mechanism: 'PLAIN', username: 'u', password: 'p' } }, fail)).sasl).toEqual({ mechanism: 'plain', username: 'u', password: 'p' });
   });
 
-  it("wires the OAUTHBEARER token provider to kafkajs's oauthBearerProvider, asking it at every authentication", async () => {
+  /** Runs the OAUTHBEARER authenticator kafkajs gets, against a broker that answers each SaslAuthenticate with `answers` in turn. */
+  async function oauthExchange(tokenProvider: () => string | Promise<string>, answers: string[]): Promise<{ sent: string[]; error: unknown }> {
     const fail = (m: string): never => {
       throw new Error(m);
     };
-    let calls = 0;
-    const sasl = kafkaJsSecurity(checkKafkaConnection('kafka', { sasl: { mechanism: 'oauthbearer', tokenProvider: async () => `token-${++calls}` } }, fail)).sasl as {
-      mechanism: string;
-      oauthBearerProvider: () => Promise<{ value: string }>;
-    };
+    const sasl = kafkaJsSecurity(checkKafkaConnection('kafka', { sasl: { mechanism: 'oauthbearer', tokenProvider } }, fail)).sasl as Mechanism;
     expect(sasl.mechanism).toBe('oauthbearer');
-    expect(await sasl.oauthBearerProvider()).toEqual({ value: 'token-1' });
-    expect(await sasl.oauthBearerProvider()).toEqual({ value: 'token-2' });
-    const empty = kafkaJsSecurity(checkKafkaConnection('kafka', { sasl: { mechanism: 'oauthbearer', tokenProvider: () => '' } }, fail)).sasl as { oauthBearerProvider: () => Promise<unknown> };
-    await expect(empty.oauthBearerProvider()).rejects.toMatchObject({ code: TransportErrorCode.AUTHENTICATION_FAILED, message: expect.stringMatching(/tokenProvider must resolve to a non-empty token string/) as unknown });
+    const sent: string[] = [];
+    const frame = (text: string) => {
+      const b = Buffer.alloc(4 + Buffer.byteLength(text));
+      b.writeInt32BE(Buffer.byteLength(text), 0);
+      b.write(text, 4);
+      return b;
+    };
+    const saslAuthenticate = (async ({ request, response }: SaslAuthenticateArgs<unknown>) => {
+      const bytes = await request.encode();
+      expect(bytes.readInt32BE(0)).toBe(bytes.length - 4);
+      sent.push(bytes.subarray(4).toString());
+      const raw = frame(answers[sent.length - 1] ?? '');
+      return response === undefined ? undefined : response.parse(await response.decode(raw));
+    }) as AuthenticationProviderArgs['saslAuthenticate'];
+    const logger = {} as AuthenticationProviderArgs['logger'];
+    const error = await sasl.authenticationProvider({ host: 'b', port: 9093, logger, saslAuthenticate }).authenticate().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    return { sent, error };
+  }
+
+  it('OAUTHBEARER: asks the token provider at every authentication and sends the token in the RFC 7628 message', async () => {
+    let calls = 0;
+    const provider = async () => `token-${++calls}`;
+    expect(await oauthExchange(provider, [''])).toEqual({ sent: ['n,,\u0001auth=Bearer token-1\u0001\u0001'], error: undefined });
+    expect((await oauthExchange(provider, [''])).sent).toEqual(['n,,\u0001auth=Bearer token-2\u0001\u0001']);
+  });
+
+  it("OAUTHBEARER: the broker's error challenge is a refusal, answered with %x01 and reported as AUTHENTICATION_FAILED without the token", async () => {
+    const { sent, error } = await oauthExchange(() => 'secret-jwt', ['{"status":"invalid_token"}', '']);
+    expect(sent).toEqual(['n,,\u0001auth=Bearer secret-jwt\u0001\u0001', '\u0001']);
+    expect(toTransportError('Transport.connect', error)).toMatchObject({ code: TransportErrorCode.AUTHENTICATION_FAILED, retriable: false });
+    expect(toTransportError('Transport.connect', error).message).toMatch(/^Transport\.connect: the broker refused the OAUTHBEARER token \(invalid_token\); check kafka\.sasl\.tokenProvider/);
+    expect(inspect(error, { depth: 10 })).not.toContain('secret-jwt');
+  });
+
+  it('OAUTHBEARER: a failing provider is a retriable AUTHENTICATION_FAILED that survives kafkajs retries; an empty token is refused', async () => {
+    const { sent, error } = await oauthExchange(() => Promise.reject(new Error('identity provider unreachable')), []);
+    expect(sent).toEqual([]);
+    // kafkajs must not retry on the same connection; rivulet may, on a new one.
+    expect(error).toMatchObject({ retriable: false, transient: true, message: 'kafka.sasl.tokenProvider failed: identity provider unreachable' });
+    for (const thrown of [error, new kafkajs.KafkaJSNumberOfRetriesExceeded(error as Error, { retryCount: 5, retryTime: 2000 })]) {
+      expect(toTransportError('Transport.connect', thrown)).toMatchObject({
+        code: TransportErrorCode.AUTHENTICATION_FAILED,
+        retriable: true,
+        message: 'Transport.connect: kafka.sasl.tokenProvider failed: identity provider unreachable',
+      });
+    }
+    const empty = toTransportError('Transport.connect', (await oauthExchange(() => '', [])).error);
+    expect(empty).toMatchObject({ code: TransportErrorCode.AUTHENTICATION_FAILED, retriable: false, message: expect.stringMatching(/tokenProvider must resolve to a non-empty token string/) as unknown });
   });
 });
 
