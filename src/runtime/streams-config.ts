@@ -97,6 +97,10 @@ export function resolveConfig(c: StreamsConfig): ResolvedConfig {
   const kafka = checkKafkaConnection('KafkaStreams: kafka', c.kafka, (message) => {
     throw new ConfigError('RIVULET_CONFIG_INVALID_VALUE', message);
   });
+  // Without brokers the embedded broker runs, which has no TLS or SASL: credentials set for a cluster that is not used are a mistake.
+  if ((kafka.ssl !== false || kafka.sasl !== undefined) && (c.brokers === undefined || c.brokers.length === 0)) {
+    throw new ConfigError('RIVULET_CONFIG_INVALID_VALUE', 'KafkaStreams: kafka.ssl or kafka.sasl is set but brokers is not; set brokers to the cluster\'s bootstrap servers (without brokers the in-process embedded broker runs, which needs neither)');
+  }
   return {
     applicationId: c.applicationId,
     brokers: c.brokers,

@@ -54,6 +54,13 @@ describe('StreamsConfig.kafka validation', () => {
     expect(e.message).not.toContain(SECRET);
   });
 
+  it('refuses TLS or SASL settings without brokers (the embedded broker would run and ignore them)', () => {
+    const make = () => new KafkaStreams(topology(), { applicationId: 'app', kafka: { sasl: { mechanism: 'plain', username: 'u', password: SECRET } } });
+    expect(make).toThrow(ConfigError);
+    expect(make).toThrow(/kafka\.ssl or kafka\.sasl is set but brokers is not; set brokers/);
+    expect(() => new KafkaStreams(topology(), { applicationId: 'app', kafka: { connectionTimeoutMs: 5000 } })).not.toThrow();
+  });
+
   it('accepts every documented form', () => {
     const fail = (m: string): never => {
       throw new Error(m);
