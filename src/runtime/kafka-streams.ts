@@ -6,6 +6,7 @@ import type { ReadOnlyKeyValueStore, ReadOnlyWindowStore, KeyValueEntry, WindowE
 import { changelogTopic } from '../topology/store-definition.js';
 import type { Topology } from '../topology/topology.js';
 import { EmbeddedBroker } from '../transport/embedded/embedded-broker.js';
+import { connectionSettings } from '../transport/kafka-connection.js';
 import type { NewTopic, Transport } from '../transport/transport.js';
 import { deadLetterTopic } from './error-handling.js';
 import { GlobalStateManager } from './global-state.js';
@@ -301,15 +302,7 @@ export class KafkaStreams {
     if (this.config.brokers !== undefined && this.config.brokers.length > 0) {
       // Loaded on demand so embedded-only services never load kafkajs.
       const { createKafkaTransport } = await import('../transport/kafkajs/kafkajs-transport.js');
-      const { ssl, sasl, connectionTimeoutMs, requestTimeoutMs } = this.config.kafka;
-      return createKafkaTransport({
-        brokers: this.config.brokers,
-        clientId: `${this.config.applicationId}-${this.instanceId.slice(0, 8)}`,
-        ...(ssl === false ? {} : { ssl }),
-        ...(sasl === undefined ? {} : { sasl }),
-        ...(connectionTimeoutMs === undefined ? {} : { connectionTimeoutMs }),
-        ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }),
-      });
+      return createKafkaTransport({ brokers: this.config.brokers, clientId: `${this.config.applicationId}-${this.instanceId.slice(0, 8)}`, ...connectionSettings(this.config.kafka) });
     }
     return (this.options.embeddedBroker ?? defaultEmbeddedBroker()).transport({ clientId: `${this.config.applicationId}-${this.instanceId}` });
   }

@@ -138,6 +138,16 @@ export function checkKafkaConnection(where: string, c: unknown, fail: (message: 
   });
 }
 
+/** The settings of `c` that are set, for a transport's config (`createKafkaTransport({ brokers, ...connectionSettings(c) })`). */
+export function connectionSettings(c: CheckedKafkaConnection): KafkaConnectionConfig {
+  return {
+    ...(c.ssl === false ? {} : { ssl: c.ssl }),
+    ...(c.sasl === undefined ? {} : { sasl: c.sasl }),
+    ...(c.connectionTimeoutMs === undefined ? {} : { connectionTimeoutMs: c.connectionTimeoutMs }),
+    ...(c.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: c.requestTimeoutMs }),
+  };
+}
+
 const REDACTED = '[redacted]';
 
 /**
