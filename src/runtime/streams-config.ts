@@ -1,8 +1,8 @@
 import { ConfigError } from '../errors.js';
+import { checkKafkaConnection, type CheckedKafkaConnection, type KafkaConnectionConfig } from '../transport/kafka-connection.js';
 import { jsonSerde } from '../serde/json-serde.js';
 import type { Serde } from '../serde/serde.js';
 import { stringSerde } from '../serde/string-serde.js';
-import { checkKafkaConnection, type CheckedKafkaConnection, type KafkaConnectionConfig } from '../transport/kafka-connection.js';
 import type { ErrorHandling } from './error-handling.js';
 
 /** Configuration of a `KafkaStreams` instance (Kafka Streams' `StreamsConfig`, camelCased). */
