@@ -63,6 +63,15 @@ export { EmbeddedBroker, type EmbeddedBrokerOptions, type EmbeddedTopicOptions }
 export { TypedProducer, type TypedProducerRecord, type TypedClientSerdes } from './transport/typed-producer.js';
 export { TypedConsumer, type TypedConsumerRecord, type TypedConsumerOptions } from './transport/typed-consumer.js';
 export type { Transport } from './transport/transport.js';
+export type {
+  KafkaConnectionConfig,
+  KafkaSslConfig,
+  KafkaSaslConfig,
+  KafkaSaslPasswordConfig,
+  KafkaSaslPasswordMechanism,
+  KafkaSaslOAuthBearerConfig,
+  Pem,
+} from './transport/kafka-connection.js';
 
 export { RivuletError, ConfigError, TopologyError, StateError, SerdeError, TransportError, KernelError, TaskFailure } from './errors.js';
 export { prometheusText, serveMetrics } from './metrics/prometheus.js';

@@ -7,6 +7,13 @@
 # Env: KAFKA_VERSION (default in common.sh), KAFKA_RUN_DIR (where the state file
 # broker.env, the data dir and the log go; default target/kafka/run),
 # KAFKA_START_TIMEOUT_MS (default 60000), KAFKA_HEAP (default -Xms256m -Xmx512m).
+# KAFKA_SECURITY=sasl_ssl adds two secured listeners next to PLAINTEXT (which the broker
+# and the readiness check keep using), with certificates from tls-certs.sh:
+#   SASL_SSL (printed as KAFKA_SASL_SSL_BROKERS): PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and
+#     OAUTHBEARER (Kafka's unsecured JWT validator: unsigned tokens with a `sub` claim);
+#     users alice/alice-secret (PLAIN, both SCRAMs, created at format time) and bob/bob-secret (PLAIN);
+#   SSL with client certificates required (printed as KAFKA_SSL_BROKERS);
+#   KAFKA_TLS_DIR: where ca.pem, client.pem, client-key.pem and rogue-ca.pem are.
 # Idempotent: if the broker recorded in the state file is alive and answers, it is reused.
 # A broker stopped with `stop.sh --keep-data` starts again on the same ports and data
 # dir (its topics, offsets and transactions intact), as a restarted production broker would.
@@ -17,6 +24,15 @@ cd "$root"
 started_at=$(date +%s%N)
 timeout_ms=${KAFKA_START_TIMEOUT_MS:-60000}
 
+# The secured listeners' endpoints, for with-kafka.sh and tests (nothing when not secured).
+print_security() {
+  if [[ -n "${KAFKA_SASL_SSL_BROKERS:-}" ]]; then
+    echo "KAFKA_SASL_SSL_BROKERS=$KAFKA_SASL_SSL_BROKERS"
+    echo "KAFKA_SSL_BROKERS=$KAFKA_SSL_BROKERS"
+    echo "KAFKA_TLS_DIR=$KAFKA_TLS_DIR"
+  fi
+}
+
 wanted_version=$KAFKA_VERSION
 resume=
 if [[ -f "$kafka_state" ]]; then
@@ -25,6 +41,7 @@ if [[ -f "$kafka_state" ]]; then
   if [[ -n "${KAFKA_PID:-}" ]] && kill -0 "$KAFKA_PID" 2>/dev/null && node "$here/wait-ready.mjs" "$KAFKA_BROKERS" 3000 "$KAFKA_PID"; then
     echo "start.sh: reusing Kafka $KAFKA_VERSION (pid $KAFKA_PID) at $KAFKA_BROKERS"
     echo "KAFKA_BROKERS=$KAFKA_BROKERS"
+    print_security
     exit 0
   fi
   if [[ "${KAFKA_STOPPED:-}" == 1 && -n "${KAFKA_DATA_DIR:-}" && -f "$KAFKA_DATA_DIR/server.properties" ]]; then
@@ -49,16 +66,61 @@ else
   port=$(node "$here/free-port.mjs")
   controller_port=$(node "$here/free-port.mjs")
   while [[ "$controller_port" == "$port" ]]; do controller_port=$(node "$here/free-port.mjs"); done
+  listeners="PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port"
+  advertised="PLAINTEXT://127.0.0.1:$port"
+  protocols="CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
+  security_props=
+  KAFKA_SASL_SSL_BROKERS=
+  KAFKA_SSL_BROKERS=
+  KAFKA_TLS_DIR=
+  case "${KAFKA_SECURITY:-}" in
+    '' | plaintext) ;;
+    sasl_ssl)
+      KAFKA_TLS_DIR=$root/target/kafka/tls
+      bash "$here/tls-certs.sh" "$KAFKA_TLS_DIR"
+      taken=" $port $controller_port "
+      pick() { local p; p=$(node "$here/free-port.mjs"); while [[ "$taken" == *" $p "* ]]; do p=$(node "$here/free-port.mjs"); done; taken+="$p "; echo "$p"; }
+      sasl_port=$(pick)
+      ssl_port=$(pick)
+      KAFKA_SASL_SSL_BROKERS=127.0.0.1:$sasl_port
+      KAFKA_SSL_BROKERS=127.0.0.1:$ssl_port
+      listeners+=",SASL_SSL://127.0.0.1:$sasl_port,SSL://127.0.0.1:$ssl_port"
+      advertised+=",SASL_SSL://127.0.0.1:$sasl_port,SSL://127.0.0.1:$ssl_port"
+      protocols+=",SASL_SSL:SASL_SSL,SSL:SSL"
+      store_pw=$(cat "$KAFKA_TLS_DIR/password")
+      tls_props() {
+        cat <<TLS
+listener.name.$1.ssl.keystore.type=PKCS12
+listener.name.$1.ssl.keystore.location=$KAFKA_TLS_DIR/broker.p12
+listener.name.$1.ssl.keystore.password=$store_pw
+listener.name.$1.ssl.key.password=$store_pw
+listener.name.$1.ssl.truststore.type=PKCS12
+listener.name.$1.ssl.truststore.location=$KAFKA_TLS_DIR/truststore.p12
+listener.name.$1.ssl.truststore.password=$store_pw
+TLS
+      }
+      security_props="# KAFKA_SECURITY=sasl_ssl: test users and certificates (see tls-certs.sh)
+$(tls_props sasl_ssl)
+$(tls_props ssl)
+listener.name.ssl.ssl.client.auth=required
+listener.name.sasl_ssl.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_alice=\"alice-secret\" user_bob=\"bob-secret\";
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub=\"broker\";"
+      ;;
+    *) echo "start.sh: KAFKA_SECURITY must be 'plaintext' or 'sasl_ssl' (got '$KAFKA_SECURITY')" >&2; exit 2 ;;
+  esac
 
   cat >"$data/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$controller_port
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=$listeners
+advertised.listeners=$advertised
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=$protocols
 log.dirs=$data/logs
 num.partitions=1
 num.network.threads=2
@@ -88,6 +150,7 @@ log.segment.bytes=1048576
 transaction.max.timeout.ms=900000
 transaction.abort.timed.out.transaction.cleanup.interval.ms=1000
 transaction.remove.expired.transaction.cleanup.interval.ms=60000
+$security_props
 PROPS
 fi
 cp="$kafka_libs/*"
@@ -102,7 +165,11 @@ if [[ -z "$resume" ]]; then
   # A random cluster id (Kafka's Uuid: 16 random bytes, base64url without padding),
   # never starting with '-' (the tool would read it as an option; Kafka's own Uuid avoids it too).
   cluster_id=$(node -e "const c=require('node:crypto');let id;do{id=c.randomBytes(16).toString('base64url')}while(id.startsWith('-'));process.stdout.write(id)")
-  if ! java "${jvm_opts[@]}" -cp "$cp" kafka.tools.StorageTool format -t "$cluster_id" -c "$data/server.properties" >"$data/format.log" 2>&1; then
+  scram=()
+  if [[ -n "$KAFKA_SASL_SSL_BROKERS" ]]; then
+    scram=(--add-scram 'SCRAM-SHA-256=[name=alice,password=alice-secret]' --add-scram 'SCRAM-SHA-512=[name=alice,password=alice-secret]')
+  fi
+  if ! java "${jvm_opts[@]}" -cp "$cp" kafka.tools.StorageTool format -t "$cluster_id" -c "$data/server.properties" "${scram[@]}" >"$data/format.log" 2>&1; then
     echo "start.sh: formatting storage failed:" >&2
     cat "$data/format.log" >&2
     rm -rf "$data"
@@ -120,6 +187,9 @@ KAFKA_BROKERS=127.0.0.1:$port
 KAFKA_PID=$pid
 KAFKA_DATA_DIR=$data
 KAFKA_VERSION=$KAFKA_VERSION
+KAFKA_SASL_SSL_BROKERS=${KAFKA_SASL_SSL_BROKERS:-}
+KAFKA_SSL_BROKERS=${KAFKA_SSL_BROKERS:-}
+KAFKA_TLS_DIR=${KAFKA_TLS_DIR:-}
 STATE
 
 if ! node "$here/wait-ready.mjs" "127.0.0.1:$port" "$timeout_ms" "$pid"; then
@@ -132,3 +202,4 @@ fi
 elapsed_ms=$(( ($(date +%s%N) - started_at) / 1000000 ))
 echo "start.sh: Kafka $KAFKA_VERSION ready at 127.0.0.1:$port (pid $pid) in ${elapsed_ms} ms; log $log"
 echo "KAFKA_BROKERS=127.0.0.1:$port"
+print_security

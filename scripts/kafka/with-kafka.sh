@@ -4,6 +4,8 @@
 #
 #   bash scripts/kafka/with-kafka.sh npx vitest run test/integration
 #
+# KAFKA_SECURITY=sasl_ssl starts the broker with its secured listeners too (see start.sh)
+# and exports KAFKA_SASL_SSL_BROKERS, KAFKA_SSL_BROKERS and KAFKA_TLS_DIR.
 # If KAFKA_BROKERS is already set, the command runs against that broker and
 # nothing is started or stopped.
 set -uo pipefail
@@ -36,9 +38,13 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 out=$(bash "$here/start.sh") || { echo "$out"; echo "with-kafka.sh: could not start Kafka" >&2; exit 1; }
-echo "$out" | grep -v '^KAFKA_BROKERS='
-KAFKA_BROKERS=$(echo "$out" | sed -n 's/^KAFKA_BROKERS=//p' | tail -n 1)
-export KAFKA_BROKERS
+echo "$out" | grep -v '^KAFKA_[A-Z_]*='
+for name in KAFKA_BROKERS KAFKA_SASL_SSL_BROKERS KAFKA_SSL_BROKERS KAFKA_TLS_DIR; do
+  value=$(echo "$out" | sed -n "s/^$name=//p" | tail -n 1)
+  if [[ -n "$value" ]]; then export "$name=$value"; fi
+done
+# Brokers the tests start for themselves (test/support/kafka-broker.ts) are plain unless asked.
+unset KAFKA_SECURITY
 "$@"
 status=$?
 exit "$status"

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import { checkKafkaConnection, type CheckedKafkaConnection, type KafkaConnectionConfig } from '../transport/kafka-connection.js';
 import { jsonSerde } from '../serde/json-serde.js';
 import type { Serde } from '../serde/serde.js';
 import { stringSerde } from '../serde/string-serde.js';
@@ -10,6 +11,8 @@ export interface StreamsConfig {
   readonly applicationId: string;
   /** Kafka bootstrap servers; none means the in-process embedded broker. */
   readonly brokers?: readonly string[];
+  /** How to reach `brokers` beyond their addresses: TLS, SASL, timeouts (see "Secured clusters" in the README). Default: plaintext. */
+  readonly kafka?: KafkaConnectionConfig;
   /** Where persistent stores live: `<stateDir>/<applicationId>/<taskId>/`. Default `./.rivulet-state`. */
   readonly stateDir?: string;
   /** How often offsets are committed and stores flushed, ms. Default 1000 (Kafka Streams: 30000; 100 with EOS). */
@@ -70,8 +73,9 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-export type ResolvedConfig = Required<Omit<StreamsConfig, 'brokers' | 'lateRecordsTopic' | 'sessionTimeoutMs'>> & {
+export type ResolvedConfig = Required<Omit<StreamsConfig, 'brokers' | 'kafka' | 'lateRecordsTopic' | 'sessionTimeoutMs'>> & {
   readonly brokers: readonly string[] | undefined;
+  readonly kafka: CheckedKafkaConnection;
   readonly lateRecordsTopic: string | undefined;
   readonly sessionTimeoutMs: number | undefined;
 };
@@ -115,9 +119,17 @@ export function resolveConfig(c: StreamsConfig): ResolvedConfig {
   if (guarantee !== 'at_least_once' && guarantee !== 'exactly_once') {
     throw new ConfigError('RIVULET_CONFIG_INVALID_VALUE', `KafkaStreams: processingGuarantee must be 'at_least_once' or 'exactly_once' (got ${JSON.stringify(c.processingGuarantee)})`);
   }
+  const kafka = checkKafkaConnection('KafkaStreams: kafka', c.kafka, (message) => {
+    throw new ConfigError('RIVULET_CONFIG_INVALID_VALUE', message);
+  });
+  // Without brokers the embedded broker runs, which has no TLS or SASL: credentials set for a cluster that is not used are a mistake.
+  if ((kafka.ssl !== false || kafka.sasl !== undefined) && (c.brokers === undefined || c.brokers.length === 0)) {
+    throw new ConfigError('RIVULET_CONFIG_INVALID_VALUE', 'KafkaStreams: kafka.ssl or kafka.sasl is set but brokers is not; set brokers to the cluster\'s bootstrap servers (without brokers the in-process embedded broker runs, which needs neither)');
+  }
   return {
     applicationId: c.applicationId,
     brokers: c.brokers,
+    kafka,
     stateDir: c.stateDir ?? './.rivulet-state',
     commitIntervalMs: positive('commitIntervalMs', c.commitIntervalMs, 1000),
     processingGuarantee: guarantee,

@@ -1,4 +1,5 @@
 import { EmbeddedBroker } from './embedded/embedded-broker.js';
+import { connectionSettings, type CheckedKafkaConnection } from './kafka-connection.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -10,6 +11,8 @@ export interface TransportConfig {
   readonly applicationId: string;
   /** Kafka bootstrap servers; none (or empty) means the embedded broker. */
   readonly brokers: readonly string[] | undefined;
+  /** TLS, SASL and timeouts towards Kafka, checked (`StreamsConfig.kafka`). */
+  readonly kafka: CheckedKafkaConnection;
 }
 
 /** Where the instance is and what to fall back to. */
@@ -36,7 +39,7 @@ export async function createTransport(config: TransportConfig, target: Transport
   if (config.brokers !== undefined && config.brokers.length > 0) {
     // Loaded on demand so embedded-only services never load kafkajs.
     const { createKafkaTransport } = await import('./kafkajs/kafkajs-transport.js');
-    return createKafkaTransport({ brokers: config.brokers, clientId: `${config.applicationId}-${target.instanceId.slice(0, 8)}` });
+    return createKafkaTransport({ brokers: config.brokers, clientId: `${config.applicationId}-${target.instanceId.slice(0, 8)}`, ...connectionSettings(config.kafka) });
   }
   return (target.embeddedBroker ?? defaultEmbeddedBroker()).transport({ clientId: `${config.applicationId}-${target.instanceId}` });
 }

@@ -8,6 +8,18 @@ import { TransportError } from '../errors.js';
 export const TransportErrorCode = {
   /** A call before `connect()` (or after `close()` of the transport). Connect first. Not retriable. */
   NOT_CONNECTED: 'RIVULET_TRANSPORT_NOT_CONNECTED',
+  /**
+   * The broker refused the SASL credentials (wrong password, unknown user, a user
+   * without credentials for that mechanism, a rejected token). Check `kafka.sasl`.
+   * Not retriable, except when `kafka.sasl.tokenProvider` threw (a new connection may succeed).
+   */
+  AUTHENTICATION_FAILED: 'RIVULET_TRANSPORT_AUTHENTICATION_FAILED',
+  /**
+   * The TLS handshake failed: the broker's certificate is not signed by a CA in
+   * `kafka.ssl.ca` (or names another host), or the broker refused the client
+   * certificate, or one side does not speak TLS. Check `kafka.ssl` and the listener. Not retriable.
+   */
+  TLS_FAILED: 'RIVULET_TRANSPORT_TLS_FAILED',
   /** A producer, consumer or reader was used after `close()`. Create a new one. Not retriable. */
   CLOSED: 'RIVULET_TRANSPORT_CLOSED',
   /** An argument is malformed (bad topic name, partition count, offset, option). The message says which. Not retriable. */

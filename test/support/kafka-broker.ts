@@ -17,6 +17,8 @@ const SCRIPT_TIMEOUT_MS = 150_000;
 export interface ControlledBroker {
   /** `127.0.0.1:<port>`; the same after every restart. */
   readonly brokers: string;
+  /** Every `KAFKA_*=value` line start.sh printed (with KAFKA_SECURITY=sasl_ssl: the secured listeners, KAFKA_TLS_DIR). */
+  readonly vars: Readonly<Record<string, string>>;
   /** Stops the broker, keeping its data: SIGTERM (controlled shutdown) or, with `kill`, SIGKILL. */
   stop(opts?: { kill?: boolean }): Promise<void>;
   /** Starts the stopped broker again; resolves once it answers. */
@@ -25,8 +27,8 @@ export interface ControlledBroker {
   destroy(): Promise<void>;
 }
 
-async function script(name: string, runDir: string, args: string[] = []): Promise<string> {
-  const { stdout } = await run('bash', [join(scripts, name), ...args], { env: { ...process.env, KAFKA_RUN_DIR: runDir }, timeout: SCRIPT_TIMEOUT_MS });
+async function script(name: string, runDir: string, args: string[] = [], env: Record<string, string> = {}): Promise<string> {
+  const { stdout } = await run('bash', [join(scripts, name), ...args], { env: { ...process.env, ...env, KAFKA_RUN_DIR: runDir }, timeout: SCRIPT_TIMEOUT_MS });
   return stdout;
 }
 
@@ -43,16 +45,19 @@ export function brokerControlUnavailable(): string | undefined {
   return undefined;
 }
 
-export async function startControlledBroker(prefix: string): Promise<ControlledBroker> {
+/** `env` is passed to start.sh, e.g. `{ KAFKA_SECURITY: 'sasl_ssl' }`. */
+export async function startControlledBroker(prefix: string, env: Record<string, string> = {}): Promise<ControlledBroker> {
   const runDir = mkdtempSync(join(process.env['KAFKA_RUN_DIR'] as string, `${prefix}-`));
-  const out = await script('start.sh', runDir);
+  const out = await script('start.sh', runDir, [], env);
   const brokers = /^KAFKA_BROKERS=(.+)$/m.exec(out)?.[1];
   if (brokers === undefined) throw new Error(`start.sh printed no KAFKA_BROKERS:\n${out}`);
+  const vars = Object.fromEntries([...out.matchAll(/^(KAFKA_[A-Z_]+)=(.*)$/gm)].map((m) => [m[1] as string, m[2] as string]));
   return {
     brokers,
+    vars,
     stop: async (opts = {}) => void (await script('stop.sh', runDir, ['--keep-data', ...(opts.kill === true ? ['--kill'] : [])])),
     start: async () => {
-      const again = await script('start.sh', runDir);
+      const again = await script('start.sh', runDir, [], env);
       if (!again.includes(`KAFKA_BROKERS=${brokers}`)) throw new Error(`the broker came back elsewhere:\n${again}`);
     },
     destroy: async () => {

@@ -46,10 +46,51 @@ const CONNECTION_ERRORS = new Set([
   'KafkaJSBrokerNotFound',
 ]);
 
+/**
+ * Node's certificate verification failures (`tls.connect`'s error codes) that
+ * kafkajs reports as connection errors: they never heal by retrying.
+ */
+const CERTIFICATE_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * A SASL failure raised by rivulet inside kafkajs's authentication (the
+ * OAUTHBEARER authenticator), which {@link toTransportError} turns into
+ * AUTHENTICATION_FAILED, retriable when `transient`.
+ */
+export class AuthenticationFailure extends Error {
+  override readonly name = 'AuthenticationFailure';
+  /** Read by kafkajs: never retried on the same connection, whose SASL exchange is spent (the broker answers ILLEGAL_SASL_STATE). */
+  readonly retriable = false;
+  constructor(
+    message: string,
+    /** Whether a new connection may succeed (an identity provider briefly down). */
+    readonly transient: boolean,
+    /**
+     * What the token provider threw. Not `cause`: kafkajs's retries keep only
+     * `cause ?? error`, which would drop this error from the chain.
+     */
+    readonly providerError?: unknown,
+  ) {
+    super(message);
+  }
+}
+
 interface KafkaJsLike {
   readonly name?: string;
   readonly type?: string;
-  readonly code?: number;
+  readonly code?: number | string;
   readonly message?: string;
   readonly retriable?: boolean;
   readonly originalError?: unknown;
@@ -105,10 +146,45 @@ export function toTransportError(api: string, e: unknown, fallback: TransportErr
   const types = kafkaTypesOf(e);
   const message = `${api}: Kafka ${types.length > 0 ? `${types[0]}: ` : ''}${detail}`;
   if (code !== undefined) return transportError(code, message, { cause: e });
+  const security = securityFailure(api, e);
+  if (security !== undefined) return security;
   // No transport code means "broker unreachable": the closest is NOT_CONNECTED, retriable.
   const unreachable = chain(e).some((err) => CONNECTION_ERRORS.has(err.name ?? ''));
   if (unreachable) return transportError(TransportErrorCode.NOT_CONNECTED, message, { cause: e, retriable: true });
   return transportError(fallback, message, { cause: e, retriable: chain(e).some((err) => err.retriable === true) });
+}
+
+/**
+ * An authentication or TLS failure, which kafkajs reports as a SASL error or as
+ * a connection error carrying Node's TLS code: named for what it is, with what
+ * to check, and not retriable (the same credentials and CAs fail again). The
+ * message is kafkajs's and Node's, neither of which contains credentials.
+ */
+function securityFailure(api: string, e: unknown): TransportError | undefined {
+  const errors = chain(e);
+  // rivulet's own OAUTHBEARER authenticator failed (kafkajs-security.ts), perhaps wrapped by kafkajs's retries.
+  const own = errors.find((err): err is AuthenticationFailure => err instanceof AuthenticationFailure);
+  if (own !== undefined) return transportError(TransportErrorCode.AUTHENTICATION_FAILED, `${api}: ${own.message}`, { cause: e, retriable: own.transient });
+  const sasl = errors.find((err) => err.name === 'KafkaJSSASLAuthenticationError');
+  if (sasl !== undefined) {
+    return transportError(
+      TransportErrorCode.AUTHENTICATION_FAILED,
+      `${api}: the broker refused SASL authentication (${sasl.message ?? 'no detail'}); check kafka.sasl: the mechanism is enabled on the listener, the user exists for it and the password or token is right`,
+      { cause: e },
+    );
+  }
+  const tls = errors.find((err) => typeof err.code === 'string' && (CERTIFICATE_CODES.has(err.code) || err.code.startsWith('ERR_SSL_')));
+  if (tls === undefined) return undefined;
+  const code = tls.code as string;
+  // OpenSSL's messages carry its error stack (`...:SSL routines:<function>:<reason>:<file>...`): keep the reason.
+  const message = (tls.message ?? '').replace(/^Connection error: /, '');
+  const detail = /:SSL routines:[^:]*:([^:]+):/.exec(message)?.[1] ?? message.split('\n')[0];
+  const check = CERTIFICATE_CODES.has(code)
+    ? code === 'ERR_TLS_CERT_ALTNAME_INVALID'
+      ? "the broker's certificate does not name the host connected to; check the broker address or set kafka.ssl.servername to the name it has"
+      : "the broker's certificate is not signed by a CA the client trusts; check kafka.ssl.ca (the PEM of the CA that signed the broker's certificate) and that the certificate is valid now"
+    : 'the TLS handshake broke off; check that the listener speaks TLS (SSL or SASL_SSL) and, if it requires client certificates, kafka.ssl.cert and kafka.ssl.key';
+  return transportError(TransportErrorCode.TLS_FAILED, `${api}: TLS to the broker failed (${detail}, ${code}): ${check}`, { cause: e });
 }
 
 function isTransportError(e: unknown): e is TransportError {

@@ -39,6 +39,7 @@ import type {
   Transport,
 } from '../transport.js';
 import { TransportErrorCode, transportError } from '../transport-error-codes.js';
+import { checkKafkaConnection, type KafkaConnectionConfig } from '../kafka-connection.js';
 import { checkIsolation, checkOffset, checkPositiveMs, invalid } from '../validate.js';
 import { KafkaJsGroupConsumer } from './kafkajs-consumer.js';
 import { privateSymbol } from './kafkajs-internals.js';
@@ -47,6 +48,7 @@ import type { KafkaJsContext } from './kafkajs-context.js';
 import { guard, kafkaCodeOf, kafkaTypesOf, toTransportError } from './kafkajs-errors.js';
 import { KafkaJsProducerClient } from './kafkajs-producer.js';
 import { KafkaJsReader } from './kafkajs-reader.js';
+import { kafkaJsSecurity } from './kafkajs-security.js';
 
 const { Kafka: KafkaClass, logLevel } = kafkajs;
 
@@ -59,16 +61,12 @@ const TOPICS_SHOWN_WAIT_MS = 30_000;
 
 /** Connection settings of {@link createKafkaTransport}. */
 export type KafkaTransportConfig =
-  | {
+  | (KafkaConnectionConfig & {
       readonly brokers: readonly string[];
       readonly clientId?: string;
-      readonly ssl?: KafkaConfig['ssl'];
-      readonly sasl?: KafkaConfig['sasl'];
       /** kafkajs log level; default `logLevel.NOTHING` (rivulet reports through its errors). */
       readonly logLevel?: LogLevel;
-      readonly connectionTimeoutMs?: number;
-      readonly requestTimeoutMs?: number;
-    }
+    })
   | {
       /** A kafkajs client configured by the caller (its own logging, SSL, SASL, socket factory). */
       readonly kafka: Kafka;
@@ -84,17 +82,18 @@ export function createKafkaTransport(config: KafkaTransportConfig): Transport {
   if (!Array.isArray(config.brokers) || config.brokers.length === 0 || config.brokers.some((b) => typeof b !== 'string' || b.length === 0)) {
     invalid(`${api}: brokers must be a non-empty array of 'host:port' strings (got ${JSON.stringify(config.brokers)})`);
   }
+  const { ssl, sasl, connectionTimeoutMs, requestTimeoutMs } = config;
+  const connection = checkKafkaConnection(`${api}: config`, { ssl, sasl, connectionTimeoutMs, requestTimeoutMs }, invalid);
   const level = config.logLevel ?? logLevel.NOTHING;
   const kafkaConfig: KafkaConfig = {
     clientId,
     brokers: [...config.brokers],
     logLevel: level,
-    connectionTimeout: config.connectionTimeoutMs ?? 3000,
-    requestTimeout: config.requestTimeoutMs ?? 30_000,
+    connectionTimeout: connection.connectionTimeoutMs ?? 3000,
+    requestTimeout: connection.requestTimeoutMs ?? 30_000,
     retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
+    ...kafkaJsSecurity(connection),
   };
-  if (config.ssl !== undefined) kafkaConfig.ssl = config.ssl;
-  if (config.sasl !== undefined) kafkaConfig.sasl = config.sasl;
   return new KafkaTransport(new KafkaClass(kafkaConfig), clientId, level);
 }
 
