@@ -18,6 +18,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 dir=${1:-$root/target/kafka/tls}
 if [[ -f "$dir/.complete" ]]; then exit 0; fi
 command -v keytool >/dev/null || { echo "tls-certs.sh: the JDK's keytool is required (installed with Java by fetch.sh)" >&2; exit 1; }
+if ! command -v openssl >/dev/null && command -v apt-get >/dev/null; then
+  as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+  echo "tls-certs.sh: installing openssl with apt-get"
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq openssl >/dev/null 2>&1 \
+    || { as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq openssl >/dev/null; }
+fi
 command -v openssl >/dev/null || { echo "tls-certs.sh: openssl is required to export the client key as PEM" >&2; exit 1; }
 # Made in a scratch dir and moved into place whole: a broker started meanwhile (a test's
 # own) never sees half a set, and of two concurrent runs the first to finish wins.
