@@ -266,6 +266,8 @@ export class StreamTask {
         const record: StreamRecord<unknown, unknown> = { key, value, timestamp: ts, headers: rec.headers ?? {} };
         for (const c of node.children) this.deliver(c, record);
       } catch (e) {
+        // A processor that fails its task on purpose (a full suppression buffer) is not a bad record.
+        if (e instanceof TaskFailure) throw e;
         this.fail('processing', e, rec);
       }
       this.punctuate('stream-time', this.streamTimeMs);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, TopologyError } from '../../../src/errors.js';
 import { StreamsBuilder } from '../../../src/dsl/streams-builder.js';
-import { Suppressed } from '../../../src/dsl/suppressed.js';
+import { BufferConfig, Suppressed } from '../../../src/dsl/suppressed.js';
 import type { TimeWindowedKStream } from '../../../src/dsl/time-windowed-kstream.js';
 import { TimeWindows, type Windowed } from '../../../src/dsl/windows.js';
 import { Serdes } from '../../../src/serde/serdes.js';
@@ -211,9 +211,9 @@ describe('suppress / emit on window close', () => {
     expect(out.readKeyValuesToList()).toEqual([{ key: 'x', value: 1 }]);
   });
 
-  it('a full suppression buffer (maxRecords) emits its oldest entry early', () => {
+  it('a full suppression buffer (maxRecords) emits its oldest entry early when emitEarlyWhenFull was chosen', () => {
     const topology = windowedCount(TimeWindows.ofSizeWithNoGrace(10), (w) =>
-      w.count().suppress(Suppressed.untilWindowCloses({ maxRecords: 2 })).toStream().to('out', { keySerde: wkey, valueSerde: num }),
+      w.count().suppress(Suppressed.untilWindowCloses(BufferConfig.maxRecords(2).emitEarlyWhenFull())).toStream().to('out', { keySerde: wkey, valueSerde: num }),
     );
     const d = (driver = new TopologyTestDriver(topology));
     const input = d.createInputTopic('in', str, num);
