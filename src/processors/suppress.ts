@@ -71,13 +71,30 @@ export function suppressProcessor<K, V>(o: SuppressOptions<K, V>): ProcessorSupp
     const dueAt = (record: Held<K, V>, firstBufferedAt: number): number =>
       s.kind === 'untilWindowCloses' ? (record.key as unknown as Windowed<unknown>).window.end : firstBufferedAt + s.timeToWaitMs;
     const bytesOf = (id: string, record: Held<K, V>): number => (countBytes ? id.length + sizeOf(record.value.newValue) + sizeOf(record.value.oldValue) + 16 : 0);
-    const hold = (id: string, record: Held<K, V>, firstBufferedAt: number, ord: number, persist: boolean): void => {
+    // The store is written at flush (every commit), as Kafka Streams' buffer logs its dirty keys:
+    // a window updated 60 times between commits costs one store write, one emitted before the
+    // commit none. `stored` holds the ids the store has, so only those get a tombstone.
+    const dirty = new Set<string>();
+    const stored = new Set<string>();
+    const hold = (id: string, record: Held<K, V>, firstBufferedAt: number, ord: number): void => {
       buffer.put(id, { record, dueAt: dueAt(record, firstBufferedAt), firstBufferedAt, order: ord, bytes: bytesOf(id, record) });
-      if (persist) store?.put(id, { record: { key: record.key, value: record.value, timestamp: record.timestamp }, firstBufferedAt, order: ord });
+      if (store !== undefined) dirty.add(id);
     };
     const emit = (id: string, record: Held<K, V>): void => {
-      store?.delete(id);
+      if (store !== undefined) dirty.add(id);
       ctx.forward(record);
+    };
+    const writeDirty = (): void => {
+      if (store === undefined) return;
+      for (const id of dirty) {
+        const e = buffer.get(id);
+        if (e !== undefined) {
+          const r = e.record;
+          store.put(id, { record: { key: r.key, value: r.value, timestamp: r.timestamp }, firstBufferedAt: e.firstBufferedAt, order: e.order });
+          stored.add(id);
+        } else if (stored.delete(id)) store.delete(id);
+      }
+      dirty.clear();
     };
     const emitDue = (): void => {
       if (buffer.size === 0) return;
@@ -105,12 +122,13 @@ export function suppressProcessor<K, V>(o: SuppressOptions<K, V>): ProcessorSupp
         ctx = c;
         if (o.storeName === undefined) return;
         // A restored buffer: what was held back before the task moved or restarted.
-        store = c.getStateStore<KeyValueStore<string, StoredBuffered<K, V>>>(o.storeName);
-        const restored = store.all().sort((a, b) => a.value.order - b.value.order);
-        for (const { key, value } of restored) {
-          hold(key, { ...value.record, headers: {} }, value.firstBufferedAt, value.order, false);
+        const kv = c.getStateStore<KeyValueStore<string, StoredBuffered<K, V>>>(o.storeName);
+        for (const { key, value } of kv.all().sort((a, b) => a.value.order - b.value.order)) {
+          hold(key, { ...value.record, headers: {} }, value.firstBufferedAt, value.order);
+          stored.add(key);
           order = Math.max(order, value.order + 1);
         }
+        store = kv;
       },
       process: (r) => {
         // Only timestamps of records that reached this processor: the task's stream time may be
@@ -121,7 +139,7 @@ export function suppressProcessor<K, V>(o: SuppressOptions<K, V>): ProcessorSupp
         const prev = buffer.get(id);
         // Retractions collapse: the emitted change carries the value before the first buffered update.
         const oldValue = prev === undefined ? r.value.oldValue : prev.record.value.oldValue;
-        hold(id, { ...r, value: { newValue: r.value.newValue, oldValue } }, prev?.firstBufferedAt ?? r.timestamp, prev?.order ?? order++, true);
+        hold(id, { ...r, value: { newValue: r.value.newValue, oldValue } }, prev?.firstBufferedAt ?? r.timestamp, prev?.order ?? order++);
         emitDue();
         enforceLimits();
       },
@@ -129,6 +147,7 @@ export function suppressProcessor<K, V>(o: SuppressOptions<K, V>): ProcessorSupp
         // Parents flush first, so every upstream cache has been forwarded by now.
         streamTime = Math.max(streamTime, ctx.currentStreamTimeMs());
         emitDue();
+        writeDirty();
       },
     };
   };
