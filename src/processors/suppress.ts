@@ -22,7 +22,8 @@ export interface SuppressOptions<K, V> {
   readonly inclusiveEnd: boolean;
   /**
    * Key-value store (changelogged) holding the buffer, so buffered results
-   * survive a task moving or restarting. Without one the buffer is memory only.
+   * survive a task moving or restarting; written at flush (each commit).
+   * Without one the buffer is memory only.
    */
   readonly storeName?: string;
 }
@@ -52,7 +53,7 @@ export function suppressProcessor<K, V>(o: SuppressOptions<K, V>): ProcessorSupp
   // Kafka Streams only lets untilWindowCloses take a strict (shut-down) buffer: a final result is final.
   const whenFull = s.buffer.whenFull ?? (s.kind === 'untilWindowCloses' ? 'shutDown' : 'emitEarly');
   const countBytes = Number.isFinite(maxBytes);
-  const valueSerde = (o.valueSerde ?? undefined) as Serde<V> | undefined;
+  const valueSerde = o.valueSerde;
   const sizeOf = (v: V | null | undefined): number => (v === null || v === undefined || valueSerde === undefined ? 0 : valueSerde.serialize(v).length);
   return () => {
     let ctx!: ProcessorContext<K, Change<V>>;
