@@ -6,18 +6,25 @@
 # bench/broker.bench.ts; starts and stops a broker unless KAFKA_BROKERS is set),
 # peers (rivulet next to Kafka Streams, @kafkats/flow, nodefluent kafka-streams and
 # bare kafkajs / Java consumers, in-process and on a broker, bench/peers.bench.ts;
-# its own broker too), or all (default: every part).
+# its own broker too), suppress (count() with and without suppress(untilWindowCloses()) on
+# hopping 60 s / 1 s windows, in process, bench/suppress.bench.ts; about a minute), or all
+# (default: every part).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 export PATH="$HOME/.cargo/bin:$PATH"
 parts=${RIVULET_BENCH:-all}
 case "$parts" in
-  kernel | broker | peers | all) ;;
-  *) echo "bench.sh: RIVULET_BENCH must be kernel, broker, peers or all (got '$parts')" >&2; exit 2 ;;
+  kernel | broker | peers | suppress | all) ;;
+  *) echo "bench.sh: RIVULET_BENCH must be kernel, broker, peers, suppress or all (got '$parts')" >&2; exit 2 ;;
 esac
-bash scripts/setup-toolchain.sh
-bash scripts/build-wasm.sh
+if [[ "$parts" == suppress ]]; then
+  # The TypeScript window aggregate only: no Rust toolchain, no WASM kernel to build.
+  [ -d node_modules ] || npm ci --no-audit --no-fund
+else
+  bash scripts/setup-toolchain.sh
+  bash scripts/build-wasm.sh
+fi
 if [[ "$parts" == kernel || "$parts" == all ]]; then
   cargo build --release --quiet --bin native-bench
   npx vite-node bench/kernel.bench.ts
@@ -27,5 +34,8 @@ if [[ "$parts" == broker || "$parts" == all ]]; then
 fi
 if [[ "$parts" == peers || "$parts" == all ]]; then
   bash scripts/kafka/with-kafka.sh npx vite-node bench/peers.bench.ts
+fi
+if [[ "$parts" == suppress || "$parts" == all ]]; then
+  npx vite-node bench/suppress.bench.ts
 fi
 npx vite-node bench/draw-charts.ts

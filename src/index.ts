@@ -11,7 +11,7 @@ export type { KGroupedTable } from './dsl/kgrouped-table.js';
 export type { TimeWindowedKStream, StatsOptions, AnomalyOptions } from './dsl/time-windowed-kstream.js';
 export type { SessionWindowedKStream } from './dsl/session-windowed-kstream.js';
 export { TimeWindows, SlidingWindows, SessionWindows, JoinWindows, type Window, type Windowed, type EmitStrategy } from './dsl/windows.js';
-export { Suppressed, type BufferConfig } from './dsl/suppressed.js';
+export { BufferConfig, Suppressed, type BufferConfigBuilder, type BufferFullStrategy } from './dsl/suppressed.js';
 export type { Duration } from './dsl/duration.js';
 export type { Consumed, Produced, Grouped, Repartitioned, Materialized, Named, StreamJoined, DedupeOptions, AsyncOptions } from './dsl/options.js';
 export type { AsyncCallContext } from './processors/async-map.js';

@@ -229,7 +229,7 @@ export class KTableImpl<K, V> implements KTable<K, V> {
       );
       ctx.topology.addProcessor(
         name,
-        suppressProcessor<K, V>({ suppressed, keySerde, graceMs: this.windowing?.graceMs ?? 0, inclusiveEnd: this.windowing?.inclusiveEnd ?? false, storeName: store.name }) as ProcessorSupplier,
+        suppressProcessor<K, V>({ name, suppressed, keySerde, valueSerde: (this.h.valueSerde ?? internalSerde) as Serde<V>, graceMs: this.windowing?.graceMs ?? 0, inclusiveEnd: this.windowing?.inclusiveEnd ?? false, storeName: store.name }) as ProcessorSupplier,
         this.h.node,
       );
       ctx.topology.addStateStore(store, name);

@@ -1,4 +1,5 @@
 import type { Suppressed } from '../dsl/suppressed.js';
+import { TaskFailure } from '../runtime/error-handling.js';
 import type { Windowed } from '../dsl/windows.js';
 import type { Serde } from '../serde/serde.js';
 import { bytesToKey } from '../state/byte-keys.js';
@@ -6,25 +7,25 @@ import type { KeyValueStore } from '../state/store-api.js';
 import type { Change } from './change.js';
 import type { ProcessorContext, ProcessorSupplier } from './processor.js';
 import type { StreamRecord } from './stream-record.js';
+import { SuppressionBuffer, type BufferedEntry } from './suppression-buffer.js';
 
-export interface SuppressOptions<K> {
+export interface SuppressOptions<K, V> {
+  /** The processor's name, for errors. */
+  readonly name: string;
   readonly suppressed: Suppressed;
   readonly keySerde: Serde<K>;
+  /** Sizes values for `maxBytes`; without it values count 0 bytes. */
+  readonly valueSerde?: Serde<V>;
   /** For `untilWindowCloses`: the upstream windows' grace, ms. */
   readonly graceMs: number;
   /** Session and sliding windows have inclusive ends: they close when `end < streamTime - grace`. */
   readonly inclusiveEnd: boolean;
   /**
    * Key-value store (changelogged) holding the buffer, so buffered results
-   * survive a task moving or restarting. Without one the buffer is memory only.
+   * survive a task moving or restarting; written at flush (each commit).
+   * Without one the buffer is memory only.
    */
   readonly storeName?: string;
-}
-
-interface Buffered<K, V> {
-  record: StreamRecord<K, Change<V>>;
-  firstBufferedAt: number;
-  order: number;
 }
 
 /** A buffered entry as stored (headers are not kept across restarts). */
@@ -34,29 +35,32 @@ export interface StoredBuffered<K, V> {
   readonly order: number;
 }
 
+type Held<K, V> = StreamRecord<K, Change<V>>;
+
 /**
  * Holds back a KTable's updates. `untilWindowCloses`: one final result per
  * window, emitted once stream time reaches window end + grace. `untilTimeLimit`:
  * a key's latest value once `timeToWait` of stream time has passed since its
- * first buffered update. A full buffer (maxRecords) emits its oldest entries early.
+ * first buffered update. Entries are indexed by due time (see
+ * {@link SuppressionBuffer}), so a record costs O(log n) in buffered entries.
+ * A full buffer (`maxRecords` / `maxBytes`) emits its oldest entries early or
+ * fails the task with `RIVULET_STATE_BUFFER_FULL`, as the config chose.
  */
-export function suppressProcessor<K, V>(o: SuppressOptions<K>): ProcessorSupplier<K, Change<V>, K, Change<V>> {
+export function suppressProcessor<K, V>(o: SuppressOptions<K, V>): ProcessorSupplier<K, Change<V>, K, Change<V>> {
+  const s = o.suppressed;
+  const maxRecords = s.buffer.maxRecords ?? Number.POSITIVE_INFINITY;
+  const maxBytes = s.buffer.maxBytes ?? Number.POSITIVE_INFINITY;
+  // Kafka Streams only lets untilWindowCloses take a strict (shut-down) buffer: a final result is final.
+  const whenFull = s.buffer.whenFull ?? (s.kind === 'untilWindowCloses' ? 'shutDown' : 'emitEarly');
+  const countBytes = Number.isFinite(maxBytes);
+  const valueSerde = o.valueSerde;
+  const sizeOf = (v: V | null | undefined): number => (v === null || v === undefined || valueSerde === undefined ? 0 : valueSerde.serialize(v).length);
   return () => {
     let ctx!: ProcessorContext<K, Change<V>>;
     let store: KeyValueStore<string, StoredBuffered<K, V>> | undefined;
-    const buffer = new Map<string, Buffered<K, V>>();
+    const buffer = new SuppressionBuffer<Held<K, V>>();
     let order = 0;
-    const put = (id: string, b: Buffered<K, V>): void => {
-      buffer.set(id, b);
-      store?.put(id, { record: { key: b.record.key, value: b.record.value, timestamp: b.record.timestamp }, firstBufferedAt: b.firstBufferedAt, order: b.order });
-    };
-    const remove = (id: string): void => {
-      buffer.delete(id);
-      store?.delete(id);
-    };
     let streamTime = Number.NEGATIVE_INFINITY;
-    const s = o.suppressed;
-    const maxRecords = s.buffer.maxRecords ?? Number.POSITIVE_INFINITY;
 
     const keyId = (key: K): string => {
       if (s.kind === 'untilWindowCloses') {
@@ -65,26 +69,53 @@ export function suppressProcessor<K, V>(o: SuppressOptions<K>): ProcessorSupplie
       }
       return bytesToKey(o.keySerde.serialize(key));
     };
-    const due = (b: Buffered<K, V>): boolean => {
-      if (s.kind === 'untilWindowCloses') {
-        const wk = b.record.key as unknown as Windowed<unknown>;
-        const closeTime = streamTime - o.graceMs;
-        return o.inclusiveEnd ? wk.window.end < closeTime : wk.window.end <= closeTime;
+    const dueAt = (record: Held<K, V>, firstBufferedAt: number): number =>
+      s.kind === 'untilWindowCloses' ? (record.key as unknown as Windowed<unknown>).window.end : firstBufferedAt + s.timeToWaitMs;
+    const bytesOf = (id: string, record: Held<K, V>): number => (countBytes ? id.length + sizeOf(record.value.newValue) + sizeOf(record.value.oldValue) + 16 : 0);
+    // The store is written at flush (every commit), as Kafka Streams' buffer logs its dirty keys:
+    // a window updated 60 times between commits costs one store write, one emitted before the
+    // commit none. `stored` holds the ids the store has, so only those get a tombstone.
+    const dirty = new Set<string>();
+    const stored = new Set<string>();
+    const hold = (id: string, record: Held<K, V>, firstBufferedAt: number, ord: number): void => {
+      buffer.put(id, { record, dueAt: dueAt(record, firstBufferedAt), firstBufferedAt, order: ord, bytes: bytesOf(id, record) });
+      if (store !== undefined) dirty.add(id);
+    };
+    const emit = (id: string, record: Held<K, V>): void => {
+      if (store !== undefined) dirty.add(id);
+      ctx.forward(record);
+    };
+    const writeDirty = (): void => {
+      if (store === undefined) return;
+      for (const id of dirty) {
+        const e = buffer.get(id);
+        if (e !== undefined) {
+          const r = e.record;
+          store.put(id, { record: { key: r.key, value: r.value, timestamp: r.timestamp }, firstBufferedAt: e.firstBufferedAt, order: e.order });
+          stored.add(id);
+        } else if (stored.delete(id)) store.delete(id);
       }
-      return streamTime - b.firstBufferedAt >= s.timeToWaitMs;
+      dirty.clear();
     };
     const emitDue = (): void => {
-      const ready = [...buffer.entries()].filter(([, b]) => due(b));
-      if (s.kind === 'untilWindowCloses') {
-        ready.sort(([, a], [, b]) => {
-          const wa = (a.record.key as unknown as Windowed<unknown>).window;
-          const wb = (b.record.key as unknown as Windowed<unknown>).window;
-          return wa.end - wb.end || a.order - b.order;
-        });
-      } else ready.sort(([, a], [, b]) => a.order - b.order);
-      for (const [id, b] of ready) {
-        remove(id);
-        ctx.forward(b.record);
+      if (buffer.size === 0) return;
+      // Windows close when end <= streamTime - grace (end < … for inclusive ends); a time limit
+      // passes when streamTime - firstBufferedAt >= timeToWait.
+      const ready =
+        s.kind === 'untilWindowCloses' ? buffer.popDue(streamTime - o.graceMs, !o.inclusiveEnd) : buffer.popDue(streamTime, true);
+      for (const [id, e] of ready) emit(id, e.record);
+    };
+    const enforceLimits = (): void => {
+      while (buffer.size > maxRecords || buffer.bytes > maxBytes) {
+        if (whenFull === 'shutDown') {
+          const over = buffer.size > maxRecords ? `${buffer.size} records > maxRecords ${maxRecords}` : `${buffer.bytes} bytes > maxBytes ${maxBytes}`;
+          throw new TaskFailure(
+            'RIVULET_STATE_BUFFER_FULL',
+            `KTable.suppress "${o.name}" (task ${ctx.taskId}): suppression buffer full (${over}); raise the limit in BufferConfig, use BufferConfig.unbounded(), or choose emitEarlyWhenFull() to emit the oldest entries before their time`,
+          );
+        }
+        const [id] = buffer.oldest() as [string, BufferedEntry<Held<K, V>>];
+        emit(id, (buffer.remove(id) as BufferedEntry<Held<K, V>>).record);
       }
     };
     return {
@@ -92,11 +123,13 @@ export function suppressProcessor<K, V>(o: SuppressOptions<K>): ProcessorSupplie
         ctx = c;
         if (o.storeName === undefined) return;
         // A restored buffer: what was held back before the task moved or restarted.
-        store = c.getStateStore<KeyValueStore<string, StoredBuffered<K, V>>>(o.storeName);
-        for (const { key, value } of store.all()) {
-          buffer.set(key, { record: { ...value.record, headers: {} }, firstBufferedAt: value.firstBufferedAt, order: value.order });
+        const kv = c.getStateStore<KeyValueStore<string, StoredBuffered<K, V>>>(o.storeName);
+        for (const { key, value } of kv.all().sort((a, b) => a.value.order - b.value.order)) {
+          hold(key, { ...value.record, headers: {} }, value.firstBufferedAt, value.order);
+          stored.add(key);
           order = Math.max(order, value.order + 1);
         }
+        store = kv;
       },
       process: (r) => {
         // Only timestamps of records that reached this processor: the task's stream time may be
@@ -107,22 +140,15 @@ export function suppressProcessor<K, V>(o: SuppressOptions<K>): ProcessorSupplie
         const prev = buffer.get(id);
         // Retractions collapse: the emitted change carries the value before the first buffered update.
         const oldValue = prev === undefined ? r.value.oldValue : prev.record.value.oldValue;
-        put(id, {
-          record: { ...r, value: { newValue: r.value.newValue, oldValue } },
-          firstBufferedAt: prev?.firstBufferedAt ?? r.timestamp,
-          order: prev?.order ?? order++,
-        });
+        hold(id, { ...r, value: { newValue: r.value.newValue, oldValue } }, prev?.firstBufferedAt ?? r.timestamp, prev?.order ?? order++);
         emitDue();
-        while (buffer.size > maxRecords) {
-          const [oldestId, oldest] = [...buffer.entries()].reduce((a, b) => (a[1].order <= b[1].order ? a : b));
-          remove(oldestId);
-          ctx.forward(oldest.record);
-        }
+        enforceLimits();
       },
       flush: () => {
         // Parents flush first, so every upstream cache has been forwarded by now.
         streamTime = Math.max(streamTime, ctx.currentStreamTimeMs());
         emitDue();
+        writeDirty();
       },
     };
   };

@@ -289,7 +289,8 @@ export class StreamTask {
         const record: StreamRecord<unknown, unknown> = { key, value, timestamp: ts, headers: rec.headers ?? {} };
         for (const c of node.children) this.deliver(c, record);
       } catch (e) {
-        // A failure already handled as 'fail' deeper down (production, a rejected record) stops the task as it is.
+        // A failure already handled as 'fail' deeper down (production, a rejected record, a full
+        // suppression buffer) stops the task as it is; it is not a bad record.
         if (e instanceof TaskFailure) throw e;
         this.fail('processing', e, rec);
       }

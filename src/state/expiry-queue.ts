@@ -31,10 +31,31 @@ export class ExpiryQueue {
   }
 
   /** Removes every key with a time before `cutoff`, oldest first, handing each to `fn`. */
-  popBefore(cutoff: number, fn: (key: string) => void): void {
+  popBefore(cutoff: number, fn: (key: string, time: number) => void): void {
+    this.popWhile((time) => time < cutoff, fn);
+  }
+
+  /** Removes every key with a time at or before `cutoff`, oldest first, handing each to `fn`. */
+  popUpTo(cutoff: number, fn: (key: string, time: number) => void): void {
+    this.popWhile((time) => time <= cutoff, fn);
+  }
+
+  /** The smallest time held, or undefined when empty. */
+  peekTime(): number | undefined {
+    return this.times[0];
+  }
+
+  /** Drops every entry; for rebuilding the queue when most of it is stale. */
+  clear(): void {
+    this.times.length = 0;
+    this.keys.length = 0;
+  }
+
+  private popWhile(due: (time: number) => boolean, fn: (key: string, time: number) => void): void {
     const t = this.times;
     const k = this.keys;
-    while (t.length > 0 && (t[0] as number) < cutoff) {
+    while (t.length > 0 && due(t[0] as number)) {
+      const time = t[0] as number;
       const key = k[0] as string;
       const lastT = t.pop() as number;
       const lastK = k.pop() as string;
@@ -54,7 +75,7 @@ export class ExpiryQueue {
         t[i] = lastT;
         k[i] = lastK;
       }
-      fn(key);
+      fn(key, time);
     }
   }
 }

@@ -1,4 +1,5 @@
 import { bytesToKey, keyToBytes } from './byte-keys.js';
+import { SortedKeys } from './sorted-keys.js';
 
 /** A change ready to be written to LevelDB and the changelog; `value: null` deletes. */
 export interface StoreChange {
@@ -26,7 +27,7 @@ export interface PersistableState {
  */
 export class WorkingTable<E> {
   private readonly map = new Map<string, E>();
-  private sortedKeys: string[] | undefined;
+  private sortedKeys: SortedKeys | undefined;
   private readonly dirty = new Set<string>();
 
   get(k: string): E | undefined {
@@ -43,7 +44,7 @@ export class WorkingTable<E> {
     const old = this.map.get(k);
     if (old !== undefined) {
       this.map.delete(k);
-      if (this.sortedKeys !== undefined) this.sortedKeys.splice(this.lowerBound(this.sortedKeys, k), 1);
+      this.sortedKeys?.delete(k);
     }
     if (track) this.dirty.add(k);
     return old;
@@ -55,42 +56,20 @@ export class WorkingTable<E> {
 
   /**
    * Processing interleaves inserts with range reads (sliding windows read a key's
-   * neighbours on every record), so one insert keeps the order by splicing rather
-   * than forcing a full re-sort; a restore's bulk inserts drop it and sort once.
+   * neighbours on every record), so one insert keeps the order (O(log n) in
+   * {@link SortedKeys}) rather than forcing a full re-sort; a restore's bulk
+   * inserts drop it and sort once.
    */
   private keyAdded(k: string, single: boolean): void {
     if (this.sortedKeys === undefined) return;
-    if (single) this.sortedKeys.splice(this.lowerBound(this.sortedKeys, k), 0, k);
+    if (single) this.sortedKeys.add(k);
     else this.sortedKeys = undefined;
-  }
-
-  private lowerBound(keys: string[], k: string): number {
-    let lo = 0;
-    let hi = keys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((keys[mid] as string) < k) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  private sorted(): string[] {
-    if (this.sortedKeys === undefined) this.sortedKeys = [...this.map.keys()].sort();
-    return this.sortedKeys;
   }
 
   /** Keys in `[from, to]` (inclusive, either open), ascending. */
   keysInRange(from?: string, to?: string): string[] {
-    const keys = this.sorted();
-    const lo = from === undefined ? 0 : this.lowerBound(keys, from);
-    const out: string[] = [];
-    for (let i = lo; i < keys.length; i++) {
-      const k = keys[i] as string;
-      if (to !== undefined && k > to) break;
-      out.push(k);
-    }
-    return out;
+    this.sortedKeys ??= new SortedKeys(this.map.keys());
+    return this.sortedKeys.range(from, to);
   }
 
   /** Changed keys since the last drain with their current entry (undefined = deleted). */

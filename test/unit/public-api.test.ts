@@ -8,6 +8,7 @@ import * as rivulet from '../../src/index.js';
  * the public API: add to the README's API map what you add here.
  */
 const PUBLIC_VALUES = [
+  'BufferConfig',
   'ConfigError',
   'DLQ_HEADERS',
   'DLQ_MAX_RECORD_BYTES',

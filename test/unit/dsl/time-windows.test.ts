@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, TopologyError } from '../../../src/errors.js';
 import { StreamsBuilder } from '../../../src/dsl/streams-builder.js';
-import { Suppressed } from '../../../src/dsl/suppressed.js';
+import { BufferConfig, Suppressed } from '../../../src/dsl/suppressed.js';
 import type { TimeWindowedKStream } from '../../../src/dsl/time-windowed-kstream.js';
 import { TimeWindows, type Windowed } from '../../../src/dsl/windows.js';
 import { Serdes } from '../../../src/serde/serdes.js';
 import { TopologyTestDriver } from '../../../src/testing/topology-test-driver.js';
+import { TaskFailure } from '../../../src/runtime/error-handling.js';
 
 // Tumbling and hopping time windows: epoch-aligned [start, start + size), start
 // inclusive, end exclusive. A record is late when every window containing it has
@@ -211,9 +212,9 @@ describe('suppress / emit on window close', () => {
     expect(out.readKeyValuesToList()).toEqual([{ key: 'x', value: 1 }]);
   });
 
-  it('a full suppression buffer (maxRecords) emits its oldest entry early', () => {
+  it('a full suppression buffer (maxRecords) emits its oldest entry early when emitEarlyWhenFull was chosen', () => {
     const topology = windowedCount(TimeWindows.ofSizeWithNoGrace(10), (w) =>
-      w.count().suppress(Suppressed.untilWindowCloses({ maxRecords: 2 })).toStream().to('out', { keySerde: wkey, valueSerde: num }),
+      w.count().suppress(Suppressed.untilWindowCloses(BufferConfig.maxRecords(2).emitEarlyWhenFull())).toStream().to('out', { keySerde: wkey, valueSerde: num }),
     );
     const d = (driver = new TopologyTestDriver(topology));
     const input = d.createInputTopic('in', str, num);
@@ -222,6 +223,77 @@ describe('suppress / emit on window close', () => {
     input.pipeInput('a', 0, 3); // a updated in place: still 2 entries
     input.pipeInput('c', 0, 4); // 3 entries > 2: the oldest (a, count 2) is emitted early
     expect(rows(d.createOutputTopic('out', wkey, num).readKeyValuesToList())).toEqual(['a@[0,10)=2']);
+  });
+
+  it('untilWindowCloses with a bounded buffer and no choice never emits early: a full buffer fails the task (RIVULET_STATE_BUFFER_FULL), even under skip handling', () => {
+    const topology = windowedCount(TimeWindows.ofSizeWithNoGrace(10), (w) =>
+      w.count().suppress(Suppressed.untilWindowCloses({ maxRecords: 2 })).toStream().to('out', { keySerde: wkey, valueSerde: num }),
+    );
+    const d = (driver = new TopologyTestDriver(topology, { processingErrorHandling: 'skip' }));
+    const input = d.createInputTopic('in', str, num);
+    input.pipeInput('a', 0, 1);
+    input.pipeInput('b', 0, 2);
+    input.pipeInput('a', 0, 3);
+    let caught: unknown;
+    try {
+      input.pipeInput('c', 0, 4);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(TaskFailure);
+    expect((caught as TaskFailure).code).toBe('RIVULET_STATE_BUFFER_FULL');
+    expect((caught as Error).message).toMatch(/suppression buffer full \(3 records > maxRecords 2\); raise the limit in BufferConfig, use BufferConfig.unbounded\(\), or choose emitEarlyWhenFull\(\)/);
+    expect(d.createOutputTopic('out', wkey, num).isEmpty()).toBe(true);
+  });
+
+  it('BufferConfig.maxBytes(...).shutDownWhenFull() fails the task once the buffered bytes pass the limit; unbounded() does not', () => {
+    const run = (buffer: BufferConfig): unknown => {
+      const topology = windowedCount(TimeWindows.ofSizeWithNoGrace(10), (w) =>
+        w.count().suppress(Suppressed.untilWindowCloses(buffer)).toStream().to('out', { keySerde: wkey, valueSerde: num }),
+      );
+      const d = new TopologyTestDriver(topology);
+      try {
+        const input = d.createInputTopic('in', str, num);
+        for (let i = 0; i < 100; i++) input.pipeInput(`key-${i}`, 0, 1);
+        return d.createOutputTopic('out', wkey, num).getQueueSize();
+      } catch (e) {
+        return e;
+      } finally {
+        d.close();
+      }
+    };
+    const failed = run(BufferConfig.maxBytes(1000).shutDownWhenFull());
+    expect((failed as TaskFailure).code).toBe('RIVULET_STATE_BUFFER_FULL');
+    expect((failed as Error).message).toMatch(/bytes > maxBytes 1000/);
+    expect(run(BufferConfig.unbounded())).toBe(0);
+  });
+
+  it('untilTimeLimit with maxRecords emits its oldest key early by default, and maxBytes bounds it too', () => {
+    const run = (buffer: BufferConfig): unknown[] => {
+      const b = new StreamsBuilder();
+      b.stream<string, number>('in', { keySerde: str, valueSerde: num })
+        .groupByKey()
+        .count({ storeName: 'c' })
+        .suppress(Suppressed.untilTimeLimit(1000, buffer))
+        .toStream()
+        .to('out', { keySerde: str, valueSerde: num });
+      const d = new TopologyTestDriver(b.build());
+      const input = d.createInputTopic('in', str, num);
+      for (const k of ['a', 'b', 'a', 'c', 'd']) input.pipeInput(k, 0, 1);
+      const out = d.createOutputTopic('out', str, num).readKeyValuesToList();
+      d.close();
+      return out;
+    };
+    expect(run({ maxRecords: 2 })).toEqual([
+      { key: 'a', value: 2 },
+      { key: 'b', value: 1 },
+    ]);
+    // An entry counts its key and value bytes plus 16: 18 bytes here, so a third key passes 50 bytes.
+    expect(run(BufferConfig.maxBytes(50))).toEqual([
+      { key: 'a', value: 2 },
+      { key: 'b', value: 1 },
+    ]);
+    expect(run(BufferConfig.unbounded())).toEqual([]);
   });
 
   it('suppress(untilWindowCloses) on a table that is not windowed is rejected when building (as Kafka Streams)', () => {
