@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { describe, expect, it, vi } from 'vitest';
 import { PartitionGroup } from '../../../src/runtime/partition-group.js';
 import { RecordQueue } from '../../../src/runtime/record-queue.js';
 import type { IncomingRecord } from '../../../src/runtime/stream-task.js';
@@ -96,4 +99,173 @@ describe('StreamsConfig.maxTaskIdleMs', () => {
       );
     }
   });
+});
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** Per device and window: the readings' count, mean, min, max and sample stddev. */
+interface WindowFigures {
+  readonly count: number;
+  readonly mean: number;
+  readonly min: number;
+  readonly max: number;
+  readonly stddev: number;
+}
+
+/**
+ * The plain computation: every reading in its tumbling window, and the windows
+ * that end at least `grace` before the largest timestamp are final.
+ */
+function plainWindows(readings: readonly { key: string; value: number; timestamp: number }[], size: number, grace: number): Map<string, WindowFigures> {
+  const values = new Map<string, number[]>();
+  let streamTime = -Infinity;
+  for (const r of readings) {
+    streamTime = Math.max(streamTime, r.timestamp);
+    const start = Math.floor(r.timestamp / size) * size;
+    const k = `${r.key}@${start}`;
+    values.set(k, [...(values.get(k) ?? []), r.value]);
+  }
+  const out = new Map<string, WindowFigures>();
+  for (const [k, v] of values) {
+    const start = Number(k.split('@')[1]);
+    if (start + size + grace > streamTime) continue;
+    const mean = v.reduce((a, b) => a + b, 0) / v.length;
+    const stddev = v.length < 2 ? Number.NaN : Math.sqrt(v.reduce((a, x) => a + (x - mean) ** 2, 0) / (v.length - 1));
+    out.set(k, { count: v.length, mean, min: Math.min(...v), max: Math.max(...v), stddev });
+  }
+  return out;
+}
+
+/**
+ * Runs examples/quick-start/quick-start.mjs itself, with its topic created with
+ * `partitions` partitions, rivulet imported from the sources, and two lines added to
+ * hand the test what it produced and the application's metrics. Fresh modules per
+ * run, so each run has its own default embedded broker.
+ */
+async function runQuickStart(partitions: number): Promise<{ printed: string[]; readings: { key: string; value: number; timestamp: number }[]; late: number; processed: number }> {
+  let code = readFileSync(join(root, 'examples/quick-start/quick-start.mjs'), 'utf8');
+  const substitute = (anchor: string, replacement: string) => {
+    expect(code.split(anchor).length, `the quick start contains ${anchor} once`).toBe(2);
+    code = code.replace(anchor, replacement);
+  };
+  substitute("await broker.createTopic('sensor-readings', { partitions: 1 });", `await broker.createTopic('sensor-readings', { partitions: ${partitions} });`);
+  substitute("from 'rivulet';", `from ${JSON.stringify(pathToFileURL(join(root, 'src/index.ts')).href)};`);
+  substitute('await producer.send(readings);', 'globalThis.quickStartRun.readings = readings;\nawait producer.send(readings);');
+  substitute('await app.close();', 'globalThis.quickStartRun.metrics = app.metrics();\nawait app.close();');
+  const dir = mkdtempSync(join(root, 'test/unit/runtime/.quick-start-'));
+  const file = join(dir, `quick-start-${partitions}.mjs`);
+  writeFileSync(file, code);
+  const run: { readings?: { value: { device_id: string; value: number }; timestamp: number }[]; metrics?: { processed: number; dropped: { late: number } } } = {};
+  (globalThis as { quickStartRun?: unknown }).quickStartRun = run;
+  const printed: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((line: unknown) => void printed.push(String(line)));
+  try {
+    vi.resetModules();
+    await import(/* @vite-ignore */ pathToFileURL(file).href);
+  } finally {
+    log.mockRestore();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const readings = (run.readings ?? []).map((r) => ({ key: r.value.device_id, value: r.value.value, timestamp: r.timestamp }));
+  return { printed, readings, late: run.metrics?.dropped.late ?? -1, processed: run.metrics?.processed ?? -1 };
+}
+
+describe('the README quick start over several input partitions', () => {
+  for (const partitions of [1, 2, 4, 8]) {
+    it(`${partitions} partition(s): the windows of a plain computation over its readings, none dropped as late`, async () => {
+      const { printed, readings, late } = await runQuickStart(partitions);
+      const t0 = Date.UTC(2025, 0, 1);
+      const want = plainWindows(readings, 10_000, 5_000);
+      expect(want.size).toBe(18);
+      const got = new Map<string, string>();
+      for (const line of printed.slice(0, -1)) {
+        const m = /^(d\d) \[(\d+)s, (\d+)s\) (.*)$/.exec(line);
+        expect(m, line).not.toBeNull();
+        const [, device, start, , figures] = m as RegExpExecArray;
+        got.set(`${device}@${t0 + Number(start) * 1000}`, figures as string);
+      }
+      const expected = new Map([...want].map(([k, w]) => [k, `count=${w.count} mean=${w.mean.toFixed(2)} min=${w.min} max=${w.max} stddev=${w.stddev.toFixed(3)}`]));
+      expect(Object.fromEntries([...got].sort())).toEqual(Object.fromEntries([...expected].sort()));
+      expect(printed.at(-1)).toBe('18 final windows');
+      expect(late).toBe(0);
+    }, 60_000);
+  }
+});
+
+describe('the IoT demo data over several input partitions', () => {
+  /**
+   * The demo's generator (examples/iot-anomaly) with its readings kept only while their
+   * disorder stays below the grace (its 1 % of readings up to 10 s late are left out),
+   * sent without a key so they spread over the partitions, and without a record timestamp:
+   * event time is the reading's own field, read by the timestamp extractor.
+   */
+  async function run(partitions: number): Promise<void> {
+    const { EmbeddedBroker, KafkaStreams, Serdes, StreamsBuilder, Suppressed, TimeWindows } = await import('../../../src/index.js');
+    const { readings: generate } = await import('../../../examples/iot-anomaly/generator.js');
+    const { validateReading } = await import('../../../examples/iot-anomaly/topology.js');
+    type Reading = { device_id: string; value: number; timestamp: string };
+    const grace = 5_000;
+    const kept: Reading[] = [];
+    let maxSoFar = -Infinity;
+    for (const g of generate({ count: 6_000, devices: 4, startMs: Date.parse('2025-01-01T00:00:00Z'), stepMs: 25, jitterMs: 1_500, seed: 4 })) {
+      const t = Date.parse(g.reading?.timestamp ?? '');
+      if (g.reading === undefined || t <= maxSoFar - (grace - 1_000)) continue;
+      maxSoFar = Math.max(maxSoFar, t);
+      kept.push(g.reading);
+    }
+    // One reading per device past the last window's end plus the grace, so every window with data closes.
+    for (const device of new Set(kept.map((r) => r.device_id))) kept.push({ device_id: device, value: 0, timestamp: new Date(maxSoFar + 15_000).toISOString() });
+
+    const broker = new EmbeddedBroker();
+    await broker.createTopic('iot-readings', { partitions });
+    const b = new StreamsBuilder();
+    b.stream<string, Reading>('iot-readings', {
+      keySerde: Serdes.string(),
+      valueSerde: Serdes.json<Reading>({ validate: validateReading }),
+      timestampExtractor: (r) => Date.parse((r.value as Reading).timestamp),
+    })
+      .groupBy((_k, r) => r.device_id, { keySerde: Serdes.string() })
+      .windowedBy(TimeWindows.ofSizeAndGrace('10s', '5s'))
+      .stats((r) => r.value, { storeName: 'iot-stats' })
+      .suppress(Suppressed.untilWindowCloses())
+      .toStream()
+      .to('iot-windows');
+    const stateDir = mkdtempSync(join(root, 'test/unit/runtime/.iot-state-'));
+    // A small poll size, so partitions arrive a few hundred records at a time and queues fill up and pause.
+    const app = new KafkaStreams(b.build(), { applicationId: `iot-order-${partitions}`, stateDir, maxPollRecords: 300, embeddedBroker: broker });
+    const want = plainWindows(kept.map((r) => ({ key: r.device_id, value: r.value, timestamp: Date.parse(r.timestamp) })), 10_000, grace);
+    try {
+      await app.start();
+      const producer = broker.producer({ valueSerde: Serdes.json<Reading>() });
+      await producer.send(kept.map((r) => ({ topic: 'iot-readings', value: r })));
+      await producer.close();
+      const consumer = broker.consumer({ groupId: 'iot-order-reader', keySerde: Serdes.json<{ key: string; window: { start: number } }>(), valueSerde: Serdes.json<WindowFigures>() });
+      await consumer.subscribe(['iot-windows']);
+      const got = new Map<string, WindowFigures>();
+      for (const deadline = Date.now() + 40_000; got.size < want.size && Date.now() < deadline; ) {
+        for (const r of await consumer.poll({ timeoutMs: 500 })) got.set(`${r.key?.key}@${r.key?.window.start}`, r.value as WindowFigures);
+      }
+      await consumer.close();
+      expect(want.size).toBeGreaterThan(50);
+      expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
+      for (const [k, w] of want) {
+        const g = got.get(k) as WindowFigures;
+        expect(g.count, k).toBe(w.count);
+        expect(g.min, k).toBe(w.min);
+        expect(g.max, k).toBe(w.max);
+        expect(g.mean, k).toBeCloseTo(w.mean, 9);
+        // JSON has no NaN: a one-reading window's stddev arrives as null.
+        if (w.count < 2) expect(g.stddev, k).toBeNull();
+        else expect(g.stddev, k).toBeCloseTo(w.stddev, 9);
+      }
+      expect(app.metrics().dropped.late).toBe(0);
+    } finally {
+      await app.close();
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  }
+
+  for (const partitions of [3, 8]) {
+    it(`${partitions} partitions: the windows of a plain computation, none dropped as late`, () => run(partitions), 90_000);
+  }
 });
