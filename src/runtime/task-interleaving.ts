@@ -30,14 +30,26 @@ export async function processInTimestampOrder(tasks: readonly StreamTask[], opts
   const { now, lagOf } = opts;
   const touched = new Set<StreamTask>();
   let left = opts.budget;
+  // Within a round no poll happens and `now` stands still, so a task's readiness changes only
+  // when one of its queues runs empty: checked once per task here, then only for the task that
+  // processed.
+  const ready = new Map<StreamTask, boolean>();
+  const waitingTasks = new Map<number, number>();
+  const setReady = (t: StreamTask, r: boolean): void => {
+    const before = ready.get(t);
+    ready.set(t, r);
+    if (before === r) return;
+    const sub = t.id.subtopology;
+    const delta = (r ? 0 : 1) - (before === false ? 1 : 0);
+    waitingTasks.set(sub, (waitingTasks.get(sub) ?? 0) + delta);
+  };
+  for (const t of tasks) setReady(t, t.readyToProcess(now, lagOf));
   for (;;) {
-    const waiting = new Set<number>();
-    for (const t of tasks) if (!t.readyToProcess(now, lagOf)) waiting.add(t.id.subtopology);
     let best: StreamTask | undefined;
     let bestTs = Infinity;
     let second = Infinity;
     for (const t of tasks) {
-      if (waiting.has(t.id.subtopology)) continue;
+      if ((waitingTasks.get(t.id.subtopology) ?? 0) > 0) continue;
       const ts = t.partitions.headTimestamp;
       if (ts === undefined) continue;
       if (best === undefined || ts < bestTs) {
@@ -54,8 +66,12 @@ export async function processInTimestampOrder(tasks: readonly StreamTask[], opts
       if (best.saturated) await best.capacity();
       if (!best.processNext()) break;
       left--;
+      if (best.partitions.queues.some((q) => q.isEmpty)) {
+        setReady(best, best.readyToProcess(now, lagOf));
+        if (ready.get(best) === false) break;
+      }
       const head = best.partitions.headTimestamp;
-      if (head === undefined || head > second || !best.readyToProcess(now, lagOf)) break;
+      if (head === undefined || head > second) break;
     }
   }
 }
