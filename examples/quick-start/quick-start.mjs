@@ -25,24 +25,27 @@ const stateDir = mkdtempSync(join(tmpdir(), 'rivulet-quick-start-'));
 const app = new KafkaStreams(builder.build(), { applicationId: 'quick-start', stateDir });
 await app.start();
 
-// Three devices, 60 readings each, 1 s apart in event time (the record timestamp).
+// Three devices, 60 readings each, 1 s apart in event time (the record timestamp). They are sent
+// without a key, so they spread over the topic's partitions, and each pair of seconds arrives in
+// reverse order: event time is what counts, and 1 s of disorder is well within the 5 s grace.
 const devices = ['d1', 'd2', 'd3'];
 const t0 = Date.UTC(2025, 0, 1);
 const readings = [];
 for (let i = 0; i < 60; i++) {
+  const second = i % 2 === 0 ? i + 1 : i - 1;
   devices.forEach((device, d) => {
-    const value = 20 + 5 * d + (i % 10) / 2;
-    readings.push({ topic: 'sensor-readings', key: device, value: { device_id: device, value }, timestamp: t0 + i * 1000 });
+    const value = 20 + 5 * d + (second % 10) / 2;
+    readings.push({ topic: 'sensor-readings', value: { device_id: device, value }, timestamp: t0 + second * 1000 });
   });
 }
 // A window's result is final only once stream time passes its end plus the grace: the last
 // window [50 s, 60 s) closes at 65 s. One more reading per device at 65 s closes every window
-// (keyed by device, it reaches each partition that holds that device's windows); the window it
+// (grouped by device, it reaches the task that holds that device's windows); the window it
 // opens itself stays open, so it is not printed.
 for (const device of devices) {
-  readings.push({ topic: 'sensor-readings', key: device, value: { device_id: device, value: 0 }, timestamp: t0 + 65_000 });
+  readings.push({ topic: 'sensor-readings', value: { device_id: device, value: 0 }, timestamp: t0 + 65_000 });
 }
-const producer = broker.producer({ keySerde: Serdes.string(), valueSerde: Serdes.json() });
+const producer = broker.producer({ valueSerde: Serdes.json() });
 await producer.send(readings);
 
 // Read the final windows from the output topic: 3 devices x 6 windows, or give up after 30 s.

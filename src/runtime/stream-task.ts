@@ -12,6 +12,8 @@ import { DLQ_HEADERS, handleFailedRecord, handleProductionFailure, type FailedRe
 import { LateRecordWarnings } from './late-record-warnings.js';
 import { outgoingRecordBytes, type RecordCollector } from './record-collector.js';
 import { MAX_RECORD_BYTES } from '../transport/record-size.js';
+import { PartitionGroup, type LagOf } from './partition-group.js';
+import { RecordQueue, type StampedRecord } from './record-queue.js';
 import { createWorkingStore, type TaskStore } from './state-factory.js';
 import type { ResolvedConfig } from './streams-config.js';
 import { taskIdString, type TaskId } from './task-id.js';
@@ -65,6 +67,10 @@ export class StreamTask {
   private readonly partitionTime = new Map<string, number>();
   private current: IncomingRecord | undefined;
   private readonly lateWarnings: LateRecordWarnings;
+  /** The polled records waiting, one queue per input partition. */
+  readonly partitions: PartitionGroup;
+  /** Per input topic, the next offset to commit: past every record processed or skipped. */
+  private readonly consumed = new Map<string, number>();
   /** A failure with handling `fail` raised in asynchronous work; rethrown by {@link settle}. */
   asyncFailure: unknown;
   private initialized = false;
@@ -85,6 +91,10 @@ export class StreamTask {
     for (const node of sub.nodes) {
       if (node.kind === 'source') for (const t of node.topics) this.sources.set(env.topicName(t, node.internal), node);
     }
+    this.partitions = new PartitionGroup(
+      [...this.sources.keys()].map((topic) => new RecordQueue(topic, id.partition, (rec) => this.stamp(rec))),
+      env.config.maxTaskIdleMs,
+    );
   }
 
   /** Source topics (real names) this task reads. */
@@ -256,32 +266,78 @@ export class StreamTask {
     (this.nodes.get(nodeName) as NodeRuntime).processor.process(record);
   }
 
-  /** Deserializes, timestamps and processes one polled record. Failures go to the configured handler. */
+  /** Deserializes, timestamps and processes one polled record at once (the test driver's path). */
   process(rec: IncomingRecord): void {
+    const stamped = this.stamp(rec);
+    if (stamped !== undefined) this.processStamped(stamped);
+  }
+
+  /** Buffers polled records of one input partition until {@link processNext} takes them. */
+  addRecords(topic: string, partition: number, records: readonly IncomingRecord[]): void {
+    const q = this.partitions.queue(topic, partition);
+    if (q === undefined) throw new TopologyError('RIVULET_TOPOLOGY_UNKNOWN_TOPIC', `task ${this.name}: received records of ${topic}-${partition}, which it does not read`);
+    q.add(records);
+  }
+
+  /** Whether the buffered records may be processed now (see {@link PartitionGroup.readyToProcess}). */
+  readyToProcess(now: number, lagOf: LagOf): boolean {
+    return this.partitions.readyToProcess(now, lagOf);
+  }
+
+  /** Processes the buffered record with the lowest timestamp; false when none is buffered. */
+  processNext(): boolean {
+    const next = this.partitions.nextRecord();
+    if (next === undefined) return false;
+    this.processStamped(next);
+    return true;
+  }
+
+  /** Offsets to commit (next to read) of the input partitions that moved since the last call. */
+  takeConsumedOffsets(): { topic: string; partition: number; offset: number }[] {
+    const out = [...this.consumed].map(([topic, offset]) => ({ topic, partition: this.id.partition, offset }));
+    this.consumed.clear();
+    return out;
+  }
+
+  private markConsumed(rec: IncomingRecord): void {
+    this.consumed.set(rec.topic, Math.max(this.consumed.get(rec.topic) ?? 0, rec.offset + 1));
+  }
+
+  /** Deserializes and timestamps a record; a failure goes to the configured handler and gives `undefined`. */
+  private stamp(rec: IncomingRecord): StampedRecord | undefined {
     const source = this.sources.get(rec.topic);
     if (source === undefined) throw new TopologyError('RIVULET_TOPOLOGY_UNKNOWN_TOPIC', `task ${this.name}: received a record of topic "${rec.topic}", which it does not read`);
+    try {
+      const ks = (source.keySerde ?? this.env.config.defaultKeySerde) as Serde<unknown>;
+      const vs = (source.valueSerde ?? this.env.config.defaultValueSerde) as Serde<unknown>;
+      const key = rec.key === null ? null : ks.deserialize(rec.key);
+      const value = rec.value === null ? null : vs.deserialize(rec.value);
+      const extractor = source.timestampExtractor ?? recordTimestamp;
+      const pt = this.partitionTime.get(rec.topic) ?? -1;
+      const ts = extractor({ topic: rec.topic, partition: rec.partition, offset: rec.offset, key, value, timestamp: rec.timestamp }, pt);
+      if (typeof ts !== 'number' || !Number.isFinite(ts) || ts < 0) {
+        throw new SerdeError('RIVULET_SERDE_INVALID_TIMESTAMP', `timestamp extractor returned ${String(ts)} for ${rec.topic}-${rec.partition}@${rec.offset}; timestamps must be finite ms >= 0`);
+      }
+      checkTimestampAhead(ts, this.env.now(), this.env.config.maxTimestampAheadMs, rec);
+      this.partitionTime.set(rec.topic, Math.max(pt, ts));
+      return { raw: rec, key, value, timestamp: ts };
+    } catch (e) {
+      this.markConsumed(rec);
+      this.current = rec;
+      try {
+        this.fail('deserialization', e, rec);
+      } finally {
+        this.current = undefined;
+      }
+      return undefined;
+    }
+  }
+
+  private processStamped({ raw: rec, key, value, timestamp: ts }: StampedRecord): void {
+    const source = this.sources.get(rec.topic) as SourceNode;
     this.current = rec;
     try {
-      let key: unknown;
-      let value: unknown;
-      let ts: number;
-      try {
-        const ks = (source.keySerde ?? this.env.config.defaultKeySerde) as Serde<unknown>;
-        const vs = (source.valueSerde ?? this.env.config.defaultValueSerde) as Serde<unknown>;
-        key = rec.key === null ? null : ks.deserialize(rec.key);
-        value = rec.value === null ? null : vs.deserialize(rec.value);
-        const extractor = source.timestampExtractor ?? recordTimestamp;
-        const pt = this.partitionTime.get(rec.topic) ?? -1;
-        ts = extractor({ topic: rec.topic, partition: rec.partition, offset: rec.offset, key, value, timestamp: rec.timestamp }, pt);
-        if (typeof ts !== 'number' || !Number.isFinite(ts) || ts < 0) {
-          throw new SerdeError('RIVULET_SERDE_INVALID_TIMESTAMP', `timestamp extractor returned ${String(ts)} for ${rec.topic}-${rec.partition}@${rec.offset}; timestamps must be finite ms >= 0`);
-        }
-        checkTimestampAhead(ts, this.env.now(), this.env.config.maxTimestampAheadMs, rec);
-      } catch (e) {
-        this.fail('deserialization', e, rec);
-        return;
-      }
-      this.partitionTime.set(rec.topic, Math.max(this.partitionTime.get(rec.topic) ?? -1, ts));
+      this.markConsumed(rec);
       this.streamTimeMs = Math.max(this.streamTimeMs, ts);
       this.metrics.processed++;
       try {
@@ -380,6 +436,7 @@ export class StreamTask {
   }
 
   close(): void {
+    this.partitions.clear();
     for (const name of this.order) (this.nodes.get(name) as NodeRuntime).processor.close?.();
     for (const s of this.stores.values()) s.close?.();
   }

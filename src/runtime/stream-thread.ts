@@ -1,10 +1,11 @@
 import { TransportError } from '../errors.js';
 import type { Topology } from '../topology/topology.js';
 import { changelogTopic } from '../topology/store-definition.js';
-import type { GroupConsumer, Producer, ProducerRecord, TopicPartitionOffset, Transport } from '../transport/transport.js';
+import type { ConsumerRecord, GroupConsumer, Producer, ProducerRecord, TopicPartition, TopicPartitionOffset, Transport } from '../transport/transport.js';
 import { headerBytes, type RecordCollector } from './record-collector.js';
 import type { TaskEnvironment } from './stream-task.js';
 import type { ResolvedConfig } from './streams-config.js';
+import { processInTimestampOrder } from './task-interleaving.js';
 import { TaskManager, type RestoreProgress } from './task-manager.js';
 
 /** Callbacks from the loop to its owner. */
@@ -23,7 +24,12 @@ export interface ThreadEvents {
 export class StreamThread {
   readonly tasks: TaskManager;
   private readonly pending: ProducerRecord[] = [];
-  private readonly consumed = new Map<string, TopicPartitionOffset>();
+  /** Partitions this loop paused because their task buffers `maxPollRecords` records (`topic\u0000partition`). */
+  private readonly bufferPaused = new Map<string, TopicPartition>();
+  /** `runUntilCaughtUp`: partitions that reached their end offset of the run; they count as caught up. */
+  private readonly stopped = new Set<string>();
+  /** The last round stopped at its record budget with records left: poll without waiting. */
+  private moreBuffered = false;
   private lastCommit = Date.now();
   private stopping = false;
   private inTransaction = false;
@@ -89,12 +95,15 @@ export class StreamThread {
         this.events.rebalancing();
         await this.commit();
         await this.tasks.closeAll(true);
+        this.forgetPauses();
       },
       onPartitionsLost: async () => {
         this.events.rebalancing();
         await this.abandon();
+        this.forgetPauses();
       },
       onPartitionsAssigned: async (partitions) => {
+        this.forgetPauses();
         await this.tasks.assign(partitions);
         this.events.running();
       },
@@ -114,29 +123,80 @@ export class StreamThread {
     }
   }
 
-  /** One poll → process → (maybe) commit round. */
+  /**
+   * One poll → process → (maybe) commit round. Polled records wait in their
+   * task's record queues; tasks then process in timestamp order across
+   * partitions (see {@link processInTimestampOrder}), and a partition whose task
+   * buffers `maxPollRecords` records is paused until half of them are processed.
+   */
   private async runOnce(): Promise<void> {
-    const records = await this.consumer.poll({ maxRecords: this.config.maxPollRecords, timeoutMs: 100 });
+    const records = await this.consumer.poll({ maxRecords: this.config.maxPollRecords, timeoutMs: this.moreBuffered ? 0 : 100 });
     if (this.stopping) return;
-    const touched = new Set<string>();
-    for (const r of records) {
-      const m = this.tasks.taskFor(r.topic, r.partition);
-      if (m === undefined) continue;
-      const limit = this.stopAt?.get(`${r.topic}\u0000${r.partition}`);
-      if (limit !== undefined && r.offset >= limit) {
-        this.consumer.pause([{ topic: r.topic, partition: r.partition }]);
-        continue;
-      }
-      // An asynchronous operator at its concurrency limit holds the loop (backpressure on the poll).
-      if (m.task.saturated) await m.task.capacity();
-      m.task.process(r);
-      touched.add(m.task.name);
-      this.consumed.set(`${r.topic}\u0000${r.partition}`, { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
-    }
-    for (const name of touched) this.tasks.tasks.get(name)?.task.endBatch();
+    this.buffer(records);
+    const owned = new Set(this.consumer.assignment().map((tp) => `${tp.topic}\u0000${tp.partition}`));
+    // A partition that reached its run's end, or that this consumer does not own (a source topic
+    // with fewer partitions than the task number), has nothing coming: it counts as caught up.
+    const lagOf = (topic: string, partition: number): number | undefined => {
+      const key = `${topic}\u0000${partition}`;
+      return this.stopped.has(key) || !owned.has(key) ? 0 : this.consumer.currentLag({ topic, partition });
+    };
+    const tasks = [...this.tasks.tasks.values()].map((m) => m.task);
+    const round = await processInTimestampOrder(tasks, { now: Date.now(), lagOf, budget: this.config.maxPollRecords });
+    this.moreBuffered = round.budgetExhausted;
+    for (const task of round.touched) task.endBatch();
+    this.pauseFullPartitions();
     const now = Date.now();
     for (const m of this.tasks.tasks.values()) m.task.punctuate('wall-clock', now);
     if (now - this.lastCommit >= this.config.commitIntervalMs || this.pending.length >= 50_000) await this.commit();
+  }
+
+  /** Hands polled records to their tasks' queues, one run of a partition at a time. */
+  private buffer(records: readonly ConsumerRecord[]): void {
+    let i = 0;
+    while (i < records.length) {
+      const first = records[i] as ConsumerRecord;
+      let j = i + 1;
+      while (j < records.length && (records[j] as ConsumerRecord).topic === first.topic && (records[j] as ConsumerRecord).partition === first.partition) j++;
+      let run = records.slice(i, j);
+      i = j;
+      const m = this.tasks.taskFor(first.topic, first.partition);
+      if (m === undefined) continue;
+      const key = `${first.topic}\u0000${first.partition}`;
+      const limit = this.stopAt?.get(key);
+      if (limit !== undefined) {
+        const keep = run.findIndex((r) => r.offset >= limit);
+        if (keep !== -1) {
+          run = run.slice(0, keep);
+          this.consumer.pause([{ topic: first.topic, partition: first.partition }]);
+          this.stopped.add(key);
+        }
+      }
+      if (run.length > 0) m.task.addRecords(first.topic, first.partition, run);
+    }
+  }
+
+  /** Bounded buffering: pause partitions whose queue is full, resume those drained to half. */
+  private pauseFullPartitions(): void {
+    const bound = this.config.maxPollRecords;
+    for (const m of this.tasks.tasks.values()) {
+      for (const q of m.task.partitions.queues) {
+        const key = `${q.topic}\u0000${q.partition}`;
+        const tp = { topic: q.topic, partition: q.partition };
+        if (q.size >= bound && !this.bufferPaused.has(key)) {
+          this.consumer.pause([tp]);
+          this.bufferPaused.set(key, tp);
+        } else if (q.size <= bound / 2 && this.bufferPaused.has(key)) {
+          this.bufferPaused.delete(key);
+          if (!this.stopped.has(key)) this.consumer.resume([tp]);
+        }
+      }
+    }
+  }
+
+  /** The consumer forgets pauses when partitions move; so does the loop. */
+  private forgetPauses(): void {
+    this.bufferPaused.clear();
+    this.stopped.clear();
   }
 
   /**
@@ -185,6 +245,12 @@ export class StreamThread {
     // transaction timeout): take the partitions up again from their committed offsets, with
     // restored state. Otherwise the next poll's rebalance hands out new ones.
     const assigned = this.consumer.generation() === undefined ? [] : this.consumer.assignment();
+    // The dropped tasks' buffered records are read again from the committed offsets.
+    // Partitions paused at their run's end are resumed too: they pause again once they reach it.
+    const paused = [...this.bufferPaused.keys(), ...this.stopped];
+    const resume = assigned.filter((tp) => paused.includes(`${tp.topic}\u0000${tp.partition}`));
+    this.forgetPauses();
+    if (resume.length > 0) this.consumer.resume(resume);
     if (assigned.length === 0) return;
     for (const tp of assigned) {
       const committed = (await this.transport.committedOffsets(this.groupId, tp.topic)).find((c) => c.partition === tp.partition)?.offset;
@@ -248,8 +314,8 @@ export class StreamThread {
         if (p !== undefined) storeWrites.push({ persist: () => p.write(changes) });
       }
     }
-    const offsets = [...this.consumed.values()];
-    this.consumed.clear();
+    const offsets: TopicPartitionOffset[] = [];
+    for (const m of this.tasks.tasks.values()) offsets.push(...m.task.takeConsumedOffsets());
     if (this.pending.length === 0 && offsets.length === 0) return;
     const batch = this.pending.splice(0);
     if (eos && !this.inTransaction) {
@@ -297,7 +363,6 @@ export class StreamThread {
   /** Drops all tasks without committing: their partitions are gone (fenced or lost). */
   async abandon(): Promise<void> {
     this.pending.length = 0;
-    this.consumed.clear();
     if (this.inTransaction) {
       await this.producer.abortTransaction().catch(() => undefined);
       this.inTransaction = false;

@@ -58,8 +58,20 @@ export interface StreamsConfig {
    * ERROR (Kafka Streams' `task.timeout.ms`). Default 300 000.
    */
   readonly taskTimeoutMs?: number;
-  /** Records fetched per poll at most. Default 10 000. */
+  /**
+   * Records fetched per poll at most. Default 10 000. Also bounds buffering: a
+   * partition whose task holds this many unprocessed records is paused until
+   * its task has processed half of them.
+   */
   readonly maxPollRecords?: number;
+  /**
+   * How long a task whose input partitions are caught up but some of them empty
+   * waits for new records there before it processes the others (Kafka Streams'
+   * `max.task.idle.ms`), so records of several partitions are processed in
+   * timestamp order. Records already on the broker are always waited for; -1
+   * waits for nothing. Default 0.
+   */
+  readonly maxTaskIdleMs?: number;
   /** Partitions of internal topics when no source topic tells. Default 1. */
   readonly defaultPartitions?: number;
   readonly logger?: Logger;
@@ -87,6 +99,14 @@ function stderrLogger(minLevel: 'debug' | 'info' | 'warn' | 'error'): Logger {
     process.stderr.write(`${JSON.stringify({ level, time: new Date().toISOString(), message, ...fields })}\n`);
   };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+}
+
+function taskIdle(v: number | undefined): number {
+  const x = v ?? 0;
+  if (!Number.isInteger(x) || x < -1) {
+    throw new ConfigError('RIVULET_CONFIG_INVALID_VALUE', `KafkaStreams: maxTaskIdleMs must be a whole number of ms >= 0, or -1 to never wait for empty partitions (got ${String(v)})`);
+  }
+  return x;
 }
 
 const APP_ID = /^[A-Za-z0-9._-]+$/;
@@ -144,6 +164,7 @@ export function resolveConfig(c: StreamsConfig): ResolvedConfig {
     transactionTimeoutMs: positive('transactionTimeoutMs', c.transactionTimeoutMs, 10_000),
     taskTimeoutMs: positive('taskTimeoutMs', c.taskTimeoutMs, 300_000),
     maxPollRecords: positive('maxPollRecords', c.maxPollRecords, 10_000),
+    maxTaskIdleMs: taskIdle(c.maxTaskIdleMs),
     defaultPartitions: positive('defaultPartitions', c.defaultPartitions, 1),
     logger: c.logger ?? stderrLogger('warn'),
   };

@@ -319,6 +319,14 @@ export interface GroupConsumer {
   seek(partition: TopicPartition, offset: number): void;
   /** The next offset `poll` will return for an assigned partition. */
   position(partition: TopicPartition): number | undefined;
+  /**
+   * How many offsets of an assigned partition are on the broker but not yet
+   * returned by `poll`: the end offset (high watermark, or the last stable offset
+   * under `read_committed`) as of the latest fetch, minus the position (Kafka's
+   * `Consumer.currentLag`). 0 means caught up; `undefined` when not known (not
+   * assigned, or not fetched yet).
+   */
+  currentLag(partition: TopicPartition): number | undefined;
   /** Currently owned partitions; empty while a rebalance is in progress. */
   assignment(): TopicPartition[];
   /** The generation of the current assignment, for {@link Producer.sendOffsets}; undefined while not a member. */

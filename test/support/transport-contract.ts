@@ -341,6 +341,21 @@ export function describeTransport(
         expect(values(await pollUntil(c, (all) => all.length >= 1, waitMs))).toEqual(['p0']);
       });
 
+      it('currentLag counts the records on the broker not yet polled: known from the assignment on, 0 once caught up', async () => {
+        const t = await connect();
+        const topic = await topicWith(t, 2);
+        const c = await joinedConsumer(t, topic);
+        const [tp0, tp1] = [{ topic, partition: 0 }, { topic, partition: 1 }];
+        expect([c.currentLag(tp0), c.currentLag(tp1)]).toEqual([0, 0]);
+        expect(c.currentLag({ topic: `${topic}-other`, partition: 0 })).toBeUndefined();
+        const p = await t.producer();
+        await p.send(Array.from({ length: 5 }, (_, i) => ({ topic, partition: 0, value: bytes(`v${i}`) })));
+        expect(values(await pollUntil(c, (all) => all.length >= 2, waitMs, 2))).toEqual(['v0', 'v1']);
+        expect(c.currentLag(tp0)).toBe(3);
+        await pollUntil(c, (all) => all.length >= 3, waitMs);
+        expect([c.currentLag(tp0), c.currentLag(tp1)]).toEqual([0, 0]);
+      });
+
       it('seek re-reads an assigned partition from an offset', async () => {
         const t = await connect();
         const topic = await topicWith(t, 1);

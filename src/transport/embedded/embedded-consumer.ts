@@ -133,6 +133,14 @@ export class EmbeddedConsumer implements GroupConsumer {
     return this.#fetch.get(tpKey(partition.topic, partition.partition))?.position;
   }
 
+  currentLag(partition: TopicPartition): number | undefined {
+    const state = this.#fetch.get(tpKey(partition.topic, partition.partition));
+    if (state === undefined) return undefined;
+    // The broker is in-process: its end offset is always current.
+    const log = this.#log(partition.topic, partition.partition);
+    return log === undefined ? 0 : Math.max(0, log.endOffset(this.config.isolation) - state.position);
+  }
+
   assignment(): TopicPartition[] {
     return [...this.#assignment];
   }

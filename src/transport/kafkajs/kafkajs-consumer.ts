@@ -257,6 +257,8 @@ export class KafkaJsGroupConsumer implements GroupConsumer {
     // Under read_committed they must be stable (KIP-447): offsets still inside another
     // member's open transaction would start this one before what that transaction commits.
     const positions = new Map<string, number>();
+    // End offsets as of the join, so lag is known before the first fetch response.
+    const ends = new Map<string, number>();
     const topics = [...new Set(join.assignment.map((tp) => tp.topic))];
     for (const topic of topics) {
       const partitions = join.assignment.filter((a) => a.topic === topic).map((a) => a.partition);
@@ -271,13 +273,17 @@ export class KafkaJsGroupConsumer implements GroupConsumer {
         const r = reset.find((o) => o.partition === tp.partition);
         const fallback = this.config.autoOffsetReset === 'earliest' ? (r?.earliest ?? 0) : (r?.latest ?? 0);
         positions.set(tpKey(tp.topic, tp.partition), c ?? fallback);
+        if (r !== undefined) ends.set(tpKey(tp.topic, tp.partition), r.latest);
       }
     }
     if (this.#latestJoin?.seq !== join.seq) return true; // another rebalance started meanwhile: handle that one
     this.#handledSeq = join.seq;
     this.#memberId = join.memberId;
     this.#generation = { groupId: this.config.groupId, memberId: join.memberId, generationId };
-    for (const tp of join.assignment) this.#session.add(tp, positions.get(tpKey(tp.topic, tp.partition)) ?? 0);
+    for (const tp of join.assignment) {
+      const key = tpKey(tp.topic, tp.partition);
+      this.#session.add(tp, positions.get(key) ?? 0, ends.get(key));
+    }
     this.#assignment = join.assignment;
     await this.#listener.onPartitionsAssigned?.call(this.#listener, [...join.assignment]);
     return true;
@@ -327,6 +333,11 @@ export class KafkaJsGroupConsumer implements GroupConsumer {
 
   position(partition: TopicPartition): number | undefined {
     return this.#session.states.get(tpKey(partition.topic, partition.partition))?.position;
+  }
+
+  currentLag(partition: TopicPartition): number | undefined {
+    const state = this.#session.states.get(tpKey(partition.topic, partition.partition));
+    return state === undefined ? undefined : this.#session.lag(state);
   }
 
   assignment(): TopicPartition[] {

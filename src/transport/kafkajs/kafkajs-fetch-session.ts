@@ -43,6 +43,11 @@ export interface PartitionState {
   gapChecked?: number;
   chunks: Chunk[];
   buffered: number;
+  /**
+   * The partition's end offset as last learned: from the offsets listed at assignment,
+   * then from each fetch response's high watermark. `undefined` while unknown.
+   */
+  end: number | undefined;
   userPaused: boolean;
   bufferPaused: boolean;
 }
@@ -126,6 +131,7 @@ export class FetchSession {
       this.#kafkaSeek(state.tp, state.expectNext);
       return;
     }
+    state.end = Number(batch.highWatermark);
     const end = Number(batch.lastOffset()) + 1;
     const records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m));
     state.chunks.push({ records, next: 0, end });
@@ -139,10 +145,11 @@ export class FetchSession {
   };
 
   /** kafkajs START_BATCH_PROCESS: a fetch whose messages were all filtered (markers, aborted) still moves the position. */
-  onBatchStart(payload: { topic: string; partition: number; batchSize: number; firstOffset: string | null; lastOffset: string }): void {
+  onBatchStart(payload: { topic: string; partition: number; highWatermark: string; batchSize: number; firstOffset: string | null; lastOffset: string }): void {
     if (payload.batchSize !== 0) return;
     const state = this.states.get(tpKey(payload.topic, payload.partition));
     if (state === undefined) return;
+    state.end = Number(payload.highWatermark);
     const end = Number(payload.lastOffset) + 1;
     const first = payload.firstOffset === null ? end : Number(payload.firstOffset);
     if (first < state.expectNext || end <= state.expectNext) return;
@@ -151,9 +158,9 @@ export class FetchSession {
     this.signal();
   }
 
-  /** Starts tracking a partition at `position` and moves kafkajs there. */
-  add(tp: TopicPartition, position: number): PartitionState {
-    const state: PartitionState = { tp, position, expectNext: position, chunks: [], buffered: 0, userPaused: false, bufferPaused: false };
+  /** Starts tracking a partition at `position` (its end offset, if known, at `end`) and moves kafkajs there. */
+  add(tp: TopicPartition, position: number, end?: number): PartitionState {
+    const state: PartitionState = { tp, position, expectNext: position, chunks: [], buffered: 0, userPaused: false, bufferPaused: false, end };
     this.states.set(tpKey(tp.topic, tp.partition), state);
     this.#kafkaSeek(tp, position);
     return state;
@@ -172,6 +179,17 @@ export class FetchSession {
       throw transportError(TransportErrorCode.ILLEGAL_STATE, `${api}: partition must be assigned (got ${String(tp?.topic)}-${String(tp?.partition)})`);
     }
     return state;
+  }
+
+  /**
+   * Offsets on the broker not yet returned by `drain`, as of the latest fetch response
+   * (buffered records count: the caller has not seen them). kafkajs hands over no empty
+   * fetch responses, so a caught-up partition keeps the end its last records came with.
+   * Under read_committed this is the high watermark, not the last stable offset (kafkajs
+   * does not keep it), so an open transaction reads as lag until its marker is fetched.
+   */
+  lag(state: PartitionState): number | undefined {
+    return state.end === undefined ? undefined : Math.max(0, state.end - state.position);
   }
 
   seek(state: PartitionState, offset: number): void {
