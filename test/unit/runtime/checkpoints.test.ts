@@ -10,6 +10,7 @@ import { Serdes } from '../../../src/serde/serdes.js';
 import { Checkpoint } from '../../../src/state/checkpoint.js';
 import { EmbeddedBroker } from '../../../src/transport/embedded/embedded-broker.js';
 import { eventually, latestByKey, produceJson, readAll } from '../../support/embedded-io.js';
+import { rebalanceRestoresFromCheckpoints } from '../../support/rebalance-restore.js';
 
 const broker = new EmbeddedBroker();
 const dirs: string[] = [];
@@ -110,44 +111,10 @@ describe('checkpoints', () => {
 
   it('under exactly-once, a rebalance restores kept and returning tasks from their checkpoints, not the whole changelog', async () => {
     const { admin, input, newApp, counts } = await setup(4);
-    const restoresA: RestoreProgress[] = [];
-    const a = newApp({ processingGuarantee: 'exactly_once' });
-    a.onRestore((p) => restoresA.push(p));
-    await a.start();
-    // 2,000 changelog records over 4 tasks before anyone else joins.
-    for (let i = 0; i < 5; i++) {
-      await produceJson(admin, input, Array.from({ length: 400 }, (_, j) => ({ key: `k${j}`, value: {} })));
-      await eventually(async () => (await counts()).get('k399') === i + 1, 10_000, `round ${i} counted`);
-    }
-    const beforeJoin = restoresA.length;
-    // B joins with its own state directory (another machine): A keeps some tasks and gives the others away.
-    const otherDir = mkdtempSync(join(tmpdir(), 'rivulet-ckpt-b-'));
-    dirs.push(otherDir);
-    const b = newApp({ processingGuarantee: 'exactly_once', stateDir: otherDir });
-    await b.start();
-    await produceJson(admin, input, Array.from({ length: 400 }, (_, j) => ({ key: `k${j}`, value: {} })));
-    await eventually(async () => (await counts()).get('k399') === 6, 15_000, 'round 6 counted by both');
-    const afterJoin = restoresA.length;
-    // B leaves: its tasks return to A, whose local state for them stopped at the handover.
-    await b.close();
-    await produceJson(admin, input, Array.from({ length: 400 }, (_, j) => ({ key: `k${j}`, value: {} })));
-    await eventually(async () => (await counts()).get('k399') === 7, 15_000, 'round 7 counted by A alone');
-    await a.close();
-
-    const finalTotals = (from: number, to: number) => {
-      const last = new Map<string, number>();
-      for (const p of restoresA.slice(from, to)) if (p.store === 'counts') last.set(p.task, p.total);
-      return last;
-    };
-    const kept = finalTotals(beforeJoin, afterJoin);
-    const returned = finalTotals(afterJoin, restoresA.length);
-    expect(kept.size).toBeGreaterThan(0);
-    expect(returned.size).toBeGreaterThan(0);
-    // A kept task restores nothing: its checkpoint covers every change (before: up to 500 per task).
-    for (const [task, total] of kept) expect(total, `kept task ${task}`).toBeLessThan(10);
-    // A returning task restores only what B changed while it held it: at most one round's keys of that task.
-    const returnedTotal = [...returned.values()].reduce((x, y) => x + y, 0);
-    expect(returnedTotal).toBeLessThanOrEqual(400);
-    for (let j = 0; j < 400; j += 37) expect((await counts()).get(`k${j}`)).toBe(7);
+    await rebalanceRestoresFromCheckpoints({ admin, input, newApp, counts, newStateDir: () => {
+      const d = mkdtempSync(join(tmpdir(), 'rivulet-ckpt-b-'));
+      dirs.push(d);
+      return d;
+    } });
   });
 });
