@@ -1,5 +1,5 @@
 import type { Suppressed } from '../dsl/suppressed.js';
-import { TaskFailure } from '../runtime/error-handling.js';
+import { TaskFailure } from '../errors.js';
 import type { Windowed } from '../dsl/windows.js';
 import type { Serde } from '../serde/serde.js';
 import { bytesToKey } from '../state/byte-keys.js';
