@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { RivuletError, TaskFailure } from '../errors.js';
 import type { TaskMetrics } from '../metrics/task-metrics.js';
+import type { SourceRecord } from '../processors/internal-context.js';
 import type { RecordCollector } from './record-collector.js';
 import type { ResolvedConfig } from './streams-config.js';
 
@@ -62,15 +63,7 @@ export function deadLetterTopic(applicationId: string): string {
 export { TaskFailure } from '../errors.js';
 
 /** A record as it was read, before deserialization: what failure reports and dead-letter copies carry. */
-export interface FailedRecord {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: number;
-  readonly key: Uint8Array | null;
-  readonly value: Uint8Array | null;
-  readonly timestamp: number;
-  readonly headers?: { readonly [name: string]: Uint8Array | string };
-}
+export type FailedRecord = SourceRecord;
 
 const encoder = new TextEncoder();
 
