@@ -10,12 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StreamsBuilder } from '../../src/dsl/streams-builder.js';
 import { KafkaStreams, type KafkaStreamsState } from '../../src/runtime/kafka-streams.js';
-import { Serdes } from '../../src/serde/serdes.js';
 import { createKafkaTransport } from '../../src/transport/kafkajs/kafkajs-transport.js';
 import type { Transport } from '../../src/transport/transport.js';
-import { settledCounts, startProducing } from '../support/continuous-input.js';
+import { countPerKey, settledCounts, startProducing } from '../support/continuous-input.js';
 import { eventually } from '../support/embedded-io.js';
 import { brokerControlUnavailable, startControlledBroker, type ControlledBroker } from '../support/kafka-broker.js';
 
@@ -54,15 +52,9 @@ if (unavailable !== undefined) {
       const admin = createKafkaTransport({ brokers: [broker.brokers] });
       await admin.connect();
       await admin.createTopics([{ topic: input, partitions: PARTITIONS }, { topic: output, partitions: PARTITIONS }]);
-      const b = new StreamsBuilder();
-      b.stream<string, { seq: number }>(input, { keySerde: Serdes.string(), valueSerde: Serdes.json() })
-        .groupByKey()
-        .count({ storeName: 'counts' })
-        .toStream()
-        .to(output, { keySerde: Serdes.string(), valueSerde: Serdes.json<number>() });
       const stateDir = mkdtempSync(join(tmpdir(), 'rivulet-restart-'));
       dirs.push(stateDir);
-      const app = new KafkaStreams(b.build(), {
+      const app = new KafkaStreams(countPerKey(input, output), {
         applicationId: `restart-app-${id}`,
         brokers: [broker.brokers],
         processingGuarantee: guarantee,

@@ -4,6 +4,9 @@
  * restarted, a cluster node killed).
  */
 import { expect } from 'vitest';
+import { StreamsBuilder } from '../../src/dsl/streams-builder.js';
+import { Serdes } from '../../src/serde/serdes.js';
+import type { Topology } from '../../src/topology/topology.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { eventually, latestByKey, readAll } from './embedded-io.js';
 
@@ -116,4 +119,15 @@ export async function settledCounts(
   let duplicates = 0;
   for (const [k, n] of want) duplicates += (latest.get(k) as number) - n;
   return { latest, want, inputRecords: inputRecords.length, duplicates };
+}
+
+/** The topology the outage tests run: counts per key of `{ seq }` records into store `counts`, emitted to `output`. */
+export function countPerKey(input: string, output: string): Topology {
+  const b = new StreamsBuilder();
+  b.stream<string, { seq: number }>(input, { keySerde: Serdes.string(), valueSerde: Serdes.json() })
+    .groupByKey()
+    .count({ storeName: 'counts' })
+    .toStream()
+    .to(output, { keySerde: Serdes.string(), valueSerde: Serdes.json<number>() });
+  return b.build();
 }
