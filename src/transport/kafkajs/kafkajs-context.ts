@@ -12,6 +12,8 @@ export interface KafkaJsContext {
    * throws `RIVULET_TRANSPORT_UNKNOWN_TOPIC_OR_PARTITION` when the topic does not exist.
    */
   requirePartitionCount(topic: string, api: string, refresh?: boolean): Promise<number>;
+  /** Partitions of `topic` from cached metadata, or `undefined` when not cached (no request: the hot path's check). */
+  cachedPartitionCount(topic: string): number | undefined;
   /** Partitions of `topic`, or `undefined` if it does not exist (fresh metadata). */
   tryPartitionCount(topic: string): Promise<number | undefined>;
   listOffsetsWith(api: string, topic: string, isolation: IsolationLevel): Promise<PartitionOffsets[]>;

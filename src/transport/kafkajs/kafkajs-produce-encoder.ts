@@ -81,7 +81,7 @@ const bytesOf = (v: Buffer | string): Buffer => (typeof v === 'string' ? Buffer.
 interface Sized {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
-  readonly headers: [Buffer, Buffer | null][];
+  readonly headers: readonly (readonly [Buffer, Buffer | null])[];
   readonly tsDelta: number;
   readonly body: number;
 }
@@ -149,6 +149,9 @@ class Writer {
   }
 }
 
+/** Shared by every record without headers (most): one array fewer per record. */
+const NO_HEADERS: readonly (readonly [Buffer, Buffer | null])[] = [];
+
 const RECORD_BATCH_HEADER = 61; // base offset .. record count
 const TRANSACTIONAL = 0x10;
 
@@ -156,7 +159,8 @@ function sizeRecords(messages: readonly Message[], now: number): { sized: Sized[
   let first = Infinity;
   let max = -Infinity;
   const ts = messages.map((m) => {
-    const t = m.timestamp === undefined || m.timestamp === null || m.timestamp === '' ? now : Number(m.timestamp);
+    // rivulet hands the number itself; a string (kafkajs's own type) is converted once here.
+    const t = typeof m.timestamp === 'number' ? m.timestamp : m.timestamp === undefined || m.timestamp === null || m.timestamp === '' ? now : Number(m.timestamp);
     if (t < first) first = t;
     if (t > max) max = t;
     return t;
@@ -165,11 +169,13 @@ function sizeRecords(messages: readonly Message[], now: number): { sized: Sized[
   const sized = messages.map((m, i): Sized => {
     const key = m.key === undefined || m.key === null ? null : bytesOf(m.key);
     const value = m.value === null ? null : bytesOf(m.value);
-    const headers: [Buffer, Buffer | null][] = [];
+    let headers = NO_HEADERS;
     if (m.headers !== undefined) {
+      const list: [Buffer, Buffer | null][] = [];
+      headers = list;
       for (const [name, v] of Object.entries(m.headers)) {
         if (v === undefined) continue;
-        for (const one of Array.isArray(v) ? (v as readonly (Buffer | string)[]) : [v as Buffer | string]) headers.push([Buffer.from(name, 'utf8'), one === null ? null : bytesOf(one)]);
+        for (const one of Array.isArray(v) ? (v as readonly (Buffer | string)[]) : [v as Buffer | string]) list.push([Buffer.from(name, 'utf8'), one === null ? null : bytesOf(one)]);
       }
     }
     const tsDelta = ts[i]! - first;

@@ -33,6 +33,22 @@ const MAX_BATCH_RECORDS = 250;
 /** Upper bound of the wait for transaction markers after commit/abort. */
 const MARKER_WAIT_MS = 10_000;
 
+/** A message as handed to kafkajs, with the timestamp as the number it is. */
+type OutMessage = Omit<Message, 'timestamp'> & { timestamp: number };
+
+/** One topic-partition of a send: its records in chunks of one batch each. */
+interface Lane {
+  readonly topic: string;
+  readonly partition: number;
+  readonly chunks: number[][];
+  /** Bytes of the last chunk. */
+  bytes: number;
+  /** Offset of the first record of the current round's chunk (-1 when unknown). */
+  base: number;
+  /** Highest offset written to the lane by this send (-1 when unknown). */
+  written: number;
+}
+
 export class KafkaJsProducerClient implements Producer {
   readonly transactional: boolean;
   readonly #partitioner = new DefaultPartitioner();
@@ -67,30 +83,45 @@ export class KafkaJsProducerClient implements Producer {
       throw transportError(TransportErrorCode.ILLEGAL_STATE, `${api}: a transactional producer sends only inside a transaction; call beginTransaction() first`);
     }
     if (!Array.isArray(records)) invalid(`${api}: records must be an array (got ${typeof records})`);
-    if (records.length === 0) return [];
+    const n = records.length;
+    if (n === 0) return [];
     const now = Date.now();
+    // Per record: its message and the lane (topic-partition) it goes to; no other object.
+    const messages = new Array<OutMessage>(n);
+    const laneOf = new Array<Lane>(n);
+    const lanes: Lane[] = [];
+    const lanesByTopic = new Map<string, Lane[]>();
+    // Each topic's partition count is resolved once per send, from the cache when known,
+    // so a send of cached topics does not yield to the event loop per record.
+    const counts = new Map<string, number>();
     // Resolve partitions first so an unknown topic/partition fails before anything is sent.
-    const placed: { topic: string; partition: number; message: Message; timestamp: number; bytes: number }[] = [];
-    for (const r of records) {
-      if (typeof r?.topic !== 'string' || r.topic.length === 0) invalid(`${api}: topic must be a non-empty string (got ${String(r?.topic)})`);
-      const count = await this.ctx.requirePartitionCount(r.topic, api);
+    for (let i = 0; i < n; i++) {
+      const r = records[i]!;
+      const topic = r?.topic;
+      if (typeof topic !== 'string' || topic.length === 0) invalid(`${api}: topic must be a non-empty string (got ${String(r?.topic)})`);
+      let count = counts.get(topic);
+      if (count === undefined) {
+        count = this.ctx.cachedPartitionCount(topic) ?? (await this.ctx.requirePartitionCount(topic, api));
+        counts.set(topic, count);
+      }
       let partition: number;
-      if (r.partition === undefined) partition = this.#partitioner.partition(r.topic, r.key, count);
+      if (r.partition === undefined) partition = this.#partitioner.partition(topic, r.key, count);
       else {
-        checkTopicPartition(api, { topic: r.topic, partition: r.partition });
+        checkTopicPartition(api, { topic, partition: r.partition });
         partition = r.partition;
-        if (partition >= count && partition >= (await this.ctx.requirePartitionCount(r.topic, api, true))) {
-          throw transportError(TransportErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${api}: partition must be < ${count} for topic '${r.topic}' (got ${partition})`);
+        if (partition >= count) {
+          // The topic may have grown since the cache was filled.
+          count = await this.ctx.requirePartitionCount(topic, api, true);
+          counts.set(topic, count);
+          if (partition >= count) {
+            throw transportError(TransportErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${api}: partition must be < ${count} for topic '${topic}' (got ${partition})`);
+          }
         }
       }
-      const timestamp = r.timestamp ?? now;
-      const message: Message = {
-        partition,
-        key: r.key === undefined || r.key === null ? null : asBuffer(r.key),
-        value: r.value === null ? null : asBuffer(r.value),
-        timestamp: String(timestamp),
-      };
-      let bytes = RECORD_OVERHEAD_BYTES + (message.key?.length ?? 0) + (message.value?.length ?? 0);
+      const key = r.key === undefined || r.key === null ? null : asBuffer(r.key);
+      const value = r.value === null ? null : asBuffer(r.value);
+      const message: OutMessage = { partition, key, value, timestamp: r.timestamp ?? now };
+      let bytes = RECORD_OVERHEAD_BYTES + (key?.length ?? 0) + (value?.length ?? 0);
       if (r.headers !== undefined) {
         const headers: Record<string, Buffer> = {};
         for (const [name, value] of Object.entries(r.headers) as [string, Uint8Array][]) {
@@ -100,60 +131,66 @@ export class KafkaJsProducerClient implements Producer {
         message.headers = headers;
       }
       checkRecordSize(api, r, partition, bytes);
-      placed.push({ topic: r.topic, partition, message, timestamp, bytes });
-    }
-    // kafkajs puts a request's records for one partition into one record batch and never
-    // splits it; the broker rejects a batch over its message.max.bytes (1 MiB by default).
-    const chunks = new Map<string, number[][]>();
-    const chunkBytes = new Map<string, number>();
-    placed.forEach((p, i) => {
-      const key = `${p.topic}\u0000${p.partition}`;
-      const list = chunks.get(key) ?? [];
-      if (list.length === 0) chunks.set(key, list);
-      const used = chunkBytes.get(key) ?? 0;
-      if (list.length === 0 || used + p.bytes > MAX_BATCH_BYTES || list[list.length - 1]!.length >= MAX_BATCH_RECORDS) {
-        list.push([i]);
-        chunkBytes.set(key, p.bytes);
-      } else {
-        list[list.length - 1]!.push(i);
-        chunkBytes.set(key, used + p.bytes);
+      messages[i] = message;
+      let topicLanes = lanesByTopic.get(topic);
+      if (topicLanes === undefined) lanesByTopic.set(topic, (topicLanes = []));
+      let lane = topicLanes[partition];
+      if (lane === undefined) {
+        lane = { topic, partition, chunks: [], bytes: 0, base: -1, written: -1 };
+        topicLanes[partition] = lane;
+        lanes.push(lane);
       }
-    });
-    const metadata: RecordMetadata[] = new Array<RecordMetadata>(placed.length);
-    const rounds = Math.max(...[...chunks.values()].map((c) => c.length));
+      // kafkajs puts a request's records for one partition into one record batch and never
+      // splits it; the broker rejects a batch over its message.max.bytes (1 MiB by default).
+      const last = lane.chunks[lane.chunks.length - 1];
+      if (last === undefined || lane.bytes + bytes > MAX_BATCH_BYTES || last.length >= MAX_BATCH_RECORDS) {
+        lane.chunks.push([i]);
+        lane.bytes = bytes;
+      } else {
+        last.push(i);
+        lane.bytes += bytes;
+      }
+      laneOf[i] = lane;
+    }
+    const metadata = new Array<RecordMetadata>(n);
+    let rounds = 0;
+    for (const lane of lanes) rounds = Math.max(rounds, lane.chunks.length);
     // One produce request per round, each partition's chunks in order, so every
     // partition's records keep their order and each chunk is one batch.
     for (let round = 0; round < rounds; round++) {
-      const batch: number[][] = [];
-      for (const list of chunks.values()) if (list[round] !== undefined) batch.push(list[round]!);
-      const byTopic = new Map<string, Message[]>();
-      for (const indices of batch) {
-        for (const i of indices) {
-          const p = placed[i]!;
-          const list = byTopic.get(p.topic);
-          if (list) list.push(p.message);
-          else byTopic.set(p.topic, [p.message]);
-        }
+      const byTopic = new Map<string, OutMessage[]>();
+      for (const lane of lanes) {
+        const indices = lane.chunks[round];
+        if (indices === undefined) continue;
+        let list = byTopic.get(lane.topic);
+        if (list === undefined) byTopic.set(lane.topic, (list = []));
+        for (const i of indices) list.push(messages[i]!);
       }
-      const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+      // kafkajs types the timestamp as a string, but both its encoder and ours take the
+      // number (kafkajs subtracts and Long-converts it): no string per record and back.
+      const topicMessages = [...byTopic].map(([topic, list]) => ({ topic, messages: list as unknown as Message[] }));
       const result = await this.#run(api, () => withFastProduce(() => (this.#tx ?? this.producer).sendBatch({ topicMessages })));
-      const base = new Map<string, number>();
-      for (const m of result) base.set(`${m.topicName}\u0000${m.partition}`, Number(m.baseOffset));
-      for (const indices of batch) {
-        const first = placed[indices[0]!]!;
-        let offset = base.get(`${first.topic}\u0000${first.partition}`) ?? -1;
+      for (const lane of lanes) lane.base = -1;
+      for (const m of result) {
+        const lane = lanesByTopic.get(m.topicName)?.[m.partition];
+        if (lane !== undefined) lane.base = Number(m.baseOffset);
+      }
+      for (const lane of lanes) {
+        const indices = lane.chunks[round];
+        if (indices === undefined) continue;
+        let offset = lane.base;
         for (const i of indices) {
-          const p = placed[i]!;
-          metadata[i] = { topic: p.topic, partition: p.partition, offset, timestamp: p.timestamp };
+          metadata[i] = { topic: lane.topic, partition: lane.partition, offset, timestamp: messages[i]!.timestamp };
           if (offset >= 0) offset++;
         }
+        if (lane.base >= 0) lane.written = lane.base + indices.length - 1;
       }
     }
     if (this.#tx !== undefined) {
-      for (const m of metadata) {
-        const parts = this.#written.get(m.topic) ?? new Map<number, number>();
-        parts.set(m.partition, Math.max(parts.get(m.partition) ?? -1, m.offset));
-        this.#written.set(m.topic, parts);
+      for (const lane of lanes) {
+        let parts = this.#written.get(lane.topic);
+        if (parts === undefined) this.#written.set(lane.topic, (parts = new Map<number, number>()));
+        parts.set(lane.partition, Math.max(parts.get(lane.partition) ?? -1, lane.written));
       }
     }
     return metadata;

@@ -58,6 +58,8 @@ export const DEFAULT_TRANSACTION_TIMEOUT_MS = 60_000;
 export const DEFAULT_SESSION_TIMEOUT_MS = 30_000;
 /** Bound on the wait for topics the broker created but does not list yet. */
 const TOPICS_SHOWN_WAIT_MS = 30_000;
+/** Upper bound of listOffsets' wait for a partition leader (a topic just created elsewhere). */
+const LEADER_WAIT_MS = 30_000;
 
 /** Connection settings of {@link createKafkaTransport}. */
 export type KafkaTransportConfig =
@@ -237,6 +239,11 @@ class KafkaTransport implements Transport, KafkaJsContext {
   }
 
   /** @internal KafkaJsContext */
+  cachedPartitionCount(topic: string): number | undefined {
+    return this.#partitions.get(topic);
+  }
+
+  /** @internal KafkaJsContext */
   async requirePartitionCount(topic: string, api: string, refresh = false): Promise<number> {
     const cached = refresh ? undefined : this.#partitions.get(topic);
     if (cached !== undefined) return cached;
@@ -262,8 +269,23 @@ class KafkaTransport implements Transport, KafkaJsContext {
         metadata = cluster.findTopicPartitionMetadata(topic);
       }
       const partitions = metadata.map((p) => ({ partition: p.partitionId }));
-      const [low] = await cluster.fetchTopicsOffset([{ topic, fromBeginning: true, partitions }]);
-      const [high] = await cluster.fetchTopicsOffset([{ topic, fromBeginning: false, partitions }]);
+      // A topic another instance has just created may have no leader yet, or cached metadata
+      // may name an old one: refresh and ask again, as Kafka's own clients do (bounded).
+      const deadline = Date.now() + LEADER_WAIT_MS;
+      const fetchOffsets = async (fromBeginning: boolean) => {
+        for (;;) {
+          try {
+            return await cluster.fetchTopicsOffset([{ topic, fromBeginning, partitions }]);
+          } catch (e) {
+            const types = kafkaTypesOf(e);
+            if (Date.now() >= deadline || !(types.includes('NOT_LEADER_FOR_PARTITION') || types.includes('LEADER_NOT_AVAILABLE'))) throw e;
+            await new Promise((r) => setTimeout(r, 100));
+            await cluster.refreshMetadata();
+          }
+        }
+      };
+      const [low] = await fetchOffsets(true);
+      const [high] = await fetchOffsets(false);
       return partitions
         .map(({ partition }) => ({
           partition,

@@ -50,4 +50,23 @@ describe('Produce request encoder', () => {
     expect(ours.length).toBe(theirs.length);
     expect(ours.equals(theirs)).toBe(true);
   });
+
+  it('takes number timestamps (as the producer hands them) with the same bytes, and so does kafkajs\'s own encoder', async () => {
+    const messages = (stamp: (ms: number) => string | number) => [
+      { key: Buffer.from('a'), value: Buffer.from('1'), timestamp: stamp(20) },
+      { key: Buffer.from('b'), value: Buffer.from('2'), timestamp: stamp(0) },
+      { key: null, value: Buffer.from('3'), timestamp: stamp(99_999) },
+    ];
+    const args = (stamp: (ms: number) => string | number): ProduceArgs => ({
+      acks: -1,
+      timeout: 30_000,
+      compression: 0,
+      transactionalId: null,
+      topicData: [{ topic: 't', partitions: [{ partition: 1, messages: messages(stamp) }] }],
+    });
+    const asString = (await kafkajsV3(args(ts)).encode()).buffer;
+    const asNumber = (ms: number): number => 1_700_000_000_000 + ms;
+    expect((await kafkajsV3(args(asNumber)).encode()).buffer.equals(asString)).toBe(true);
+    expect(encodeProduce(args(asNumber)).equals(asString)).toBe(true);
+  });
 });
