@@ -5,6 +5,7 @@
  */
 import { expect } from 'vitest';
 import { StreamsBuilder } from '../../src/dsl/streams-builder.js';
+import type { KafkaStreams, KafkaStreamsState } from '../../src/runtime/kafka-streams.js';
 import { Serdes } from '../../src/serde/serdes.js';
 import type { Topology } from '../../src/topology/topology.js';
 import type { Transport } from '../../src/transport/transport.js';
@@ -130,4 +131,22 @@ export function countPerKey(input: string, output: string): Topology {
     .toStream()
     .to(output, { keySerde: Serdes.string(), valueSerde: Serdes.json<number>() });
   return b.build();
+}
+
+/**
+ * What an outage test asks of the application afterwards: its store agrees with the output,
+ * it is RUNNING and never went to ERROR, and exactly-once counted nothing twice.
+ */
+export function expectOutageSurvived(
+  app: KafkaStreams,
+  states: readonly KafkaStreamsState[],
+  guarantee: 'at_least_once' | 'exactly_once',
+  { latest, want, duplicates }: { latest: Map<string, unknown>; want: Map<string, number>; duplicates: number },
+): void {
+  const counts = app.store<string, number>('counts');
+  for (const k of want.keys()) expect(counts.get(k), `store count of ${k}`).toBe(latest.get(k));
+  expect(app.state()).toBe('RUNNING');
+  expect(states).not.toContain('ERROR');
+  if (guarantee === 'exactly_once') expect(duplicates).toBe(0);
+  else expect(duplicates).toBeGreaterThanOrEqual(0);
 }
