@@ -19,4 +19,9 @@ step "package (npm pack, installed in a scratch app)"; npx vitest run test/consu
 # Integration tests need a real broker: start Apache Kafka (KRaft, 127.0.0.1) from Maven Central jars,
 # run test/integration against it, and stop it whatever happens. With its SASL_SSL and SSL listeners
 # (certificates made once per machine), so kafka-security.test.ts needs no broker of its own.
-step "integration (Apache Kafka)"; KAFKA_SECURITY=sasl_ssl bash scripts/kafka/with-kafka.sh npx vitest run test/integration
+# The suite runs on the current release and on the last 3.x (ZooKeeper-free 3.9, the oldest line
+# users still deploy): protocol versions, transaction and group behaviour differ between them.
+for kafka_version in 4.2.0 3.9.2; do
+  step "integration (Apache Kafka $kafka_version)"
+  KAFKA_VERSION=$kafka_version KAFKA_SECURITY=sasl_ssl bash scripts/kafka/with-kafka.sh npx vitest run test/integration
+done
