@@ -30,6 +30,9 @@ export const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buf
  */
 const MAX_BATCH_RECORDS = 250;
 
+/** Sends of a round's unanswered partitions before giving up (see `send`). */
+const MAX_UNANSWERED_ROUNDS = 10;
+
 /** Upper bound of the wait for transaction markers after commit/abort. */
 const MARKER_WAIT_MS = 10_000;
 
@@ -58,6 +61,8 @@ export class KafkaJsProducerClient implements Producer {
   #sentOffsets = new Map<string, TopicPartitionOffset[]>();
   #fenced: unknown;
   #closed = false;
+  /** Partitions sent again because kafkajs resolved a send without writing them (see `send`); for tests. */
+  unansweredResends = 0;
 
   constructor(
     private readonly ctx: KafkaJsContext,
@@ -158,22 +163,34 @@ export class KafkaJsProducerClient implements Producer {
     // One produce request per round, each partition's chunks in order, so every
     // partition's records keep their order and each chunk is one batch.
     for (let round = 0; round < rounds; round++) {
-      const byTopic = new Map<string, OutMessage[]>();
-      for (const lane of lanes) {
-        const indices = lane.chunks[round];
-        if (indices === undefined) continue;
-        let list = byTopic.get(lane.topic);
-        if (list === undefined) byTopic.set(lane.topic, (list = []));
-        for (const i of indices) list.push(messages[i]!);
-      }
-      // kafkajs types the timestamp as a string, but both its encoder and ours take the
-      // number (kafkajs subtracts and Long-converts it): no string per record and back.
-      const topicMessages = [...byTopic].map(([topic, list]) => ({ topic, messages: list as unknown as Message[] }));
-      const result = await this.#run(api, () => withFastProduce(() => (this.#tx ?? this.producer).sendBatch({ topicMessages })));
       for (const lane of lanes) lane.base = -1;
-      for (const m of result) {
-        const lane = lanesByTopic.get(m.topicName)?.[m.partition];
-        if (lane !== undefined) lane.base = Number(m.baseOffset);
+      let pending = lanes.filter((lane) => lane.chunks[round] !== undefined);
+      // kafkajs's sendBatch remembers, across its own retries, which *brokers* answered, not
+      // which partitions: when a leader moves to a broker that already answered for other
+      // partitions, the moved partitions are never sent and sendBatch still resolves. A lane
+      // without a result was not written (its idempotent sequence was not advanced), so it
+      // is sent again until every lane has its base offset.
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        if (attempt > MAX_UNANSWERED_ROUNDS) {
+          const names = pending.map((l) => `${l.topic}-${l.partition}`).join(', ');
+          throw transportError(TransportErrorCode.NOT_CONNECTED, `${api}: no broker acknowledged ${names} after ${MAX_UNANSWERED_ROUNDS} attempts (leaders moving); retry the send`, { retriable: true });
+        }
+        const byTopic = new Map<string, OutMessage[]>();
+        for (const lane of pending) {
+          let list = byTopic.get(lane.topic);
+          if (list === undefined) byTopic.set(lane.topic, (list = []));
+          for (const i of lane.chunks[round]!) list.push(messages[i]!);
+        }
+        // kafkajs types the timestamp as a string, but both its encoder and ours take the
+        // number (kafkajs subtracts and Long-converts it): no string per record and back.
+        const topicMessages = [...byTopic].map(([topic, list]) => ({ topic, messages: list as unknown as Message[] }));
+        const result = await this.#run(api, () => withFastProduce(() => (this.#tx ?? this.producer).sendBatch({ topicMessages })));
+        for (const m of result) {
+          const lane = lanesByTopic.get(m.topicName)?.[m.partition];
+          if (lane !== undefined) lane.base = Number(m.baseOffset);
+        }
+        pending = pending.filter((lane) => lane.base < 0);
+        if (pending.length > 0) this.unansweredResends += pending.length;
       }
       for (const lane of lanes) {
         const indices = lane.chunks[round];

@@ -76,4 +76,35 @@ describe('KafkaJsProducerClient.send', () => {
     await expect(client.send([{ topic: 'a', partition: 3, key: null, value: null }])).rejects.toThrow(/partition must be < 3 for topic 'a' \(got 3\)/);
     expect(lookups).toEqual(['a']);
   });
+
+  it('sends again the partitions kafkajs resolved a send without writing (a leader moved to a broker that had already answered)', async () => {
+    const { ctx } = fakeContext({ a: 3, b: 3 }, true);
+    const { producer, batches } = fakeProducer();
+    const answer = producer.sendBatch.bind(producer);
+    // kafkajs's sendBatch keys its retries by broker: the first call answers for partition 0 only,
+    // as when partitions 1 and 2 moved to the broker that had already answered for partition 0.
+    let calls = 0;
+    producer.sendBatch = async (batch) => {
+      const out = await answer(batch);
+      return calls++ === 0 ? out.filter((m) => m.partition === 0) : out;
+    };
+    const client = new KafkaJsProducerClient(ctx, producer, false, () => undefined);
+    const metadata = await client.send(records);
+    expect(metadata.every((m) => m.offset >= 100)).toBe(true);
+    expect(batches).toHaveLength(2);
+    const resent = batches[1]!.topicMessages!.flatMap((t) => t.messages.map((m) => m.partition));
+    expect(new Set(resent)).toEqual(new Set([1, 2]));
+    expect(resent).toHaveLength(records.filter((r) => r.partition !== 0).length);
+    expect(client.unansweredResends).toBe(4);
+  });
+
+  it('fails retriably when partitions stay unanswered, instead of reporting them written', async () => {
+    const { ctx } = fakeContext({ a: 3 }, true);
+    const { producer } = fakeProducer();
+    producer.sendBatch = async () => [];
+    const client = new KafkaJsProducerClient(ctx, producer, false, () => undefined);
+    const err = await client.send([{ topic: 'a', partition: 1, key: null, value: Buffer.from('x') }]).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'RIVULET_TRANSPORT_NOT_CONNECTED', retriable: true });
+    expect(String((err as Error).message)).toMatch(/no broker acknowledged a-1 after 10 attempts/);
+  });
 });
