@@ -32,6 +32,7 @@ import kafkajs from 'kafkajs';
 import type { Admin, Kafka } from 'kafkajs';
 import { deleteTopicIfExists, generateReadings, loadReadings } from './iot-load.js';
 import { peerSizes, writePeerData } from './peers/data.js';
+import { BROKER_ENGINE_SYSTEMS, brokerEngineMarkdown, brokerEnginePart, type BrokerEngineRow } from './peers/broker-engines.js';
 
 const { Kafka: KafkaClass, logLevel } = kafkajs;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -78,8 +79,12 @@ const SELECTED = (process.env['RIVULET_PEERS_SYSTEMS'] ?? '').split(',').map((s)
 const selected = (s: System) => SELECTED.length === 0 || SELECTED.includes(s);
 const PROCESSORS = ALL_PROCESSORS.filter(selected);
 const BROKER_SYSTEMS = ALL_BROKER_SYSTEMS.filter(selected);
-/** RIVULET_PEERS_PARTS=engine or broker runs only that part. */
-const PARTS = process.env['RIVULET_PEERS_PARTS'] ?? 'engine,broker';
+/** RIVULET_PEERS_PARTS=engine, broker-engines or broker (comma-separated) runs only those parts. */
+const PARTS = (process.env['RIVULET_PEERS_PARTS'] ?? 'engine,broker-engines,broker').split(',').map((p) => p.trim());
+/** Engine workloads on the broker: input files at this scale (W1 2 000 000 × scale records, …), RIVULET_PEERS_REPS runs each. */
+const BROKER_ENGINE_SCALE = envNum('RIVULET_PEERS_BROKER_ENGINE_SCALE', Math.min(envNum('RIVULET_BENCH_SCALE', 1), 0.1));
+const REPS = Math.round(envNum('RIVULET_PEERS_REPS', 1));
+const BROKER_ENGINE_SECONDS = envNum('RIVULET_PEERS_BROKER_ENGINE_SECONDS', 30);
 const BARE: readonly System[] = ['kafkajs-consumer', 'java-consumer'];
 const JAVA: readonly System[] = ['kafka-streams', 'java-consumer'];
 
@@ -540,12 +545,12 @@ function describe(r: PeerRow): string {
 /** rivulet's figure over the peer's (for latency and memory, lower is better, so peer over rivulet would read the other way). */
 const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? '' : (a / b).toFixed(2));
 
-function peersMarkdown(rows: readonly PeerRow[], meta: { scale: number; when: string; node: string; java: string; machine: string; brokerRecords: number; latency: string }): string {
+function peersMarkdown(rows: readonly PeerRow[], meta: { scale: number; when: string; node: string; java: string; machine: string; brokerRecords: number; latency: string; brokerEngines: string }): string {
   const find = (w: string, s: string) => rows.find((r) => r.workload === w && r.system === s);
   const cell = (r: PeerRow | undefined, v: (r: PeerRow) => string) => (r === undefined ? '' : r.failed !== undefined ? 'failed' : v(r));
   const out: string[] = [];
   out.push(`Peer benchmark (scale ${meta.scale}; ${meta.when}; ${meta.machine}; node ${meta.node}; ${meta.java})`, '');
-  out.push('In-process, each system through its own test driver (records/s; outputs = records read from the output topic):', '');
+  out.push('Test-driver speed only: in-process, each system through its own test driver (records/s; outputs = records read from the output topic). This measures the drivers (Kafka Streams\' commits and flushes after every piped record), not the engines: the engines are compared on the broker below.', '');
   out.push('| workload | system | records | records/s | outputs | rivulet / system |', '| --- | --- | ---: | ---: | ---: | ---: |');
   for (const w of ENGINE_WORKLOADS.filter((x) => x !== 'memory')) {
     const riv = find(w, 'rivulet');
@@ -573,6 +578,7 @@ function peersMarkdown(rows: readonly PeerRow[], meta: { scale: number; when: st
     if (r === undefined) continue;
     out.push(`| ${s} | ${cell(r, (x) => fmtMB(x.rssBytes))} | ${cell(r, (x) => fmt(x.recordsPerSec))} | ${s === 'rivulet' || r.failed !== undefined || rivMem?.failed !== undefined ? '' : ratio(rivMem?.rssBytes, r.rssBytes)} |`);
   }
+  if (meta.brokerEngines !== '') out.push('', meta.brokerEngines.trimEnd());
   out.push('', `On the broker: the IoT topology (examples/iot-anomaly) over ${fmt(meta.brokerRecords)} readings on one Kafka broker, one instance, at-least-once, commit every 1 s; bare consumers only read and JSON-parse. Throughput: from partitions assigned until the group's committed offsets reach the input's end, for at most ${BROKER_SECONDS} s (a system still behind then is rated on the readings it committed). Latency: ${meta.latency}; processors: alert received − reading's timestamp; bare consumers: record received − timestamp.`, '');
   out.push('| system | records/s | outputs | p50 ms | p99 ms | rivulet / system (records/s) |', '| --- | ---: | ---: | ---: | ---: | ---: |');
   const rivB = find('iot-broker', 'rivulet');
@@ -625,7 +631,7 @@ async function main(): Promise<void> {
   await writePeerData(DATA, SCALE);
   const sizes = peerSizes(SCALE);
   console.log(`peers: input files in ${DATA.slice(root.length + 1)} (scale ${SCALE})`);
-  const javaFailure = [...PROCESSORS, ...BROKER_SYSTEMS].some((s) => JAVA.includes(s)) ? buildJava() : undefined;
+  const javaFailure = [...PROCESSORS, ...BROKER_SYSTEMS].some((s) => JAVA.includes(s)) || (PARTS.includes('broker-engines') && BROKER_ENGINE_SYSTEMS.some((s) => s.startsWith('kafka-streams') && (SELECTED.length === 0 || SELECTED.includes(s)))) ? buildJava() : undefined;
   if (javaFailure !== undefined) console.log(`peers: Java systems marked failed: ${javaFailure}`);
   const rows: PeerRow[] = [];
   for (const workload of PARTS.includes('engine') ? ENGINE_WORKLOADS : []) {
@@ -635,10 +641,17 @@ async function main(): Promise<void> {
       console.log(`peers: ${workload} ${system}: ${describe(row)}`);
     }
   }
+  let engineRows: BrokerEngineRow[] = [];
+  if (PARTS.includes('broker-engines')) {
+    const dataDir = `${DATA}-broker`;
+    await writePeerData(dataDir, BROKER_ENGINE_SCALE, { memory: false });
+    const systems = BROKER_ENGINE_SYSTEMS.filter((s) => SELECTED.length === 0 || SELECTED.includes(s));
+    engineRows = await brokerEnginePart({ brokers, root, partitions: PARTITIONS, dataDir, reps: REPS, maxSeconds: BROKER_ENGINE_SECONDS, startupTimeoutS: TIMEOUT_BASE_S, systems, runId, start: (label, cmd, args) => new Child(label, cmd, args), javaFailure, log: (l) => console.log(l) });
+  }
   if (PARTS.includes('broker')) rows.push(...(await brokerPart(javaFailure)));
   // The rows first: a report that fails to render loses no measurement.
   mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(join(RESULTS, 'peers.json'), `${JSON.stringify(rows, null, 2)}\n`);
+  writeFileSync(join(RESULTS, 'peers.json'), `${JSON.stringify([...rows, ...engineRows], null, 2)}\n`);
   const cpu = cpus();
   const md = peersMarkdown(rows, {
     scale: SCALE,
@@ -648,10 +661,11 @@ async function main(): Promise<void> {
     machine: `${cpu.length} × ${cpu[0]?.model.trim() ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
     brokerRecords: BROKER_RECORDS,
     latency: `${fmt(LATENCY_RATE)} readings/s for ${LATENCY_SECONDS} s into a fresh topic`,
+    brokerEngines: brokerEngineMarkdown(engineRows, { scale: BROKER_ENGINE_SCALE, reps: REPS, maxSeconds: BROKER_ENGINE_SECONDS, partitions: PARTITIONS }),
   });
   writeFileSync(join(RESULTS, 'peers.md'), md);
   // A partial run (some systems or one part) leaves README.md as it is.
-  if (SELECTED.length === 0 && PARTS.includes('engine') && PARTS.includes('broker')) {
+  if (SELECTED.length === 0 && PARTS.includes('engine') && PARTS.includes('broker-engines') && PARTS.includes('broker')) {
     updateReadme(md);
     console.log("peers: README.md's peers table updated");
   }
