@@ -74,6 +74,7 @@ export interface BrokerEngineOptions {
   readonly maxSeconds: number;
   readonly startupTimeoutS: number;
   readonly systems: readonly BrokerEngineSystem[];
+  readonly workloads: readonly BrokerEngineWorkload[];
   readonly runId: string;
   readonly start: (label: string, cmd: string, args: string[]) => RunnerChild;
   /** Set when the Java runners could not be built. */
@@ -103,7 +104,9 @@ function command(deps: BrokerEngineDeps, system: BrokerEngineSystem): { cmd: str
     case 'kafka-streams-inmem':
     case 'kafka-streams-eos': {
       const extra = [...(system === 'kafka-streams-inmem' ? ['--stores', 'memory'] : ['--stores', 'rocksdb']), ...(system === 'kafka-streams-eos' ? ['--guarantee', 'exactly_once'] : [])];
-      return { cmd: 'java', args: ['-Xms2g', '-Xmx2g', '-jar', jar, 'kafka-streams'], extra };
+      // PEERS_KSTREAMS_JAVA_OPTS: extra JVM flags for a tuning or profiling run (space-separated).
+      const opts = (process.env['PEERS_KSTREAMS_JAVA_OPTS'] ?? '').split(' ').filter((o) => o.length > 0);
+      return { cmd: 'java', args: ['-Xms2g', '-Xmx2g', ...opts, '-jar', jar, 'kafka-streams'], extra };
     }
   }
 }
@@ -314,7 +317,7 @@ export async function brokerEnginePart(opts: BrokerEngineOptions): Promise<Broke
 
 async function runAll(deps: BrokerEngineDeps): Promise<BrokerEngineRow[]> {
   const rows: BrokerEngineRow[] = [];
-  for (const workload of BROKER_ENGINE_WORKLOADS) {
+  for (const workload of BROKER_ENGINE_WORKLOADS.filter((w) => deps.workloads.includes(w))) {
     const name = `${workload}-broker` as const;
     let loaded: Loaded;
     const t0 = Date.now();
