@@ -245,11 +245,14 @@ async function oneRun(deps: BrokerEngineDeps, system: BrokerEngineSystem, worklo
       }
       if (inputsDone) {
         // Internal topics the group reads (repartition): their ends are final once the inputs are committed.
+        // Listed by name, not from the group's offsets: a group that has not read its repartition topic yet has no offsets there.
         let internalDone = true;
-        for (const g of groups.filter((x) => !loaded.inputs.includes(x.topic) && !x.topic.startsWith(base + '-warmup'))) {
-          const e = await endOffsets(deps.admin, g.topic);
+        const internal = (await withTimeout(deps.admin.listTopics(), 30_000, 'listTopics')).filter((t) => t.startsWith(`${base}-`) && !t.startsWith(`${base}-warmup`) && t.includes('repartition'));
+        for (const t of new Set([...internal, ...groups.map((g) => g.topic).filter((x) => !loaded.inputs.includes(x) && !x.startsWith(`${base}-warmup`))])) {
+          const parts = groups.find((g) => g.topic === t)?.partitions ?? [];
+          const e = await endOffsets(deps.admin, t);
           for (const [p, high] of e) {
-            const off = Number(g.partitions.find((x) => x.partition === p)?.offset ?? -1);
+            const off = Number(parts.find((x) => x.partition === p)?.offset ?? -1);
             if (off < high - (eos ? 1 : 0) && high > 0) internalDone = false;
           }
         }
