@@ -25,13 +25,14 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
 import type { Admin, Kafka } from 'kafkajs';
 import { deleteTopicIfExists, generateReadings, loadReadings } from './iot-load.js';
 import { peerSizes, writePeerData } from './peers/data.js';
+import { BROKER_ENGINE_SYSTEMS, BROKER_ENGINE_WORKLOADS, brokerEngineMarkdown, brokerEnginePart, type BrokerEngineRow } from './peers/broker-engines.js';
 
 const { Kafka: KafkaClass, logLevel } = kafkajs;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -44,11 +45,11 @@ const envNum = (name: string, dflt: number): number => {
   return n;
 };
 /**
- * Engine inputs: RIVULET_PEERS_SCALE, else RIVULET_BENCH_SCALE capped at 0.05 —
+ * Engine inputs: RIVULET_PEERS_SCALE, else RIVULET_BENCH_SCALE capped at 0.01 (test-driver speed only; the engines are compared on the broker) —
  * Kafka Streams' test driver commits after every record and runs W2 at a few
  * hundred records/s, so full-size files would take hours; rates are per record.
  */
-const SCALE = envNum('RIVULET_PEERS_SCALE', Math.min(envNum('RIVULET_BENCH_SCALE', 1), 0.05));
+const SCALE = envNum('RIVULET_PEERS_SCALE', Math.min(envNum('RIVULET_BENCH_SCALE', 1), 0.01));
 const DATA = join(root, 'bench', '.data', 'peers');
 const RESULTS = join(root, 'bench', 'results');
 /** Added to every per-run timeout (seconds). */
@@ -62,7 +63,7 @@ const BROKER_RECORDS = Math.max(1_000, Math.round(envNum('RIVULET_PEERS_BROKER_R
  * is measured on what it committed so far (committed records / elapsed), so slow
  * peers cost minutes, not hours; the row says so.
  */
-const BROKER_SECONDS = envNum('RIVULET_PEERS_BROKER_SECONDS', 150);
+const BROKER_SECONDS = envNum('RIVULET_PEERS_BROKER_SECONDS', 60);
 const LATENCY_RATE = Math.round(envNum('RIVULET_PEERS_LATENCY_RATE', 1_000));
 const LATENCY_SECONDS = envNum('RIVULET_PEERS_LATENCY_S', SCALE < 0.5 ? 10 : 20);
 const brokers = (process.env['KAFKA_BROKERS'] ?? '').split(',').map((b) => b.trim()).filter((b) => b.length > 0);
@@ -78,8 +79,12 @@ const SELECTED = (process.env['RIVULET_PEERS_SYSTEMS'] ?? '').split(',').map((s)
 const selected = (s: System) => SELECTED.length === 0 || SELECTED.includes(s);
 const PROCESSORS = ALL_PROCESSORS.filter(selected);
 const BROKER_SYSTEMS = ALL_BROKER_SYSTEMS.filter(selected);
-/** RIVULET_PEERS_PARTS=engine or broker runs only that part. */
-const PARTS = process.env['RIVULET_PEERS_PARTS'] ?? 'engine,broker';
+/** RIVULET_PEERS_PARTS=engine, broker-engines or broker (comma-separated) runs only those parts. */
+const PARTS = (process.env['RIVULET_PEERS_PARTS'] ?? 'engine,broker-engines,broker').split(',').map((p) => p.trim());
+/** Engine workloads on the broker: input files at this scale (W1 2 000 000 × scale records, …), RIVULET_PEERS_REPS runs each. */
+const BROKER_ENGINE_SCALE = envNum('RIVULET_PEERS_BROKER_ENGINE_SCALE', Math.min(envNum('RIVULET_BENCH_SCALE', 1), 0.05));
+const REPS = Math.round(envNum('RIVULET_PEERS_REPS', 1));
+const BROKER_ENGINE_SECONDS = envNum('RIVULET_PEERS_BROKER_ENGINE_SECONDS', 20);
 const BARE: readonly System[] = ['kafkajs-consumer', 'java-consumer'];
 const JAVA: readonly System[] = ['kafka-streams', 'java-consumer'];
 
@@ -90,6 +95,8 @@ interface PeerRow {
   p50Ms?: number;
   p99Ms?: number;
   rssBytes?: number;
+  /** JVM only: live heap after a full GC, grown since before the first record (memory workload). */
+  heapBytes?: number;
   records?: number;
   seconds?: number;
   outputs?: number;
@@ -106,7 +113,8 @@ interface PeerRow {
 const VITE_NODE = join(root, 'node_modules', '.bin', 'vite-node');
 const JAR = join(root, 'bench', 'peers', 'java', 'target', 'peers.jar');
 const nodeRunner = (file: string) => ({ file: join(root, file), cmd: VITE_NODE, args: [file, '--'] });
-const javaRunner = (system: string) => ({ file: JAR, cmd: 'java', args: ['-jar', JAR, system] });
+/** A fixed heap (-Xms = -Xmx): the memory workload reads live heap after a full GC against a heap the JVM cannot resize. */
+const javaRunner = (system: string) => ({ file: JAR, cmd: 'java', args: ['-Xms4g', '-Xmx4g', '-jar', JAR, system] });
 const RUNNERS: Record<System, { file: string; cmd: string; args: string[] }> = {
   rivulet: nodeRunner('bench/peers/rivulet.ts'),
   'kafkats-flow': nodeRunner('bench/peers/kafkats-flow.ts'),
@@ -287,7 +295,7 @@ async function engineRun(system: System, workload: EngineWorkload, records: numb
   if (last === undefined || typeof last['recordsPerSec'] !== 'number') return { workload, system, failed: child.reason('no result line') };
   const num = (k: string) => (typeof last[k] === 'number' ? (last[k] as number) : undefined);
   const row: PeerRow = { workload, system, recordsPerSec: num('recordsPerSec') as number };
-  for (const k of ['records', 'seconds', 'outputs', 'rssBytes'] as const) {
+  for (const k of ['records', 'seconds', 'outputs', 'rssBytes', 'heapBytes'] as const) {
     const v = num(k);
     if (v !== undefined) row[k] = v;
   }
@@ -505,6 +513,7 @@ async function brokerPart(javaFailure: string | undefined): Promise<PeerRow[]> {
         console.log(`peers: iot-broker ${system}: failed: ${missing}`);
         continue;
       }
+      console.log(`peers: iot-broker ${system}: throughput and latency runs ...`);
       const row = await throughputRun(admin, system, input).catch((e: unknown): PeerRow => ({ workload: 'iot-broker', system, failed: `orchestrator: ${(e as Error).message}` }));
       if (row.failed === undefined) {
         const lat = await latencyRun(kafka, admin, system).catch((e: unknown) => `orchestrator: ${(e as Error).message}`);
@@ -540,12 +549,12 @@ function describe(r: PeerRow): string {
 /** rivulet's figure over the peer's (for latency and memory, lower is better, so peer over rivulet would read the other way). */
 const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? '' : (a / b).toFixed(2));
 
-function peersMarkdown(rows: readonly PeerRow[], meta: { scale: number; when: string; node: string; java: string; machine: string; brokerRecords: number; latency: string }): string {
+function peersMarkdown(rows: readonly PeerRow[], meta: { scale: number; when: string; node: string; java: string; machine: string; brokerRecords: number; latency: string; brokerEngines: string }): string {
   const find = (w: string, s: string) => rows.find((r) => r.workload === w && r.system === s);
   const cell = (r: PeerRow | undefined, v: (r: PeerRow) => string) => (r === undefined ? '' : r.failed !== undefined ? 'failed' : v(r));
   const out: string[] = [];
   out.push(`Peer benchmark (scale ${meta.scale}; ${meta.when}; ${meta.machine}; node ${meta.node}; ${meta.java})`, '');
-  out.push('In-process, each system through its own test driver (records/s; outputs = records read from the output topic):', '');
+  out.push('Test-driver speed only: in-process, each system through its own test driver (records/s; outputs = records read from the output topic). This measures the drivers (Kafka Streams\' commits and flushes after every piped record), not the engines: the engines are compared on the broker below.', '');
   out.push('| workload | system | records | records/s | outputs | rivulet / system |', '| --- | --- | ---: | ---: | ---: | ---: |');
   for (const w of ENGINE_WORKLOADS.filter((x) => x !== 'memory')) {
     const riv = find(w, 'rivulet');
@@ -565,14 +574,15 @@ function peersMarkdown(rows: readonly PeerRow[], meta: { scale: number; when: st
       : '';
     out.push('', `Output counts differ on ${differ.join('; ')}.${wc}`);
   }
-  out.push('', 'Memory: resident set size per 1 000 000 open window accumulators (W1 topology, no window closed; RSS after processing and a GC minus RSS before the first record):', '');
-  out.push('| system | RSS per 1 M keys | records/s | rivulet / system |', '| --- | ---: | ---: | ---: |');
+  out.push('', `Memory at ${fmt(peerSizes(meta.scale).memory)} real keys (nothing multiplied): 1 000 000 open window accumulators (W1 topology, no window closed), through the test driver. RSS: after processing and a full GC minus before the first record. JVM: fixed heap (-Xms4g -Xmx4g); live heap = Java heap used after a full GC minus before the first record (with a fixed heap the JVM's RSS is mostly the heap it touched, not state). rivulet / system compares rivulet's RSS with the system's live heap where it has one, else its RSS:`, '');
+  out.push('| system | RSS growth | live heap growth | records/s | rivulet / system |', '| --- | ---: | ---: | ---: | ---: |');
   const rivMem = find('memory', 'rivulet');
   for (const s of PROCESSORS) {
     const r = find('memory', s);
     if (r === undefined) continue;
-    out.push(`| ${s} | ${cell(r, (x) => fmtMB(x.rssBytes))} | ${cell(r, (x) => fmt(x.recordsPerSec))} | ${s === 'rivulet' || r.failed !== undefined || rivMem?.failed !== undefined ? '' : ratio(rivMem?.rssBytes, r.rssBytes)} |`);
+    out.push(`| ${s} | ${cell(r, (x) => fmtMB(x.rssBytes))} | ${cell(r, (x) => fmtMB(x.heapBytes))} | ${cell(r, (x) => fmt(x.recordsPerSec))} | ${s === 'rivulet' || r.failed !== undefined || rivMem?.failed !== undefined ? '' : ratio(rivMem?.rssBytes, r.heapBytes ?? r.rssBytes)} |`);
   }
+  if (meta.brokerEngines !== '') out.push('', meta.brokerEngines.trimEnd());
   out.push('', `On the broker: the IoT topology (examples/iot-anomaly) over ${fmt(meta.brokerRecords)} readings on one Kafka broker, one instance, at-least-once, commit every 1 s; bare consumers only read and JSON-parse. Throughput: from partitions assigned until the group's committed offsets reach the input's end, for at most ${BROKER_SECONDS} s (a system still behind then is rated on the readings it committed). Latency: ${meta.latency}; processors: alert received − reading's timestamp; bare consumers: record received − timestamp.`, '');
   out.push('| system | records/s | outputs | p50 ms | p99 ms | rivulet / system (records/s) |', '| --- | ---: | ---: | ---: | ---: | ---: |');
   const rivB = find('iot-broker', 'rivulet');
@@ -625,20 +635,29 @@ async function main(): Promise<void> {
   await writePeerData(DATA, SCALE);
   const sizes = peerSizes(SCALE);
   console.log(`peers: input files in ${DATA.slice(root.length + 1)} (scale ${SCALE})`);
-  const javaFailure = [...PROCESSORS, ...BROKER_SYSTEMS].some((s) => JAVA.includes(s)) ? buildJava() : undefined;
+  const javaFailure = [...PROCESSORS, ...BROKER_SYSTEMS].some((s) => JAVA.includes(s)) || (PARTS.includes('broker-engines') && BROKER_ENGINE_SYSTEMS.some((s) => s.startsWith('kafka-streams') && (SELECTED.length === 0 || SELECTED.includes(s)))) ? buildJava() : undefined;
   if (javaFailure !== undefined) console.log(`peers: Java systems marked failed: ${javaFailure}`);
   const rows: PeerRow[] = [];
   for (const workload of PARTS.includes('engine') ? ENGINE_WORKLOADS : []) {
     for (const system of PROCESSORS) {
+      console.log(`peers: ${workload} ${system} (test driver, ${sizes[workload]} records) ...`);
       const row = await engineRun(system, workload, sizes[workload], javaFailure);
       rows.push(row);
       console.log(`peers: ${workload} ${system}: ${describe(row)}`);
     }
   }
+  let engineRows: BrokerEngineRow[] = [];
+  if (PARTS.includes('broker-engines')) {
+    const dataDir = `${DATA}-broker`;
+    await writePeerData(dataDir, BROKER_ENGINE_SCALE, { memory: false });
+    const systems = BROKER_ENGINE_SYSTEMS.filter((s) => SELECTED.length === 0 || SELECTED.includes(s));
+    const workloads = BROKER_ENGINE_WORKLOADS.filter((w) => (process.env['RIVULET_PEERS_BROKER_ENGINE_WORKLOADS'] ?? w).split(',').includes(w));
+    engineRows = await brokerEnginePart({ brokers, root, partitions: PARTITIONS, dataDir, reps: REPS, maxSeconds: BROKER_ENGINE_SECONDS, startupTimeoutS: TIMEOUT_BASE_S, systems, workloads, runId, start: (label, cmd, args) => new Child(label, cmd, args), javaFailure, log: (l) => console.log(l) });
+  }
   if (PARTS.includes('broker')) rows.push(...(await brokerPart(javaFailure)));
   // The rows first: a report that fails to render loses no measurement.
   mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(join(RESULTS, 'peers.json'), `${JSON.stringify(rows, null, 2)}\n`);
+  writeFileSync(join(RESULTS, 'peers.json'), `${JSON.stringify([...rows, ...engineRows], null, 2)}\n`);
   const cpu = cpus();
   const md = peersMarkdown(rows, {
     scale: SCALE,
@@ -648,10 +667,14 @@ async function main(): Promise<void> {
     machine: `${cpu.length} × ${cpu[0]?.model.trim() ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
     brokerRecords: BROKER_RECORDS,
     latency: `${fmt(LATENCY_RATE)} readings/s for ${LATENCY_SECONDS} s into a fresh topic`,
+    brokerEngines: brokerEngineMarkdown(engineRows, { scale: BROKER_ENGINE_SCALE, reps: REPS, maxSeconds: BROKER_ENGINE_SECONDS, partitions: PARTITIONS }),
   });
-  writeFileSync(join(RESULTS, 'peers.md'), md);
+  // Kafka Streams' profile and the tunings tried (written by hand from profiling runs; bench/peers/kafka-streams-profile.md).
+  const profile = join(root, 'bench', 'peers', 'kafka-streams-profile.md');
+  const load = `Machine load while this ran (shared with other engineers' tests): load average ${loadavg().map((x) => x.toFixed(1)).join(', ')} (1, 5, 15 min) on ${cpu.length} cores at the end; peers part took ${((Date.now() - started) / 1000).toFixed(0)} s.`;
+  writeFileSync(join(RESULTS, 'peers.md'), `${md}\n${load}\n${existsSync(profile) ? `\n${readFileSync(profile, 'utf8')}` : ''}`);
   // A partial run (some systems or one part) leaves README.md as it is.
-  if (SELECTED.length === 0 && PARTS.includes('engine') && PARTS.includes('broker')) {
+  if (SELECTED.length === 0 && PARTS.includes('engine') && PARTS.includes('broker-engines') && PARTS.includes('broker')) {
     updateReadme(md);
     console.log("peers: README.md's peers table updated");
   }

@@ -13,17 +13,31 @@ export type BrokerArgs = {
   readonly status: string;
   readonly appId: string;
 };
+/**
+ * `broker-engine`: an engine workload (not memory) as a real instance on topics
+ * the orchestrator pre-loaded; `inputs` is `[input]`, or `[impressions, clicks]`
+ * for the join.
+ */
+export type BrokerEngineArgs = {
+  readonly mode: 'broker-engine';
+  readonly workload: 'W1' | 'W2' | 'wordcount' | 'join';
+  readonly brokers: string[];
+  readonly inputs: string[];
+  readonly output: string;
+  readonly appId: string;
+  readonly guarantee: 'at_least_once' | 'exactly_once';
+};
 
 const WORKLOADS = ['W1', 'W2', 'wordcount', 'join', 'memory'] as const;
 
 /** Parses `argv` (process.argv.slice(2); a leading `--` is skipped); throws with a usage message. */
-export function parseRunnerArgs(argv: readonly string[]): EngineArgs | BrokerArgs {
+export function parseRunnerArgs(argv: readonly string[]): EngineArgs | BrokerArgs | BrokerEngineArgs {
   const args = argv.filter((a) => a !== '--');
   const mode = args[0];
   const opt = (name: string): string => {
     const i = args.indexOf(`--${name}`);
     const v = i >= 0 ? args[i + 1] : undefined;
-    if (v === undefined || v.startsWith('--')) throw new Error(`missing --${name} (usage: engine --workload W1|W2|wordcount|join|memory --data DIR | broker --brokers HOST:PORT --input T --windowed T --alerts T --status T --app-id ID)`);
+    if (v === undefined || v.startsWith('--')) throw new Error(`missing --${name} (usage: engine --workload W1|W2|wordcount|join|memory --data DIR | broker --brokers HOST:PORT --input T --windowed T --alerts T --status T --app-id ID | broker-engine --workload W1|W2|wordcount|join --brokers HOST:PORT --inputs T[,T] --output T --app-id ID [--guarantee at_least_once|exactly_once])`);
     return v;
   };
   if (mode === 'engine') {
@@ -42,7 +56,17 @@ export function parseRunnerArgs(argv: readonly string[]): EngineArgs | BrokerArg
       appId: opt('app-id'),
     };
   }
-  throw new Error(`first argument must be engine or broker (got ${JSON.stringify(mode)})`);
+  if (mode === 'broker-engine') {
+    const workload = opt('workload');
+    if (!['W1', 'W2', 'wordcount', 'join'].includes(workload)) throw new Error(`broker-engine: unknown workload ${workload} (one of W1, W2, wordcount, join)`);
+    const inputs = opt('inputs').split(',').map((t) => t.trim()).filter((t) => t.length > 0);
+    if (inputs.length !== (workload === 'join' ? 2 : 1)) throw new Error(`broker-engine: --inputs must name ${workload === 'join' ? 'two topics (impressions,clicks)' : 'one topic'} for ${workload} (got ${inputs.join(',')})`);
+    const i = args.indexOf('--guarantee');
+    const guarantee = i >= 0 ? opt('guarantee') : 'at_least_once';
+    if (guarantee !== 'at_least_once' && guarantee !== 'exactly_once') throw new Error(`--guarantee must be at_least_once or exactly_once (got ${guarantee})`);
+    return { mode, workload: workload as BrokerEngineArgs['workload'], brokers: opt('brokers').split(',').map((b) => b.trim()).filter((b) => b.length > 0), inputs, output: opt('output'), appId: opt('app-id'), guarantee };
+  }
+  throw new Error(`first argument must be engine, broker or broker-engine (got ${JSON.stringify(mode)})`);
 }
 
 /** Runs `main`; a failure exits 1 with its message on stderr (the orchestrator records it). */

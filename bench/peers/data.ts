@@ -91,25 +91,30 @@ function* distinct(n: number, seed: number): Generator<string> {
   for (let i = 0; i < n; i++) yield `m${i},${T0 + Math.floor((i * 5_000) / n)},${(rand() * 100).toFixed(3)}`;
 }
 
-/** Record counts at `scale` (at least 1 000 each). */
+/**
+ * Record counts at `scale` (at least 1 000 each). `memory` does not scale: its
+ * 1 000 000 keys are measured as they are, nothing multiplied.
+ */
 export function peerSizes(scale: number): Record<keyof typeof PEER_SIZES, number> {
   const out = {} as Record<keyof typeof PEER_SIZES, number>;
-  for (const [k, v] of Object.entries(PEER_SIZES)) out[k as keyof typeof PEER_SIZES] = Math.max(1_000, Math.round(v * scale));
+  for (const [k, v] of Object.entries(PEER_SIZES)) out[k as keyof typeof PEER_SIZES] = k === 'memory' ? v : Math.max(1_000, Math.round(v * scale));
   return out;
 }
 
 /** Writes the files under `dir` for `scale` unless they are there already. */
-export async function writePeerData(dir: string, scale: number): Promise<void> {
+export async function writePeerData(dir: string, scale: number, opts: { memory?: boolean } = {}): Promise<void> {
   const marker = join(dir, '.done');
-  if (existsSync(marker) && readFileSync(marker, 'utf8').trim() === String(scale)) return;
+  // v2: memory.csv holds 1 000 000 keys at every scale.
+  const stamp = `${scale} v2${opts.memory === false ? ' no-memory' : ''}`;
+  if (existsSync(marker) && readFileSync(marker, 'utf8').trim() === stamp) return;
   mkdirSync(dir, { recursive: true });
   const n = peerSizes(scale);
   await writeLines(join(dir, 'W1.csv'), readings(n.W1, 10_000, 10_000, 2_000, 1));
   await writeLines(join(dir, 'W2.csv'), readings(n.W2, 1_000, 1_000, 2_000, 2));
   await writeLines(join(dir, 'wordcount.txt'), lines(n.wordcount, 3));
   await writeLines(join(dir, 'join.csv'), joinRecords(n.join, 4));
-  await writeLines(join(dir, 'memory.csv'), distinct(n.memory, 5));
-  writeFileSync(marker, String(scale));
+  if (opts.memory !== false) await writeLines(join(dir, 'memory.csv'), distinct(n.memory, 5));
+  writeFileSync(marker, stamp);
 }
 
 /** One input record of a peer workload, as a runner pipes it: strings and a timestamp. */

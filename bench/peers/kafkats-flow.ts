@@ -34,7 +34,7 @@ import { lmdb } from '@kafkats/flow-state-lmdb';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseRunnerArgs, rssBaseline, rssPerMillion, runMain, type BrokerArgs, type EngineArgs } from './args.js';
+import { parseRunnerArgs, rssBaseline, rssPerMillion, runMain, type BrokerArgs, type BrokerEngineArgs, type EngineArgs } from './args.js';
 import { readPeerRecords, type PeerRecord } from './data.js';
 import type { WindowedResult } from '../../examples/iot-anomaly/topology.js';
 
@@ -70,13 +70,23 @@ function addStats(s: Stats, x: number): Stats {
 /** Sample variance (NaN below two values). */
 const variance = (s: Stats): number => (s.count < 2 ? NaN : s.m2 / (s.count - 1));
 
-/** JSON codec for stats (min/max start at ±Infinity, which JSON cannot carry). */
+/**
+ * Binary codec for stats: six big-endian doubles (count, sum, min, max, mean,
+ * M2), what the rivulet and Kafka Streams runners store and write; a text codec
+ * cost flow a string build and parse per store access.
+ */
 const statsCodec: Codec<Stats> = {
-  encode: (s) => Buffer.from(`${s.count},${s.sum},${s.min},${s.max},${s.mean},${s.m2}`),
-  decode: (b) => {
-    const [count, sum, min, max, mean, m2] = b.toString().split(',').map(Number) as [number, number, number, number, number, number];
-    return { count, sum, min, max, mean, m2 };
+  encode: (s) => {
+    const b = Buffer.allocUnsafe(48);
+    b.writeDoubleBE(s.count, 0);
+    b.writeDoubleBE(s.sum, 8);
+    b.writeDoubleBE(s.min, 16);
+    b.writeDoubleBE(s.max, 24);
+    b.writeDoubleBE(s.mean, 32);
+    b.writeDoubleBE(s.m2, 40);
+    return b;
   },
+  decode: (b) => ({ count: b.readDoubleBE(0), sum: b.readDoubleBE(8), min: b.readDoubleBE(16), max: b.readDoubleBE(24), mean: b.readDoubleBE(32), m2: b.readDoubleBE(40) }),
 };
 
 /**
@@ -249,14 +259,28 @@ class EngineDriver {
   }
 }
 
-function buildEngineTopology(driver: EngineDriver, workload: EngineArgs['workload']): void {
+/** Topic names of an engine topology: the driver's fixed names, or the broker's pre-loaded topics. */
+interface EngineTopics {
+  readonly input: string;
+  readonly impressions: string;
+  readonly clicks: string;
+  readonly output: string;
+}
+const DRIVER_TOPICS: EngineTopics = { input: 'input', impressions: 'impressions', clicks: 'clicks', output: 'output' };
+
+/** Where an engine topology reads its inputs: the engine driver's mock consumer or a real flow app. */
+interface TopologyInput {
+  input<K, V>(topic: string, options: { key: Codec<K>; value: Codec<V> }): KStream<K, V>;
+}
+
+function buildEngineTopology(driver: TopologyInput, workload: EngineArgs['workload'], t: EngineTopics = DRIVER_TOPICS): void {
   switch (workload) {
     case 'W1':
     case 'memory':
     case 'W2': {
       const windows = workload === 'W2' ? TimeWindows.of('60s').advanceBy('1s') : TimeWindows.of('10s');
       const updates = driver
-        .input<string, string>('input', { key: str, value: str })
+        .input<string, string>(t.input, { key: str, value: str })
         .groupByKey({ key: str, value: str })
         .windowedBy(windows)
         .aggregate(initStats, (_k, v, s) => addStats(s, Number(v)), { storeName: 'stats', value: statsCodec })
@@ -265,25 +289,25 @@ function buildEngineTopology(driver: EngineDriver, workload: EngineArgs['workloa
         .map((w, s) => {
           const st = s as Stats;
           const k = w as Windowed<string>;
-          return [`${k.key}@${k.window.start}` as string, { count: st.count, sum: st.sum, min: st.min, max: st.max, mean: st.mean, variance: variance(st) }] as const;
+          return [`${k.key}@${k.window.start}` as string, st] as const;
         })
-        .to('output', { key: str, value: codec.json() });
+        .to(t.output, { key: str, value: statsCodec });
       return;
     }
     case 'wordcount':
       driver
-        .input<string, string>('input', { key: str, value: str })
+        .input<string, string>(t.input, { key: str, value: str })
         .flatMapValues((line) => (line ?? '').split(' '))
         .groupBy((_k, word) => word as string, { key: str, value: str })
         .count({ storeName: 'counts' })
         .toStream()
-        .to('output', { key: str, value: codec.json<number>() });
+        .to(t.output, { key: str, value: codec.json<number>() });
       return;
     case 'join': {
-      const impressions = driver.input<string, string>('impressions', { key: str, value: str });
-      const clicks = driver.input<string, string>('clicks', { key: str, value: str });
+      const impressions = driver.input<string, string>(t.impressions, { key: str, value: str });
+      const clicks = driver.input<string, string>(t.clicks, { key: str, value: str });
       // flow's join window is |t1 - t2| <= 10 s with no grace (the input is in timestamp order, so none is needed).
-      impressions.join(clicks, (i: string, c: string) => `${i}/${c}`, { within: TimeWindows.of('10s'), key: str, value: str, otherValue: str }).to('output', { key: str, value: str });
+      impressions.join(clicks, (i: string, c: string) => `${i}/${c}`, { within: TimeWindows.of('10s'), key: str, value: str, otherValue: str }).to(t.output, { key: str, value: str });
       return;
     }
   }
@@ -463,12 +487,14 @@ interface WrappableConsumer {
   runEach(topics: unknown, handler: (message: { value: Buffer | null; timestamp: bigint }, ctx: unknown) => Promise<void>, options?: unknown): Promise<void>;
 }
 
-async function broker(args: BrokerArgs): Promise<void> {
-  const client = new KafkaClient({ clientId: args.appId, brokers: args.brokers, logLevel: 'warn' });
+/**
+ * flow has no timestamp extractor and no hook for "partitions assigned": wraps
+ * the consumers `client` creates, to print the running line at the first
+ * assignment and to hand flow each message with the timestamp `stamp` gives it
+ * (which also sets `currentTs`, the stream time the user-code suppress sees).
+ */
+function wrapConsumers(client: KafkaClient, stamp: (message: { value: Buffer | null; timestamp: bigint }) => number): void {
   let announced = false;
-  // flow has no timestamp extractor and no hook for "partitions assigned":
-  // wrap the consumer it creates, to set each message's timestamp to its
-  // reading's and to print the running line.
   const makeConsumer = client.consumer.bind(client);
   client.consumer = ((config) => {
     const consumer = makeConsumer(config);
@@ -483,34 +509,21 @@ async function broker(args: BrokerArgs): Promise<void> {
       runEach(
         topics,
         async (message, ctx) => {
-          let reading: Reading | null = null;
-          if (message.value !== null) {
-            try {
-              reading = validReading(JSON.parse(message.value.toString()));
-            } catch {
-              reading = null;
-            }
-            parsed.set(message.value, reading);
-          }
-          const ts = reading === null ? Number(message.timestamp) : Date.parse(reading.timestamp);
+          const ts = stamp(message);
           currentTs = ts;
-          currentReading = reading;
           await handler({ ...message, timestamp: BigInt(ts) }, ctx);
         },
         options,
       );
     return consumer;
   }) as typeof client.consumer;
+}
 
-  const app = flow({
-    applicationId: args.appId,
-    client,
-    numStreamThreads: 1,
-    processingGuarantee: 'at_least_once',
-    runEach: { autoCommit: true, autoCommitIntervalMs: 1_000, partitionConcurrency: 1 },
-  });
-  buildIotTopology(app, args);
+/** Producer settings of both broker modes: flow's default linger is 5 ms; 100 ms (Kafka Streams' producer default) sends fuller batches. */
+const PRODUCER = { lingerMs: 100, maxBatchBytes: 1 << 20 };
 
+/** Runs `app` until SIGTERM/SIGINT or until it fails, then closes it and `client`. */
+async function runUntilStopped(app: ReturnType<typeof flow>, client: KafkaClient): Promise<void> {
   let stopping = false;
   const stopped = new Promise<void>((resolve) => {
     const stop = (): void => {
@@ -539,8 +552,63 @@ async function broker(args: BrokerArgs): Promise<void> {
   }
 }
 
+async function broker(args: BrokerArgs): Promise<void> {
+  const client = new KafkaClient({ clientId: args.appId, brokers: args.brokers, logLevel: 'warn' });
+  wrapConsumers(client, (message) => {
+    let reading: Reading | null = null;
+    if (message.value !== null) {
+      try {
+        reading = validReading(JSON.parse(message.value.toString()));
+      } catch {
+        reading = null;
+      }
+      parsed.set(message.value, reading);
+    }
+    currentReading = reading;
+    return reading === null ? Number(message.timestamp) : Date.parse(reading.timestamp);
+  });
+  const app = flow({
+    applicationId: args.appId,
+    client,
+    numStreamThreads: 1,
+    processingGuarantee: 'at_least_once',
+    producer: PRODUCER,
+    runEach: { autoCommit: true, autoCommitIntervalMs: 1_000, partitionConcurrency: 1 },
+  });
+  buildIotTopology(app, args);
+  await runUntilStopped(app, client);
+}
+
+/**
+ * broker-engine: the engine workload's topology (as in engine mode) on the
+ * pre-loaded topics, one worker, at-least-once, offsets committed every 1 s,
+ * in-memory stores, binary stats codec; the record timestamp is the message's.
+ */
+async function brokerEngine(args: BrokerEngineArgs): Promise<void> {
+  if (args.guarantee !== 'at_least_once') throw new Error('kafkats-flow: broker-engine runs at-least-once only here');
+  const client = new KafkaClient({ clientId: args.appId, brokers: args.brokers, logLevel: 'warn' });
+  wrapConsumers(client, (message) => Number(message.timestamp));
+  const app = flow({
+    applicationId: args.appId,
+    client,
+    numStreamThreads: 1,
+    processingGuarantee: 'at_least_once',
+    producer: PRODUCER,
+    runEach: { autoCommit: true, autoCommitIntervalMs: 1_000, partitionConcurrency: 1 },
+  });
+  const offsetReset = 'earliest' as const;
+  buildEngineTopology({ input: (topic, options) => app.stream(topic, { ...options, offsetReset }) }, args.workload, {
+    input: args.inputs[0] as string,
+    impressions: args.inputs[0] as string,
+    clicks: args.inputs[1] ?? '',
+    output: args.output,
+  });
+  await runUntilStopped(app, client);
+}
+
 runMain(async () => {
   const args = parseRunnerArgs(process.argv.slice(2));
   if (args.mode === 'engine') await engine(args);
-  else await broker(args);
+  else if (args.mode === 'broker') await broker(args);
+  else await brokerEngine(args);
 });

@@ -91,7 +91,7 @@ async function wordcount(dir: string): Promise<void> {
 
 runMain(async () => {
   const args = parseRunnerArgs(process.argv.slice(2));
-  if (args.mode === 'broker') {
+  if (args.mode === 'broker' || args.mode === 'broker-engine') {
     throw new Error(
       'nodefluent: broker mode is not implemented: kafka-streams has no event-time windows (the IoT topology needs per-device tumbling and hopping windows with grace), and its clients are kafka-node through sinek or native node-rdkafka (Node.js <= 12)',
     );

@@ -23,7 +23,7 @@ import type { Serde } from '../../src/serde/serde.js';
 import { Serdes } from '../../src/serde/serdes.js';
 import { TopologyTestDriver } from '../../src/testing/topology-test-driver.js';
 import type { Topology } from '../../src/topology/topology.js';
-import { parseRunnerArgs, rssBaseline, rssPerMillion, runMain, type BrokerArgs, type EngineArgs } from './args.js';
+import { parseRunnerArgs, rssBaseline, rssPerMillion, runMain, type BrokerArgs, type BrokerEngineArgs, type EngineArgs } from './args.js';
 import { readPeerRecords } from './data.js';
 
 const SYSTEM = 'rivulet';
@@ -52,51 +52,60 @@ const statsSerde = Serdes.custom<WindowStatistics>(
 );
 
 /** Final window statistics per key to `output`: `windows` is tumbling 10 s or hopping 60 s / 1 s, grace 2 s. */
-function statsTopology(windows: TimeWindows): Topology {
+/** Topic names of an engine topology: the test driver's fixed names, or the broker's pre-loaded topics. */
+interface EngineTopics {
+  readonly input: string;
+  readonly impressions: string;
+  readonly clicks: string;
+  readonly output: string;
+}
+const DRIVER_TOPICS: EngineTopics = { input: 'input', impressions: 'impressions', clicks: 'clicks', output: 'output' };
+
+function statsTopology(windows: TimeWindows, t: EngineTopics): Topology {
   const b = new StreamsBuilder();
-  b.stream<string, string>('input', { keySerde: str, valueSerde: str })
+  b.stream<string, string>(t.input, { keySerde: str, valueSerde: str })
     .groupByKey({ keySerde: str, valueSerde: str })
     .windowedBy(windows)
     .stats((v) => Number(v), { storeName: 'stats' })
     .suppress(Suppressed.untilWindowCloses())
     .toStream()
     .map((w: Windowed<string>, s: WindowStatistics) => ({ key: `${w.key}@${w.window.start}`, value: s }))
-    .to('output', { keySerde: str, valueSerde: statsSerde });
+    .to(t.output, { keySerde: str, valueSerde: statsSerde });
   return b.build();
 }
 
-function wordCountTopology(): Topology {
+function wordCountTopology(t: EngineTopics): Topology {
   const b = new StreamsBuilder();
-  b.stream<string | null, string>('input', { keySerde: str, valueSerde: str })
+  b.stream<string | null, string>(t.input, { keySerde: str, valueSerde: str })
     .flatMapValues((line) => line.split(' '))
     .groupBy((_k, word) => word, { keySerde: str, valueSerde: str, name: 'words' })
     .count({ storeName: 'counts' })
     .toStream()
-    .to('output', { keySerde: str, valueSerde: Serdes.json<number>() });
+    .to(t.output, { keySerde: str, valueSerde: Serdes.json<number>() });
   return b.build();
 }
 
-function joinTopology(): Topology {
+function joinTopology(t: EngineTopics): Topology {
   const b = new StreamsBuilder();
-  const impressions = b.stream<string, string>('impressions', { keySerde: str, valueSerde: str });
-  const clicks = b.stream<string, string>('clicks', { keySerde: str, valueSerde: str });
+  const impressions = b.stream<string, string>(t.impressions, { keySerde: str, valueSerde: str });
+  const clicks = b.stream<string, string>(t.clicks, { keySerde: str, valueSerde: str });
   impressions
     .join(clicks, (i: string, c: string) => `${i}/${c}`, JoinWindows.ofTimeDifferenceAndGrace('10s', '2s'), { name: 'ad-join', keySerde: str, valueSerde: str, otherValueSerde: str })
-    .to('output', { keySerde: str, valueSerde: str });
+    .to(t.output, { keySerde: str, valueSerde: str });
   return b.build();
 }
 
-function topologyOf(workload: EngineArgs['workload']): Topology {
+function topologyOf(workload: EngineArgs['workload'], t: EngineTopics = DRIVER_TOPICS): Topology {
   switch (workload) {
     case 'W1':
     case 'memory':
-      return statsTopology(TimeWindows.ofSizeAndGrace('10s', '2s'));
+      return statsTopology(TimeWindows.ofSizeAndGrace('10s', '2s'), t);
     case 'W2':
-      return statsTopology(TimeWindows.ofSizeAndGrace('60s', '2s').advanceBy('1s'));
+      return statsTopology(TimeWindows.ofSizeAndGrace('60s', '2s').advanceBy('1s'), t);
     case 'wordcount':
-      return wordCountTopology();
+      return wordCountTopology(t);
     case 'join':
-      return joinTopology();
+      return joinTopology(t);
   }
 }
 
@@ -150,10 +159,14 @@ async function engine(args: EngineArgs): Promise<void> {
 }
 const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: (m, f) => console.warn(m, f ?? ''), error: (m, f) => console.error(m, f ?? '') };
 
-async function broker(args: BrokerArgs): Promise<void> {
+async function broker(args: BrokerArgs | BrokerEngineArgs): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), 'rivulet-peers-broker-'));
-  const topology = buildIotTopology({ topics: { input: args.input, windowed: args.windowed, alerts: args.alerts, status: args.status } });
-  const app = new KafkaStreams(topology, { applicationId: args.appId, brokers: args.brokers, stateDir, logger: quiet });
+  const topology =
+    args.mode === 'broker'
+      ? buildIotTopology({ topics: { input: args.input, windowed: args.windowed, alerts: args.alerts, status: args.status } })
+      : topologyOf(args.workload, { input: args.inputs[0] as string, impressions: args.inputs[0] as string, clicks: args.inputs[1] ?? '', output: args.output });
+  const processingGuarantee = args.mode === 'broker-engine' ? args.guarantee : 'at_least_once';
+  const app = new KafkaStreams(topology, { applicationId: args.appId, brokers: args.brokers, stateDir, logger: quiet, processingGuarantee });
   let stopping = false;
   const stopped = new Promise<void>((resolve) => {
     const stop = () => {

@@ -21,7 +21,7 @@ final class Args {
   static Args parse(String[] argv) {
     String[] a = java.util.Arrays.stream(argv).filter(s -> !s.equals("--")).toArray(String[]::new);
     if (a.length < 2) throw new UsageException("expected SYSTEM and MODE");
-    if (!a[1].equals("engine") && !a[1].equals("broker")) throw new UsageException("mode must be engine or broker (got " + a[1] + ")");
+    if (!a[1].equals("engine") && !a[1].equals("broker") && !a[1].equals("broker-engine")) throw new UsageException("mode must be engine, broker or broker-engine (got " + a[1] + ")");
     return new Args(a[0], a[1], a);
   }
 

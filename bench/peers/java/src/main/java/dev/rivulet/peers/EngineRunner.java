@@ -194,41 +194,49 @@ final class EngineRunner {
   }
 
   static Topology topology(String workload) {
+    return topology(workload, "input", "clicks", "output");
+  }
+
+  /**
+   * The workload's topology on the given topics: {@code input} is the join's
+   * impressions topic; {@code clicks} is used by the join only.
+   */
+  static Topology topology(String workload, String input, String clicksTopic, String output) {
     StreamsBuilder b = new StreamsBuilder();
     Serde<String> s = Serdes.String();
     switch (workload) {
-      case "W1", "memory" -> windowedStats(b, TimeWindows.ofSizeAndGrace(Duration.ofSeconds(10), GRACE), 10_000L);
-      case "W2" -> windowedStats(b, TimeWindows.ofSizeAndGrace(Duration.ofSeconds(60), GRACE).advanceBy(Duration.ofSeconds(1)), 60_000L);
-      case "wordcount" -> b.stream("input", Consumed.with(s, s))
+      case "W1", "memory" -> windowedStats(b, TimeWindows.ofSizeAndGrace(Duration.ofSeconds(10), GRACE), 10_000L, input, output);
+      case "W2" -> windowedStats(b, TimeWindows.ofSizeAndGrace(Duration.ofSeconds(60), GRACE).advanceBy(Duration.ofSeconds(1)), 60_000L, input, output);
+      case "wordcount" -> b.stream(input, Consumed.with(s, s))
           .flatMapValues(line -> Arrays.asList(line.split(" ")))
           .groupBy((k, word) -> word, Grouped.with(s, s))
           .count(Materialized.<String, Long, KeyValueStore<Bytes, byte[]>>as("word-counts").withKeySerde(s).withValueSerde(Serdes.Long()))
           .toStream()
-          .to("output", Produced.with(s, Serdes.Long()));
+          .to(output, Produced.with(s, Serdes.Long()));
       case "join" -> {
-        KStream<String, String> imps = b.stream("impressions", Consumed.with(s, s));
-        KStream<String, String> clks = b.stream("clicks", Consumed.with(s, s));
+        KStream<String, String> imps = b.stream(input.equals("input") ? "impressions" : input, Consumed.with(s, s));
+        KStream<String, String> clks = b.stream(clicksTopic, Consumed.with(s, s));
         imps.join(clks, (imp, clk) -> imp + "/" + clk,
                 JoinWindows.ofTimeDifferenceAndGrace(Duration.ofSeconds(10), GRACE),
                 StreamJoined.with(s, s, s))
-            .to("output", Produced.with(s, s));
+            .to(output, Produced.with(s, s));
       }
       default -> throw new UsageException("unknown workload " + workload);
     }
     return b.build();
   }
 
-  private static void windowedStats(StreamsBuilder b, TimeWindows windows, long sizeMs) {
+  private static void windowedStats(StreamsBuilder b, TimeWindows windows, long sizeMs, String input, String output) {
     Serde<String> s = Serdes.String();
     Stats.StatsSerde stats = new Stats.StatsSerde();
-    b.stream("input", Consumed.with(s, s))
+    b.stream(input, Consumed.with(s, s))
         .groupByKey(Grouped.with(s, s))
         .windowedBy(windows)
         .aggregate(Stats::new, (k, v, acc) -> acc.add(Double.parseDouble(v)),
             Materialized.<String, Stats, WindowStore<Bytes, byte[]>>as("stats").withKeySerde(s).withValueSerde(stats))
         .suppress(Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded()))
         .toStream()
-        .to("output", Produced.with(WindowedSerdes.timeWindowedSerdeFrom(String.class, sizeMs), stats));
+        .to(output, Produced.with(WindowedSerdes.timeWindowedSerdeFrom(String.class, sizeMs), stats));
   }
 
   static Input read(Path file, String workload) throws IOException {

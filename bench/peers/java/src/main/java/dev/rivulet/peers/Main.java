@@ -6,6 +6,8 @@ package dev.rivulet.peers;
  * <pre>
  * java -jar peers.jar kafka-streams engine --workload W1|W2|wordcount|join|memory --data DIR [--verify]
  * java -jar peers.jar kafka-streams broker --brokers H:P --input T --windowed T --alerts T --status T --app-id ID
+ * java -jar peers.jar kafka-streams broker-engine --workload W1|W2|wordcount|join --brokers H:P --inputs T[,T] --output T --app-id ID
+ *     [--guarantee at_least_once|exactly_once] [--stores rocksdb|memory] [--warmup-output T] [--warmup-seconds S]
  * java -jar peers.jar java-consumer broker --brokers H:P --input T --app-id ID [...]
  * </pre>
  *
@@ -20,6 +22,7 @@ public final class Main {
       switch (args.system + " " + args.mode) {
         case "kafka-streams engine" -> EngineRunner.run(args);
         case "kafka-streams broker" -> IotBrokerRunner.run(args);
+        case "kafka-streams broker-engine" -> BrokerEngineRunner.run(args);
         case "java-consumer broker" -> ConsumerRunner.run(args);
         case "java-consumer engine" -> throw new UsageException("java-consumer has no engine mode: it is a bare KafkaConsumer (broker mode only)");
         default -> throw new UsageException("unknown system " + args.system + " (kafka-streams or java-consumer)");
