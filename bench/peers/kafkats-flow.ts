@@ -567,16 +567,21 @@ async function broker(args: BrokerArgs): Promise<void> {
     currentReading = reading;
     return reading === null ? Number(message.timestamp) : Date.parse(reading.timestamp);
   });
-  const app = flow({
-    applicationId: args.appId,
+  const app = brokerFlow(args.appId, client);
+  buildIotTopology(app, args);
+  await runUntilStopped(app, client);
+}
+
+/** The broker modes' flow app: one worker, at-least-once, offsets committed every 1 s. */
+function brokerFlow(applicationId: string, client: KafkaClient): ReturnType<typeof flow> {
+  return flow({
+    applicationId,
     client,
     numStreamThreads: 1,
     processingGuarantee: 'at_least_once',
     producer: PRODUCER,
     runEach: { autoCommit: true, autoCommitIntervalMs: 1_000, partitionConcurrency: 1 },
   });
-  buildIotTopology(app, args);
-  await runUntilStopped(app, client);
 }
 
 /**
@@ -588,14 +593,7 @@ async function brokerEngine(args: BrokerEngineArgs): Promise<void> {
   if (args.guarantee !== 'at_least_once') throw new Error('kafkats-flow: broker-engine runs at-least-once only here');
   const client = new KafkaClient({ clientId: args.appId, brokers: args.brokers, logLevel: 'warn' });
   wrapConsumers(client, (message) => Number(message.timestamp));
-  const app = flow({
-    applicationId: args.appId,
-    client,
-    numStreamThreads: 1,
-    processingGuarantee: 'at_least_once',
-    producer: PRODUCER,
-    runEach: { autoCommit: true, autoCommitIntervalMs: 1_000, partitionConcurrency: 1 },
-  });
+  const app = brokerFlow(args.appId, client);
   const offsetReset = 'earliest' as const;
   buildEngineTopology({ input: (topic, options) => app.stream(topic, { ...options, offsetReset }) }, args.workload, {
     input: args.inputs[0] as string,
