@@ -13,6 +13,8 @@ export interface ThreadEvents {
   rebalancing(): void;
   running(): void;
   restoring(p: RestoreProgress): void;
+  /** The group's assignment userData took effect (`undefined`: revoked, or none came). */
+  assigned(userData: Uint8Array | undefined): void;
 }
 
 /**
@@ -93,17 +95,20 @@ export class StreamThread {
     await this.consumer.subscribe([...topics], {
       onPartitionsRevoked: async () => {
         this.events.rebalancing();
+        this.events.assigned(undefined);
         await this.commit();
         await this.tasks.closeAll(true);
         this.forgetPauses();
       },
       onPartitionsLost: async () => {
         this.events.rebalancing();
+        this.events.assigned(undefined);
         await this.abandon();
         this.forgetPauses();
       },
       onPartitionsAssigned: async (partitions) => {
         this.forgetPauses();
+        this.events.assigned(this.consumer.assignmentUserData());
         await this.tasks.assign(partitions);
         this.events.running();
       },

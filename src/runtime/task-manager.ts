@@ -27,6 +27,12 @@ export interface ManagedTask {
  */
 export class TaskManager {
   readonly tasks = new Map<string, ManagedTask>();
+  /**
+   * Per task id, the sum of the changelog offsets its local state is known to be at (its
+   * latest checkpoint or restore), kept after the task moves away: its stores stay on disk.
+   * Members announce it when they join so the assignor can prefer caught-up state.
+   */
+  readonly localOffsets = new Map<string, number>();
   private readonly subByTopic = new Map<string, SubTopology>();
 
   constructor(
@@ -71,6 +77,7 @@ export class TaskManager {
       }
       task.init();
       this.tasks.set(name, managed);
+      this.noteOffsets(name, managed.changelogOffsets);
     }
   }
 
@@ -84,6 +91,13 @@ export class TaskManager {
     const offsets = new Map<string, number>();
     for (const [store, offset] of m.changelogOffsets) offsets.set(Checkpoint.key(changelogTopic(this.config.applicationId, store), m.task.id.partition), offset);
     await m.checkpoint.write(offsets);
+    this.noteOffsets(m.task.name, m.changelogOffsets);
+  }
+
+  private noteOffsets(task: string, offsets: ReadonlyMap<string, number>): void {
+    let sum = 0;
+    for (const o of offsets.values()) sum += o;
+    if (offsets.size > 0) this.localOffsets.set(task, sum);
   }
 
   private async readCheckpoint(m: ManagedTask): Promise<Map<string, number>> {
