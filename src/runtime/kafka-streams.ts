@@ -18,7 +18,7 @@ import { ShutdownRequests, shutdownRequestsTopic, type ShutdownRequest } from '.
 import { claimStateDirectory } from './state-directory.js';
 import { storeView } from './store-views.js';
 import { StreamThread } from './stream-thread.js';
-import { decodeAssignment, StreamsAssignor, type AssignableSubTopology } from './streams-assignor.js';
+import { StreamsAssignor, type AssignableSubTopology } from './streams-assignor.js';
 import { KeyQueryMetadata, StreamsMetadataState, type StreamsMetadata } from './streams-metadata.js';
 import type { Serde } from '../serde/serde.js';
 import { resolveConfig, type ResolvedConfig, type StreamsConfig } from './streams-config.js';
@@ -309,7 +309,7 @@ export class KafkaStreams implements MetricsSource {
         rebalancing: () => this.setState('REBALANCING'),
         running: () => this.setState('RUNNING'),
         restoring,
-        assigned: (userData) => this.metadata?.update(decodeAssignment(userData)),
+        assigned: (info) => this.metadata?.update(info),
       },
       partitionCounts,
       newProducer,
@@ -416,6 +416,8 @@ export class KafkaStreams implements MetricsSource {
   /** Drops a failed thread's uncommitted work and closes its clients (leaving the group, so its partitions move). */
   private async retire(thread: StreamThread): Promise<void> {
     await thread.abandon().catch((e: unknown) => this.config.logger.warn('dropping the failed thread\'s tasks failed', { error: errorMessage(e) }));
+    // The replacement opens the same task directories.
+    await thread.tasks.standbys.closeAll();
     const clients = this.threadClients.get(thread);
     this.threadClients.delete(thread);
     if (clients === undefined) return;
@@ -636,6 +638,7 @@ export class KafkaStreams implements MetricsSource {
         } else {
           await thread.abandon();
         }
+        await thread.tasks.standbys.closeAll();
       }
       await this.shutdownRequests?.close();
       await this.global?.close();

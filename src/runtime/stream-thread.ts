@@ -6,6 +6,7 @@ import { headerBytes, type RecordCollector } from './record-collector.js';
 import type { TaskEnvironment } from './stream-task.js';
 import type { ResolvedConfig } from './streams-config.js';
 import { processInTimestampOrder } from './task-interleaving.js';
+import { decodeAssignment, type StreamsAssignmentInfo } from './streams-assignor.js';
 import { TaskManager, type RestoreProgress } from './task-manager.js';
 
 /** Callbacks from the loop to its owner. */
@@ -13,8 +14,8 @@ export interface ThreadEvents {
   rebalancing(): void;
   running(): void;
   restoring(p: RestoreProgress): void;
-  /** The group's assignment userData took effect (`undefined`: revoked, or none came). */
-  assigned(userData: Uint8Array | undefined): void;
+  /** The group's assignment took effect (`undefined`: revoked, or no assignment info came). */
+  assigned(info: StreamsAssignmentInfo | undefined): void;
 }
 
 /**
@@ -108,8 +109,9 @@ export class StreamThread {
       },
       onPartitionsAssigned: async (partitions) => {
         this.forgetPauses();
-        this.events.assigned(this.consumer.assignmentUserData());
-        await this.tasks.assign(partitions);
+        const info = decodeAssignment(this.consumer.assignmentUserData());
+        this.events.assigned(info);
+        await this.tasks.assign(partitions, info?.standby ?? []);
         this.events.running();
       },
     });
@@ -152,6 +154,8 @@ export class StreamThread {
     this.pauseFullPartitions();
     const now = Date.now();
     for (const m of this.tasks.tasks.values()) m.task.punctuate('wall-clock', now);
+    // Standbys follow their changelogs between rounds, without waiting for records.
+    if (this.tasks.standbys.size > 0) await this.tasks.standbys.poll(this.config.maxPollRecords);
     if (now - this.lastCommit >= this.config.commitIntervalMs || this.pending.length >= 50_000) await this.commit();
   }
 
@@ -281,6 +285,8 @@ export class StreamThread {
     const started = Date.now();
     try {
       await this.commitOnce();
+      // Standbys checkpoint on the commit interval too, also when no active task had work.
+      await this.tasks.standbys.checkpoint();
     } finally {
       const ms = Date.now() - started;
       this.commitStats.count++;

@@ -3,6 +3,7 @@ import type { Topology, SubTopology } from '../topology/topology.js';
 import { changelogTopic } from '../topology/store-definition.js';
 import type { ConsumerRecord, Reader, Transport, TopicPartition } from '../transport/transport.js';
 import { Checkpoint } from '../state/checkpoint.js';
+import { StandbyTasks } from './standby-tasks.js';
 import { StorePersistence } from './store-persistence.js';
 import { StreamTask, type TaskEnvironment } from './stream-task.js';
 import type { ResolvedConfig } from './streams-config.js';
@@ -33,6 +34,8 @@ export class TaskManager {
    * Members announce it when they join so the assignor can prefer caught-up state.
    */
   readonly localOffsets = new Map<string, number>();
+  /** Tasks active elsewhere whose changelogs this instance follows. */
+  readonly standbys: StandbyTasks;
   private readonly subByTopic = new Map<string, SubTopology>();
 
   constructor(
@@ -45,6 +48,7 @@ export class TaskManager {
     for (const sub of topology.subTopologies()) {
       for (const n of sub.nodes) if (n.kind === 'source') for (const t of n.topics) this.subByTopic.set(env.topicName(t, n.internal), sub);
     }
+    this.standbys = new StandbyTasks(topology, config, transport, (name) => this.taskDir(name), (task, offsets) => this.noteOffsets(task, offsets));
   }
 
   /** The task that processes records of this partition. */
@@ -57,8 +61,19 @@ export class TaskManager {
     return join(this.config.stateDir, this.config.applicationId, name);
   }
 
-  /** Creates and restores the tasks for newly assigned partitions. */
-  async assign(partitions: readonly TopicPartition[]): Promise<void> {
+  /**
+   * Creates and restores the tasks for newly assigned partitions, and follows
+   * `standbys` (task ids) from then on. Standbys that stop (some become active
+   * here) are checkpointed and closed first, so the active restore finds their
+   * LevelDB free and restores only the tail after their checkpoint.
+   */
+  async assign(partitions: readonly TopicPartition[], standbys: readonly string[] = []): Promise<void> {
+    await this.standbys.retain(standbys);
+    await this.assignActive(partitions);
+    await this.standbys.open(standbys.filter((name) => !this.tasks.has(name)));
+  }
+
+  private async assignActive(partitions: readonly TopicPartition[]): Promise<void> {
     const wanted = new Map<string, { sub: SubTopology; partition: number }>();
     for (const tp of partitions) {
       const sub = this.subByTopic.get(tp.topic);
