@@ -88,6 +88,33 @@ export class StandbyTasks {
   /** Applies what the changelogs hold beyond the standbys' positions (without waiting); returns how many records. */
   async poll(maxRecords: number): Promise<number> {
     if (this.#tasks.size === 0) return 0;
+    try {
+      return await this.#poll(maxRecords);
+    } catch (e) {
+      // A standby is a warm copy, never a reason to stop processing: start its reader over.
+      this.config.logger.warn('standby replicas could not follow their changelogs; retrying', { error: e instanceof Error ? e.message : String(e) });
+      await this.#reader?.close().catch(() => undefined);
+      this.#reader = undefined;
+      this.#readerStale = true;
+      await this.#clampToLogs().catch(() => undefined);
+      return 0;
+    }
+  }
+
+  /** Positions outside their log (the changelog was deleted or truncated) start over from its beginning. */
+  async #clampToLogs(): Promise<void> {
+    for (const task of this.#tasks.values()) {
+      for (const s of task.stores) {
+        const ends = (await this.transport.listOffsets(s.topic)).find((o) => o.partition === task.partition);
+        if (ends === undefined || (s.offset >= ends.earliest && s.offset <= ends.latest)) continue;
+        await s.persistence.wipe();
+        s.offset = ends.earliest;
+        task.dirty = true;
+      }
+    }
+  }
+
+  async #poll(maxRecords: number): Promise<number> {
     const reader = await this.#assignedReader();
     const records: ConsumerRecord[] = await reader.poll({ maxRecords, timeoutMs: 0 });
     if (records.length === 0) return 0;

@@ -266,7 +266,7 @@ export class StreamThread {
       const start = committed ?? (await this.transport.listOffsets(tp.topic)).find((o) => o.partition === tp.partition)?.earliest ?? 0;
       this.consumer.seek(tp, start);
     }
-    await this.tasks.assign(assigned);
+    await this.tasks.assign(assigned, this.tasks.standbys.names());
     this.events.running();
   }
 
