@@ -19,7 +19,7 @@ import { claimStateDirectory } from './state-directory.js';
 import { storeView } from './store-views.js';
 import { StreamThread } from './stream-thread.js';
 import { StreamsAssignor, type AssignableSubTopology } from './streams-assignor.js';
-import { KeyQueryMetadata, StreamsMetadataState, type StreamsMetadata } from './streams-metadata.js';
+import { KeyQueryMetadata, StreamsMetadataState, type StreamsMetadata, type ThreadMetadata } from './streams-metadata.js';
 import type { Serde } from '../serde/serde.js';
 import { resolveConfig, type ResolvedConfig, type StreamsConfig } from './streams-config.js';
 import type { RestoreProgress } from './task-manager.js';
@@ -85,7 +85,7 @@ export class KafkaStreams implements MetricsSource {
   private shutdownRequests: ShutdownRequests | undefined;
   private threadCount = 0;
   /** The clients of each stream thread, closed when a thread is replaced. */
-  private readonly threadClients = new Map<StreamThread, { consumer: GroupConsumer; producers: Producer[] }>();
+  private readonly threadClients = new Map<StreamThread, { consumer: GroupConsumer; producers: Producer[]; clientId: string }>();
   /** Where every instance's tasks are, from the latest assignment; for interactive-query routing. */
   private metadata: StreamsMetadataState | undefined;
 
@@ -316,7 +316,7 @@ export class KafkaStreams implements MetricsSource {
       (name) => global.stores.get(name),
     );
     created = thread;
-    this.threadClients.set(thread, { consumer, producers });
+    this.threadClients.set(thread, { consumer, producers, clientId });
     return thread;
   }
 
@@ -740,6 +740,18 @@ export class KafkaStreams implements MetricsSource {
    */
   metadataForAllStreamsClients(): StreamsMetadata[] {
     return this.metadata?.all() ?? [];
+  }
+
+  /**
+   * This instance's stream thread with its active and standby tasks (Kafka
+   * Streams' `metadataForLocalThreads`). Empty before `start()`.
+   */
+  metadataForLocalThreads(): ThreadMetadata[] {
+    const thread = this.thread;
+    const metadata = this.metadata;
+    if (thread === undefined || metadata === undefined) return [];
+    const clientId = this.threadClients.get(thread)?.clientId ?? `${this.config.applicationId}-${this.instanceId}`;
+    return [{ threadName: clientId, threadState: this.current, activeTasks: metadata.tasks([...thread.tasks.tasks.keys()].sort()), standbyTasks: metadata.tasks(thread.tasks.standbys.names()) }];
   }
 
   /**

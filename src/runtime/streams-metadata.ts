@@ -58,6 +58,23 @@ export class KeyQueryMetadata {
   }
 }
 
+/** A task of this instance: its id (`<subtopology>_<partition>`) and source partitions (Kafka Streams' `TaskMetadata`). */
+export interface TaskMetadata {
+  readonly taskId: string;
+  readonly topicPartitions: readonly TopicPartition[];
+}
+
+/**
+ * This instance's stream thread and its tasks (Kafka Streams' `ThreadMetadata`).
+ * rivulet runs one thread per instance; `threadState` is the instance's state.
+ */
+export interface ThreadMetadata {
+  readonly threadName: string;
+  readonly threadState: string;
+  readonly activeTasks: readonly TaskMetadata[];
+  readonly standbyTasks: readonly TaskMetadata[];
+}
+
 /** Parses `host:port` (the port a whole number in 1..65535); `undefined` when malformed. */
 export function parseHostInfo(value: string): HostInfo | undefined {
   const i = value.lastIndexOf(':');
@@ -128,6 +145,11 @@ export class StreamsMetadataState {
     // The owner did not set applicationServer: nobody can be asked.
     if (active === undefined) return undefined;
     return new KeyQueryMetadata(active, standbys, partition);
+  }
+
+  /** The source partitions of each task. */
+  tasks(ids: readonly string[]): TaskMetadata[] {
+    return ids.map((taskId) => ({ taskId, topicPartitions: this.#describe([taskId]).partitions }));
   }
 
   #describe(tasks: readonly string[]): { stores: string[]; partitions: TopicPartition[] } {

@@ -111,6 +111,11 @@ describe('standby replicas (embedded broker)', () => {
       const aTasks = a.metadataForAllStreamsClients().find((m) => m.hostInfo.host === 'a.local')!.topicPartitions.map((tp) => tp.partition);
       const bStandby = b.metadataForAllStreamsClients().find((m) => m.hostInfo.host === 'b.local')!.standbyTopicPartitions.map((tp) => tp.partition);
       expect(bStandby.sort()).toEqual(aTasks.sort());
+      // The local view agrees: b runs its two tasks and keeps a's two as standbys.
+      const [thread] = b.metadataForLocalThreads();
+      expect(thread!.activeTasks.map((t) => t.taskId)).toHaveLength(2);
+      expect(thread!.standbyTasks.map((t) => t.taskId)).toEqual(aTasks.sort().map((p) => `0_${p}`));
+      expect(thread!.standbyTasks.flatMap((t) => t.topicPartitions)).toEqual(aTasks.sort().map((partition) => ({ topic: `${id}-in`, partition })));
       // B's standbys have checkpointed up to the end of A's changelog partitions.
       const changelog = `${id}-counts-changelog`;
       const ends = await admin.listOffsets(changelog);
