@@ -316,6 +316,7 @@ export class KafkaStreams implements MetricsSource {
       (name) => global.stores.get(name),
     );
     created = thread;
+    await thread.tasks.loadLocalOffsets();
     this.threadClients.set(thread, { consumer, producers, clientId });
     return thread;
   }

@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Topology, SubTopology } from '../topology/topology.js';
 import { changelogTopic } from '../topology/store-definition.js';
@@ -107,6 +108,30 @@ export class TaskManager {
     for (const [store, offset] of m.changelogOffsets) offsets.set(Checkpoint.key(changelogTopic(this.config.applicationId, store), m.task.id.partition), offset);
     await m.checkpoint.write(offsets);
     this.noteOffsets(m.task.name, m.changelogOffsets);
+  }
+
+  /**
+   * Reads the checkpoints of every task directory under the state directory, so the first
+   * join already reports state left by an earlier run (Kafka Streams reads them the same way).
+   */
+  async loadLocalOffsets(): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(join(this.config.stateDir, this.config.applicationId));
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (!/^\d+_\d+$/.test(name) || this.localOffsets.has(name)) continue;
+      try {
+        const saved = await new Checkpoint(this.taskDir(name)).read();
+        let sum = 0;
+        for (const o of saved.values()) sum += o;
+        if (saved.size > 0) this.localOffsets.set(name, sum);
+      } catch {
+        // No or unreadable checkpoint: the task's state counts as absent.
+      }
+    }
   }
 
   private noteOffsets(task: string, offsets: ReadonlyMap<string, number>): void {
