@@ -296,7 +296,9 @@ export class KafkaStreams implements MetricsSource {
         version: 1,
         instanceId: this.instanceId,
         ...(this.config.applicationServer === undefined ? {} : { host: this.config.applicationServer }),
-        offsets: Object.fromEntries(created?.tasks.localOffsets ?? []),
+        // Only placement with standbys reads them. Kafka rebalances when a member rejoins a stable
+        // group with other metadata than before, so without standbys the userData stays constant.
+        offsets: this.config.numStandbyReplicas > 0 ? Object.fromEntries(created?.tasks.localOffsets ?? []) : {},
       }),
     });
     const thread = new StreamThread(
