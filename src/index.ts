@@ -31,6 +31,7 @@ export type { TimestampExtractor, ExtractableRecord } from './topology/timestamp
 
 export { KafkaStreams, defaultEmbeddedBroker, type KafkaStreamsState, type KafkaStreamsOptions } from './runtime/kafka-streams.js';
 export type { StreamsConfig, Logger } from './runtime/streams-config.js';
+export { KeyQueryMetadata, type HostInfo, type StreamsMetadata, type TaskMetadata, type ThreadMetadata } from './runtime/streams-metadata.js';
 export { StreamThreadExceptionResponse, type StreamsUncaughtExceptionHandler } from './runtime/uncaught-exception-handler.js';
 export type { ErrorHandling, ProductionErrorHandler, ProductionFailure } from './runtime/error-handling.js';
 export { DLQ_HEADERS, DLQ_MAX_RECORD_BYTES, deadLetterTopic } from './runtime/error-handling.js';

@@ -18,6 +18,9 @@ import { ShutdownRequests, shutdownRequestsTopic, type ShutdownRequest } from '.
 import { claimStateDirectory } from './state-directory.js';
 import { storeView } from './store-views.js';
 import { StreamThread } from './stream-thread.js';
+import { StreamsAssignor, type AssignableSubTopology } from './streams-assignor.js';
+import { KeyQueryMetadata, StreamsMetadataState, type StreamsMetadata, type ThreadMetadata } from './streams-metadata.js';
+import type { Serde } from '../serde/serde.js';
 import { resolveConfig, type ResolvedConfig, type StreamsConfig } from './streams-config.js';
 import type { RestoreProgress } from './task-manager.js';
 import { isExceptionResponse, StreamThreadExceptionResponse, type StreamsUncaughtExceptionHandler } from './uncaught-exception-handler.js';
@@ -82,7 +85,9 @@ export class KafkaStreams implements MetricsSource {
   private shutdownRequests: ShutdownRequests | undefined;
   private threadCount = 0;
   /** The clients of each stream thread, closed when a thread is replaced. */
-  private readonly threadClients = new Map<StreamThread, { consumer: GroupConsumer; producers: Producer[] }>();
+  private readonly threadClients = new Map<StreamThread, { consumer: GroupConsumer; producers: Producer[]; clientId: string }>();
+  /** Where every instance's tasks are, from the latest assignment; for interactive-query routing. */
+  private metadata: StreamsMetadataState | undefined;
 
   constructor(
     private readonly topology: Topology,
@@ -226,6 +231,10 @@ export class KafkaStreams implements MetricsSource {
     };
     const global = new GlobalStateManager(this.topology, this.config);
     this.global = global;
+    this.metadata = new StreamsMetadataState(
+      this.subTopologies().map((s) => ({ id: s.id, topics: s.topics, stores: s.stores })),
+      (topic) => partitionCounts.get(topic),
+    );
     const createThread = () => this.createThread(transport, partitionCounts, global, restoring);
     const thread = await createThread();
     this.thread = thread;
@@ -259,9 +268,15 @@ export class KafkaStreams implements MetricsSource {
     const n = ++this.threadCount;
     const eos = this.config.processingGuarantee === 'exactly_once';
     const clientId = `${this.config.applicationId}-${this.instanceId}${n === 1 ? '' : `-${n}`}`;
+    // The assignor needs the thread (its local task offsets), which needs the consumer: filled in below.
+    const consumerAssignor: { current: StreamsAssignor | undefined } = { current: undefined };
     const consumer = await transport.consumer({
       groupId: this.config.applicationId,
       clientId,
+      assignor: {
+        subscriptionUserData: () => consumerAssignor.current?.subscriptionUserData() ?? new Uint8Array(0),
+        assign: (members, partitionCount) => (consumerAssignor.current as StreamsAssignor).assign(members, partitionCount),
+      },
       isolation: eos ? 'read_committed' : 'read_uncommitted',
       ...(this.config.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: this.config.sessionTimeoutMs }),
     });
@@ -272,19 +287,51 @@ export class KafkaStreams implements MetricsSource {
       return p;
     };
     const producer = await newProducer();
+    let created: StreamThread | undefined;
+    const subTopologies = this.subTopologies();
+    consumerAssignor.current = new StreamsAssignor({
+      subTopologies: () => subTopologies,
+      numStandbyReplicas: this.config.numStandbyReplicas,
+      subscription: () => ({
+        version: 1,
+        instanceId: this.instanceId,
+        ...(this.config.applicationServer === undefined ? {} : { host: this.config.applicationServer }),
+        // Only placement with standbys reads them. Kafka rebalances when a member rejoins a stable
+        // group with other metadata than before, so without standbys the userData stays constant.
+        offsets: this.config.numStandbyReplicas > 0 ? Object.fromEntries(created?.tasks.localOffsets ?? []) : {},
+      }),
+    });
     const thread = new StreamThread(
       this.topology,
       this.config,
       transport,
       consumer,
       producer,
-      { rebalancing: () => this.setState('REBALANCING'), running: () => this.setState('RUNNING'), restoring },
+      {
+        rebalancing: () => this.setState('REBALANCING'),
+        running: () => this.setState('RUNNING'),
+        restoring,
+        assigned: (info) => this.metadata?.update(info),
+      },
       partitionCounts,
       newProducer,
       (name) => global.stores.get(name),
     );
-    this.threadClients.set(thread, { consumer, producers });
+    created = thread;
+    await thread.tasks.loadLocalOffsets();
+    this.threadClients.set(thread, { consumer, producers, clientId });
     return thread;
+  }
+
+  /** The topology's sub-topologies with their source topics as named on the broker. */
+  private subTopologies(): (AssignableSubTopology & { readonly stores: readonly string[] })[] {
+    const appId = this.config.applicationId;
+    return this.topology.subTopologies().map((sub) => ({
+      id: sub.id,
+      topics: [...new Set(sub.nodes.flatMap((n) => (n.kind === 'source' ? n.topics.map((t) => (n.internal ? `${appId}-${t}` : t)) : [])))],
+      stores: sub.stores,
+      stateful: sub.stores.some((name) => this.topology.store(name)?.changelog === true),
+    }));
   }
 
   /** Runs the stream thread; when it fails, asks the handler and replaces it or shuts down. */
@@ -372,6 +419,8 @@ export class KafkaStreams implements MetricsSource {
   /** Drops a failed thread's uncommitted work and closes its clients (leaving the group, so its partitions move). */
   private async retire(thread: StreamThread): Promise<void> {
     await thread.abandon().catch((e: unknown) => this.config.logger.warn('dropping the failed thread\'s tasks failed', { error: errorMessage(e) }));
+    // The replacement opens the same task directories.
+    await thread.tasks.standbys.closeAll();
     const clients = this.threadClients.get(thread);
     this.threadClients.delete(thread);
     if (clients === undefined) return;
@@ -592,6 +641,7 @@ export class KafkaStreams implements MetricsSource {
         } else {
           await thread.abandon();
         }
+        await thread.tasks.standbys.closeAll();
       }
       await this.shutdownRequests?.close();
       await this.global?.close();
@@ -658,6 +708,53 @@ export class KafkaStreams implements MetricsSource {
       if (s !== undefined) out.push(s);
     }
     return out;
+  }
+
+  /**
+   * Which instance holds `key` of store `storeName` (Kafka Streams'
+   * `queryMetadataForKey`): the instance whose `store(storeName)` answers for
+   * the key, and those keeping a standby copy. The key's partition is the
+   * sink's: murmur2 of `keySerde.serialize(key)`, so pass the serde the store's
+   * key was written with. Only instances that set `applicationServer` are named.
+   * {@link KeyQueryMetadata.NOT_AVAILABLE} while this instance is not RUNNING
+   * (a rebalance is moving tasks: ask again), when the owner has no
+   * `applicationServer`, and for global stores (every instance holds them: query locally).
+   *
+   * @example
+   * const meta = app.queryMetadataForKey('counts', 'alice', Serdes.string());
+   * if (meta.available) route(meta.activeHost, 'alice'); else retryLater();
+   */
+  queryMetadataForKey<K>(storeName: string, key: K, keySerde: Serde<K>): KeyQueryMetadata {
+    if (this.topology.store(storeName) === undefined) {
+      throw new StateError('RIVULET_STATE_UNKNOWN_STORE', `KafkaStreams.queryMetadataForKey: no store named "${storeName}" (stores: ${this.topology.stores().map((s) => s.name).join(', ') || 'none'})`);
+    }
+    if (typeof keySerde?.serialize !== 'function') {
+      throw new ConfigError('RIVULET_CONFIG_INVALID_VALUE', `KafkaStreams.queryMetadataForKey: keySerde must be a Serde with serialize(key) (got ${describeValue(keySerde)}); pass the serde the store's keys were written with, e.g. Serdes.string()`);
+    }
+    if (this.current !== 'RUNNING' || this.metadata === undefined) return KeyQueryMetadata.NOT_AVAILABLE;
+    return this.metadata.forKey(storeName, keySerde.serialize(key)) ?? KeyQueryMetadata.NOT_AVAILABLE;
+  }
+
+  /**
+   * Every instance of the application that set `applicationServer`, with the
+   * stores and partitions it holds as active and standby (Kafka Streams'
+   * `metadataForAllStreamsClients`), as of this instance's latest assignment.
+   * Empty while this instance is rebalancing or before its first assignment.
+   */
+  metadataForAllStreamsClients(): StreamsMetadata[] {
+    return this.metadata?.all() ?? [];
+  }
+
+  /**
+   * This instance's stream thread with its active and standby tasks (Kafka
+   * Streams' `metadataForLocalThreads`). Empty before `start()`.
+   */
+  metadataForLocalThreads(): ThreadMetadata[] {
+    const thread = this.thread;
+    const metadata = this.metadata;
+    if (thread === undefined || metadata === undefined) return [];
+    const clientId = this.threadClients.get(thread)?.clientId ?? `${this.config.applicationId}-${this.instanceId}`;
+    return [{ threadName: clientId, threadState: this.current, activeTasks: metadata.tasks([...thread.tasks.tasks.keys()].sort()), standbyTasks: metadata.tasks(thread.tasks.standbys.names()) }];
   }
 
   /**

@@ -6,6 +6,7 @@ import { headerBytes, type RecordCollector } from './record-collector.js';
 import type { TaskEnvironment } from './stream-task.js';
 import type { ResolvedConfig } from './streams-config.js';
 import { processInTimestampOrder } from './task-interleaving.js';
+import { decodeAssignment, type StreamsAssignmentInfo } from './streams-assignor.js';
 import { TaskManager, type RestoreProgress } from './task-manager.js';
 
 /** Callbacks from the loop to its owner. */
@@ -13,6 +14,8 @@ export interface ThreadEvents {
   rebalancing(): void;
   running(): void;
   restoring(p: RestoreProgress): void;
+  /** The group's assignment took effect (`undefined`: revoked, or no assignment info came). */
+  assigned(info: StreamsAssignmentInfo | undefined): void;
 }
 
 /**
@@ -93,18 +96,22 @@ export class StreamThread {
     await this.consumer.subscribe([...topics], {
       onPartitionsRevoked: async () => {
         this.events.rebalancing();
+        this.events.assigned(undefined);
         await this.commit();
         await this.tasks.closeAll(true);
         this.forgetPauses();
       },
       onPartitionsLost: async () => {
         this.events.rebalancing();
+        this.events.assigned(undefined);
         await this.abandon();
         this.forgetPauses();
       },
       onPartitionsAssigned: async (partitions) => {
         this.forgetPauses();
-        await this.tasks.assign(partitions);
+        const info = decodeAssignment(this.consumer.assignmentUserData());
+        this.events.assigned(info);
+        await this.tasks.assign(partitions, info?.standby ?? []);
         this.events.running();
       },
     });
@@ -147,6 +154,8 @@ export class StreamThread {
     this.pauseFullPartitions();
     const now = Date.now();
     for (const m of this.tasks.tasks.values()) m.task.punctuate('wall-clock', now);
+    // Standbys follow their changelogs between rounds, without waiting for records.
+    if (this.tasks.standbys.size > 0) await this.tasks.standbys.poll(this.config.maxPollRecords);
     if (now - this.lastCommit >= this.config.commitIntervalMs || this.pending.length >= 50_000) await this.commit();
   }
 
@@ -257,7 +266,7 @@ export class StreamThread {
       const start = committed ?? (await this.transport.listOffsets(tp.topic)).find((o) => o.partition === tp.partition)?.earliest ?? 0;
       this.consumer.seek(tp, start);
     }
-    await this.tasks.assign(assigned);
+    await this.tasks.assign(assigned, this.tasks.standbys.names());
     this.events.running();
   }
 
@@ -276,6 +285,8 @@ export class StreamThread {
     const started = Date.now();
     try {
       await this.commitOnce();
+      // Standbys checkpoint on the commit interval too, also when no active task had work.
+      await this.tasks.standbys.checkpoint();
     } finally {
       const ms = Date.now() - started;
       this.commitStats.count++;

@@ -4,6 +4,7 @@ import { jsonSerde } from '../serde/json-serde.js';
 import type { Serde } from '../serde/serde.js';
 import { stringSerde } from '../serde/string-serde.js';
 import type { ErrorHandling, ProductionErrorHandler } from './error-handling.js';
+import { parseHostInfo } from './streams-metadata.js';
 
 /** Configuration of a `KafkaStreams` instance (Kafka Streams' `StreamsConfig`, camelCased). */
 export interface StreamsConfig {
@@ -75,6 +76,20 @@ export interface StreamsConfig {
   /** Partitions of internal topics when no source topic tells. Default 1. */
   readonly defaultPartitions?: number;
   readonly logger?: Logger;
+  /**
+   * `host:port` where this instance answers interactive queries (Kafka Streams'
+   * `application.server`). rivulet serves nothing there: it tells the other
+   * instances, whose `queryMetadataForKey` and `metadataForAllStreamsClients`
+   * then name this endpoint for the keys and stores it holds.
+   */
+  readonly applicationServer?: string;
+  /**
+   * Copies of each stateful task kept warm on other instances (Kafka Streams'
+   * `num.standby.replicas`). A standby follows the task's changelogs into its
+   * own local stores, so the instance that takes the task over on a failure
+   * restores only the tail. Default 0.
+   */
+  readonly numStandbyReplicas?: number;
 }
 
 /** Leveled, structured logging; the default writes JSON lines to stderr for warn and error. */
@@ -85,7 +100,8 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-export type ResolvedConfig = Required<Omit<StreamsConfig, 'brokers' | 'kafka' | 'lateRecordsTopic' | 'sessionTimeoutMs'>> & {
+export type ResolvedConfig = Required<Omit<StreamsConfig, 'brokers' | 'kafka' | 'lateRecordsTopic' | 'sessionTimeoutMs' | 'applicationServer'>> & {
+  readonly applicationServer: string | undefined;
   readonly brokers: readonly string[] | undefined;
   readonly kafka: CheckedKafkaConnection;
   readonly lateRecordsTopic: string | undefined;
@@ -146,8 +162,17 @@ export function resolveConfig(c: StreamsConfig): ResolvedConfig {
   if ((kafka.ssl !== false || kafka.sasl !== undefined) && (c.brokers === undefined || c.brokers.length === 0)) {
     throw new ConfigError('RIVULET_CONFIG_INVALID_VALUE', 'KafkaStreams: kafka.ssl or kafka.sasl is set but brokers is not; set brokers to the cluster\'s bootstrap servers (without brokers the in-process embedded broker runs, which needs neither)');
   }
+  if (c.applicationServer !== undefined && (typeof c.applicationServer !== 'string' || parseHostInfo(c.applicationServer) === undefined)) {
+    throw new ConfigError('RIVULET_CONFIG_INVALID_VALUE', `KafkaStreams: applicationServer must be 'host:port' with a port in 1..65535 (got ${JSON.stringify(c.applicationServer)})`);
+  }
+  const standbys = c.numStandbyReplicas ?? 0;
+  if (!Number.isInteger(standbys) || standbys < 0) {
+    throw new ConfigError('RIVULET_CONFIG_INVALID_VALUE', `KafkaStreams: numStandbyReplicas must be a whole number >= 0 (got ${String(c.numStandbyReplicas)})`);
+  }
   return {
     applicationId: c.applicationId,
+    applicationServer: c.applicationServer,
+    numStandbyReplicas: standbys,
     brokers: c.brokers,
     kafka,
     stateDir: c.stateDir ?? './.rivulet-state',

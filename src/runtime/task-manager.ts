@@ -1,8 +1,10 @@
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Topology, SubTopology } from '../topology/topology.js';
 import { changelogTopic } from '../topology/store-definition.js';
 import type { ConsumerRecord, Reader, Transport, TopicPartition } from '../transport/transport.js';
 import { Checkpoint } from '../state/checkpoint.js';
+import { StandbyTasks } from './standby-tasks.js';
 import { StorePersistence } from './store-persistence.js';
 import { StreamTask, type TaskEnvironment } from './stream-task.js';
 import type { ResolvedConfig } from './streams-config.js';
@@ -27,6 +29,14 @@ export interface ManagedTask {
  */
 export class TaskManager {
   readonly tasks = new Map<string, ManagedTask>();
+  /**
+   * Per task id, the sum of the changelog offsets its local state is known to be at (its
+   * latest checkpoint or restore), kept after the task moves away: its stores stay on disk.
+   * Members announce it when they join so the assignor can prefer caught-up state.
+   */
+  readonly localOffsets = new Map<string, number>();
+  /** Tasks active elsewhere whose changelogs this instance follows. */
+  readonly standbys: StandbyTasks;
   private readonly subByTopic = new Map<string, SubTopology>();
 
   constructor(
@@ -39,6 +49,7 @@ export class TaskManager {
     for (const sub of topology.subTopologies()) {
       for (const n of sub.nodes) if (n.kind === 'source') for (const t of n.topics) this.subByTopic.set(env.topicName(t, n.internal), sub);
     }
+    this.standbys = new StandbyTasks(topology, config, transport, (name) => this.taskDir(name), (task, offsets) => this.noteOffsets(task, offsets));
   }
 
   /** The task that processes records of this partition. */
@@ -51,8 +62,19 @@ export class TaskManager {
     return join(this.config.stateDir, this.config.applicationId, name);
   }
 
-  /** Creates and restores the tasks for newly assigned partitions. */
-  async assign(partitions: readonly TopicPartition[]): Promise<void> {
+  /**
+   * Creates and restores the tasks for newly assigned partitions, and follows
+   * `standbys` (task ids) from then on. Standbys that stop (some become active
+   * here) are checkpointed and closed first, so the active restore finds their
+   * LevelDB free and restores only the tail after their checkpoint.
+   */
+  async assign(partitions: readonly TopicPartition[], standbys: readonly string[] = []): Promise<void> {
+    await this.standbys.retain(standbys);
+    await this.assignActive(partitions);
+    await this.standbys.open(standbys.filter((name) => !this.tasks.has(name)));
+  }
+
+  private async assignActive(partitions: readonly TopicPartition[]): Promise<void> {
     const wanted = new Map<string, { sub: SubTopology; partition: number }>();
     for (const tp of partitions) {
       const sub = this.subByTopic.get(tp.topic);
@@ -71,6 +93,7 @@ export class TaskManager {
       }
       task.init();
       this.tasks.set(name, managed);
+      this.noteOffsets(name, managed.changelogOffsets);
     }
   }
 
@@ -84,6 +107,37 @@ export class TaskManager {
     const offsets = new Map<string, number>();
     for (const [store, offset] of m.changelogOffsets) offsets.set(Checkpoint.key(changelogTopic(this.config.applicationId, store), m.task.id.partition), offset);
     await m.checkpoint.write(offsets);
+    this.noteOffsets(m.task.name, m.changelogOffsets);
+  }
+
+  /**
+   * Reads the checkpoints of every task directory under the state directory, so the first
+   * join already reports state left by an earlier run (Kafka Streams reads them the same way).
+   */
+  async loadLocalOffsets(): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(join(this.config.stateDir, this.config.applicationId));
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (!/^\d+_\d+$/.test(name) || this.localOffsets.has(name)) continue;
+      try {
+        const saved = await new Checkpoint(this.taskDir(name)).read();
+        let sum = 0;
+        for (const o of saved.values()) sum += o;
+        if (saved.size > 0) this.localOffsets.set(name, sum);
+      } catch {
+        // No or unreadable checkpoint: the task's state counts as absent.
+      }
+    }
+  }
+
+  private noteOffsets(task: string, offsets: ReadonlyMap<string, number>): void {
+    let sum = 0;
+    for (const o of offsets.values()) sum += o;
+    if (offsets.size > 0) this.localOffsets.set(task, sum);
   }
 
   private async readCheckpoint(m: ManagedTask): Promise<Map<string, number>> {

@@ -1,4 +1,4 @@
-import type { TopicPartition } from './transport.js';
+import type { GroupAssignor, GroupMemberAssignment, TopicPartition } from './transport.js';
 
 /** A group member as the assignor sees it. */
 export interface AssignorMember {
@@ -50,3 +50,12 @@ export function rangeAssign(
   }
   return result;
 }
+
+/** {@link rangeAssign} as a {@link GroupAssignor} without userData: every consumer's default. */
+export const rangeAssignor: GroupAssignor = {
+  assign(members, partitionCount) {
+    const out = new Map<string, GroupMemberAssignment>();
+    for (const [id, partitions] of rangeAssign(members, partitionCount)) out.set(id, { partitions });
+    return out;
+  },
+};

@@ -3,7 +3,10 @@ export type {
   ConsumerGenerationInfo,
   ConsumerOptions,
   ConsumerRecord,
+  GroupAssignor,
   GroupConsumer,
+  GroupMemberAssignment,
+  GroupSubscription,
   IsolationLevel,
   ListOffsetsOptions,
   NewTopic,
@@ -23,7 +26,7 @@ export type {
 } from './transport.js';
 export { TransportErrorCode, type TransportErrorCodeValue } from './transport-error-codes.js';
 export { DefaultPartitioner, murmur2, partitionForKey, toPositive } from './partitioner.js';
-export { rangeAssign, type AssignorMember } from './assignor.js';
+export { rangeAssign, rangeAssignor, type AssignorMember } from './assignor.js';
 export {
   EmbeddedBroker,
   type EmbeddedBrokerOptions,

@@ -151,6 +151,45 @@ export interface ConsumerOptions {
   readonly sessionTimeoutMs?: number;
   /** Where to start a partition without a committed (or a valid) offset. Default `earliest`. */
   readonly autoOffsetReset?: 'earliest' | 'latest';
+  /**
+   * Splits the partitions among the members (Kafka's `ConsumerPartitionAssignor`),
+   * with per-member subscription and assignment userData. Default: the range
+   * assignor without userData. Every member of a group must use compatible
+   * assignors: whichever member leads the rebalance runs its own for everyone.
+   */
+  readonly assignor?: GroupAssignor;
+}
+
+/** A member of a rebalance as the leader's {@link GroupAssignor} sees it (Kafka's `Subscription`). */
+export interface GroupSubscription {
+  readonly memberId: string;
+  readonly topics: readonly string[];
+  /** What the member's {@link GroupAssignor.subscriptionUserData} returned when it joined this rebalance. */
+  readonly userData?: Uint8Array;
+}
+
+/** What one member receives from a rebalance (Kafka's `Assignment`). */
+export interface GroupMemberAssignment {
+  readonly partitions: readonly TopicPartition[];
+  /** Delivered to that member as {@link GroupConsumer.assignmentUserData}. */
+  readonly userData?: Uint8Array;
+}
+
+/**
+ * A pluggable assignor (Kafka's `ConsumerPartitionAssignor`). `subscriptionUserData`
+ * runs on every member each time it joins a rebalance (after its
+ * `onPartitionsRevoked`), so it may describe the member's current state;
+ * `assign` runs on the one member that leads the rebalance, for all members.
+ * Both are synchronous and must not throw; userData is opaque bytes (keep it
+ * small: Kafka carries it in the JoinGroup/SyncGroup requests).
+ */
+export interface GroupAssignor {
+  subscriptionUserData?(): Uint8Array;
+  /**
+   * @param partitionCount partitions of a topic, or `undefined` if it does not exist
+   * @returns an entry per member id; a member without one gets no partitions
+   */
+  assign(members: readonly GroupSubscription[], partitionCount: (topic: string) => number | undefined): Map<string, GroupMemberAssignment>;
 }
 
 /** Options of {@link Transport.reader}. */
@@ -331,6 +370,13 @@ export interface GroupConsumer {
   assignment(): TopicPartition[];
   /** The generation of the current assignment, for {@link Producer.sendOffsets}; undefined while not a member. */
   generation(): ConsumerGenerationInfo | undefined;
+  /**
+   * The userData the leader's {@link GroupAssignor} gave this member with the
+   * current assignment; `undefined` without one, while a rebalance is in
+   * progress, or when the transport could not obtain it. Set before
+   * `onPartitionsAssigned` runs.
+   */
+  assignmentUserData(): Uint8Array | undefined;
   /**
    * Interrupts a waiting `poll`, calls `onPartitionsRevoked` for the current
    * assignment, and leaves the group so the others rebalance on their next poll.

@@ -4,7 +4,7 @@
  * too, so callers see the same text whichever transport they run on.
  * @module
  */
-import type { PollOptions, TopicPartition } from './transport.js';
+import type { GroupAssignor, PollOptions, TopicPartition } from './transport.js';
 import { TransportErrorCode, transportError } from './transport-error-codes.js';
 
 /** Kafka's `max.poll.records` default. */
@@ -59,4 +59,14 @@ export function checkIsolation(api: string, value: unknown): 'read_uncommitted' 
     invalid(`${api}: isolation must be 'read_uncommitted' or 'read_committed' (got ${String(value)})`);
   }
   return value;
+}
+
+/** An optional {@link GroupAssignor}: an object with an `assign` function. */
+export function checkAssignor(api: string, value: unknown): GroupAssignor | undefined {
+  if (value === undefined) return undefined;
+  const a = value as Partial<GroupAssignor> | null;
+  if (typeof a !== 'object' || a === null || typeof a.assign !== 'function' || (a.subscriptionUserData !== undefined && typeof a.subscriptionUserData !== 'function')) {
+    invalid(`${api}: assignor must be an object with an assign(members, partitionCount) function (got ${a === null ? 'null' : typeof a})`);
+  }
+  return a as GroupAssignor;
 }

@@ -13,6 +13,7 @@ import { TransportErrorCode } from '../../src/transport/transport-error-codes.js
 import type {
   ConsumerOptions,
   ConsumerRecord,
+  GroupAssignor,
   GroupConsumer,
   IsolationLevel,
   ProducerRecord,
@@ -421,6 +422,48 @@ export function describeTransport(
         const got = seen.map((s) => text(s.record.value)).sort();
         expect(got).toEqual(Array.from({ length: 600 }, (_, i) => `v${i}`).sort());
         expect((await tb.committedOffsets(groupId, topic)).reduce((n, o) => n + (o.offset ?? 0), 0)).toBe(600);
+      });
+
+      it("a custom assignor sees every member's subscription userData and gives each member its own assignment userData", async () => {
+        const [ta, tb] = [await connect(), await connect()];
+        const topic = await topicWith(ta, 3);
+        const groupId = uniqueName('group');
+        const joins: Record<string, number> = { a: 0, b: 0 };
+        // Not range: every partition goes to member 'a', so the assignor demonstrably ran.
+        const assignorFor = (label: string): GroupAssignor => ({
+          subscriptionUserData: () => bytes(`${label}${++joins[label]!}`),
+          assign(members, partitionCount) {
+            const labels = members.map((m) => (m.userData === undefined ? '-' : text(m.userData))).sort();
+            const all = Array.from({ length: partitionCount(topic) ?? 0 }, (_, partition) => ({ topic, partition }));
+            return new Map(
+              members.map((m) => {
+                const own = m.userData === undefined ? '-' : text(m.userData)!;
+                return [m.memberId, { partitions: own.startsWith('a') ? all : [], userData: bytes(`${own}|${labels.join(',')}`) }];
+              }),
+            );
+          },
+        });
+        const a = await ta.consumer({ groupId, clientId: 'a', assignor: assignorFor('a') });
+        await a.subscribe([topic]);
+        await pollUntil(a, () => a.assignment().length === 3 && a.assignmentUserData() !== undefined, waitMs);
+        expect(text(a.assignmentUserData()!)).toMatch(/^a\d+\|a\d+$/);
+
+        const b = await tb.consumer({ groupId, clientId: 'b', assignor: assignorFor('b') });
+        await b.subscribe([topic]);
+        const deadline = Date.now() + waitMs;
+        const settled = (): boolean =>
+          a.assignment().length === 3 && b.generation() !== undefined && b.assignment().length === 0 && text(a.assignmentUserData() ?? null)?.includes(',b') === true && b.assignmentUserData() !== undefined;
+        while (!settled()) {
+          if (Date.now() > deadline) throw new Error(`assignor rebalance not seen: a=${text(a.assignmentUserData() ?? null)} b=${text(b.assignmentUserData() ?? null)}`);
+          await Promise.all([a.poll({ timeoutMs: 100 }), b.poll({ timeoutMs: 100 })]);
+        }
+        const [aData, bData] = [text(a.assignmentUserData()!)!, text(b.assignmentUserData()!)!];
+        // Each member gets its own userData, and the leader saw both subscriptions' userData.
+        expect(aData).toMatch(/^a\d+\|a\d+,b\d+$/);
+        expect(bData).toMatch(/^b\d+\|a\d+,b\d+$/);
+        expect(bData.split('|')[1]).toBe(aData.split('|')[1]);
+        // subscriptionUserData runs at every join, not once per consumer.
+        expect(joins['a']).toBeGreaterThanOrEqual(2);
       });
 
       it('rebalance callbacks report the partitions given up and received', async () => {

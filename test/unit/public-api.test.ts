@@ -15,6 +15,7 @@ const PUBLIC_VALUES = [
   'EmbeddedBroker',
   'JoinWindows',
   'KafkaStreams',
+  'KeyQueryMetadata',
   'KernelError',
   'QueryableStoreTypes',
   'RivuletError',

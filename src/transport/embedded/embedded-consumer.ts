@@ -1,5 +1,6 @@
 import type {
   ConsumerGenerationInfo,
+  GroupAssignor,
   ConsumerRecord,
   GroupConsumer,
   IsolationLevel,
@@ -22,6 +23,7 @@ export interface EmbeddedConsumerConfig {
   readonly isolation: IsolationLevel;
   readonly sessionTimeoutMs: number;
   readonly autoOffsetReset: 'earliest' | 'latest';
+  readonly assignor?: GroupAssignor;
 }
 
 /** Where the group protocol left this member after one step. */
@@ -46,6 +48,7 @@ export class EmbeddedConsumer implements GroupConsumer {
   /** Generation of the local assignment; -1 while it holds none. */
   #generation = -1;
   #assignment: TopicPartition[] = [];
+  #assignmentUserData: Uint8Array | undefined;
   readonly #fetch = new Map<string, FetchState>();
   readonly #paused = new Set<string>();
   #rotation = 0;
@@ -145,6 +148,10 @@ export class EmbeddedConsumer implements GroupConsumer {
     return [...this.#assignment];
   }
 
+  assignmentUserData(): Uint8Array | undefined {
+    return this.#assignmentUserData;
+  }
+
   generation(): ConsumerGenerationInfo | undefined {
     const member = this.#member;
     if (member === undefined || this.#generation < 0 || !this.#group.isMember(member)) return undefined;
@@ -227,7 +234,7 @@ export class EmbeddedConsumer implements GroupConsumer {
       return 'progress';
     }
     if (this.#member === undefined) {
-      this.#member = group.join(this.config.clientId, this.#subscription!, this.config.sessionTimeoutMs, Date.now());
+      this.#member = group.join(this.config.clientId, this.#subscription!, this.config.sessionTimeoutMs, Date.now(), this.config.assignor);
       return 'progress';
     }
     const member = this.#member;
@@ -263,6 +270,7 @@ export class EmbeddedConsumer implements GroupConsumer {
   #takeAssignment(member: GroupMember): void {
     this.#generation = member.generationId;
     this.#assignment = [...member.assignment];
+    this.#assignmentUserData = member.assignmentUserData;
     this.#fetch.clear();
     this.#paused.clear();
     for (const { topic, partition } of this.#assignment) {
@@ -277,6 +285,7 @@ export class EmbeddedConsumer implements GroupConsumer {
   #dropAssignment(): TopicPartition[] {
     const owned = this.#assignment;
     this.#assignment = [];
+    this.#assignmentUserData = undefined;
     this.#generation = -1;
     this.#fetch.clear();
     this.#paused.clear();

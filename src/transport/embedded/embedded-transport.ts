@@ -16,7 +16,7 @@ import type { BrokerCore } from './broker-core.js';
 import { EmbeddedConsumer } from './embedded-consumer.js';
 import { DEFAULT_TRANSACTION_TIMEOUT_MS, EmbeddedProducer } from './embedded-producer.js';
 import { EmbeddedReader } from './embedded-reader.js';
-import { checkIsolation, checkOffset, checkPositiveMs, invalid } from '../validate.js';
+import { checkAssignor, checkIsolation, checkOffset, checkPositiveMs, invalid } from '../validate.js';
 
 /** Default session timeout of group members (kafkajs's default). */
 export const DEFAULT_SESSION_TIMEOUT_MS = 30_000;
@@ -146,6 +146,7 @@ export class EmbeddedTransport implements Transport {
       isolation: checkIsolation(api, options.isolation),
       sessionTimeoutMs: checkPositiveMs(api, 'sessionTimeoutMs', options.sessionTimeoutMs, DEFAULT_SESSION_TIMEOUT_MS),
       autoOffsetReset: reset,
+      ...(options.assignor === undefined ? {} : { assignor: checkAssignor(api, options.assignor)! }),
     };
     return this.#track(new EmbeddedConsumer(this.core, config, (c) => this.#clients.delete(c)));
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { rangeAssign } from '../assignor.js';
-import type { TopicPartition, TopicPartitionOffset } from '../transport.js';
+import { rangeAssignor } from '../assignor.js';
+import type { GroupAssignor, GroupMemberAssignment, TopicPartition, TopicPartitionOffset } from '../transport.js';
 import { TransportErrorCode, transportError } from '../transport-error-codes.js';
 import { Notifier } from './notifier.js';
 
@@ -25,6 +25,12 @@ export interface GroupMember {
   /** Generation of `assignment`; -1 before the first. */
   generationId: number;
   assignment: readonly TopicPartition[];
+  /** Runs the rebalance when this member leads it; its userData hook runs at every join. */
+  readonly assignor: GroupAssignor | undefined;
+  /** Subscription userData of the member's latest join. */
+  userData: Uint8Array | undefined;
+  /** Assignment userData from the leader's assignor, with `assignment`. */
+  assignmentUserData: Uint8Array | undefined;
 }
 
 /**
@@ -51,7 +57,7 @@ export class ConsumerGroup {
     private readonly partitionCount: (topic: string) => number | undefined,
   ) {}
 
-  join(clientId: string, subscription: readonly string[], sessionTimeoutMs: number, now: number): GroupMember {
+  join(clientId: string, subscription: readonly string[], sessionTimeoutMs: number, now: number, assignor?: GroupAssignor): GroupMember {
     const member: GroupMember = {
       memberId: `${clientId}-${randomUUID()}`,
       clientId,
@@ -62,9 +68,13 @@ export class ConsumerGroup {
       joined: false,
       generationId: -1,
       assignment: [],
+      assignor,
+      userData: undefined,
+      assignmentUserData: undefined,
     };
     this.members.set(member.memberId, member);
     this.#prepareRebalance();
+    member.userData = member.assignor?.subscriptionUserData?.();
     member.joined = true;
     this.#tryComplete();
     return member;
@@ -73,6 +83,7 @@ export class ConsumerGroup {
   /** The member gave up its partitions and joins the pending rebalance. */
   rejoin(member: GroupMember): void {
     if (this.members.get(member.memberId) !== member) return;
+    member.userData = member.assignor?.subscriptionUserData?.();
     member.joined = true;
     this.#tryComplete();
   }
@@ -188,12 +199,20 @@ export class ConsumerGroup {
     for (const m of this.members.values()) if (!m.joined) return;
     this.generationId++;
     const members = [...this.members.values()];
-    const assignment = rangeAssign(
-      members.map((m) => ({ memberId: m.memberId, topics: m.subscription })),
-      this.partitionCount,
-    );
+    // As in Kafka, the leader is the longest-standing member (Map order is insertion order).
+    const assignor = members[0]?.assignor ?? rangeAssignor;
+    const subscriptions = members.map((m) => ({ memberId: m.memberId, topics: m.subscription, ...(m.userData === undefined ? {} : { userData: m.userData }) }));
+    let assignment: Map<string, GroupMemberAssignment>;
+    try {
+      assignment = assignor.assign(subscriptions, this.partitionCount);
+    } catch {
+      // A failing custom assignor must not wedge the group: every partition still gets an owner.
+      assignment = rangeAssignor.assign(subscriptions, this.partitionCount);
+    }
     for (const m of members) {
-      m.assignment = assignment.get(m.memberId) ?? [];
+      const a = assignment.get(m.memberId);
+      m.assignment = a === undefined ? [] : [...a.partitions];
+      m.assignmentUserData = a?.userData;
       m.generationId = this.generationId;
     }
     this.state = 'Stable';

@@ -31,6 +31,7 @@ import type { Consumer as KafkaJsConsumer } from 'kafkajs';
 import type {
   ConsumerGenerationInfo,
   ConsumerRecord,
+  GroupAssignor,
   GroupConsumer,
   IsolationLevel,
   PollOptions,
@@ -40,7 +41,7 @@ import type {
 } from '../transport.js';
 import { TransportErrorCode, transportError } from '../transport-error-codes.js';
 import { checkOffset, checkPollOptions, checkTopicPartition, invalid, tpKey } from '../validate.js';
-import { rivuletRangeAssigner } from './kafkajs-assigner.js';
+import { decodeMemberAssignment, rivuletAssigner } from './kafkajs-assigner.js';
 import type { KafkaJsContext } from './kafkajs-context.js';
 import { toTransportError } from './kafkajs-errors.js';
 import { FetchSession } from './kafkajs-fetch-session.js';
@@ -51,18 +52,26 @@ export interface KafkaJsConsumerConfig {
   readonly isolation: IsolationLevel;
   readonly sessionTimeoutMs: number;
   readonly autoOffsetReset: 'earliest' | 'latest';
+  readonly assignor?: GroupAssignor;
 }
 
 interface Join {
   readonly seq: number;
   readonly memberId: string;
   readonly assignment: TopicPartition[];
+  readonly receivedAt: number;
 }
 
 const TOPIC_RECHECK_MS = 1000;
 const IDLE_SLICE_MS = 100;
 /** Pause between stable-offset fetches while a predecessor's transaction is open. */
 const UNSTABLE_RETRY_MS = 50;
+/**
+ * How long a join waits for the group description to show its assignment
+ * userData; then the assignment is taken without it (`assignmentUserData()`
+ * undefined) rather than holding the partitions back.
+ */
+const USER_DATA_WAIT_MS = 5_000;
 
 export class KafkaJsGroupConsumer implements GroupConsumer {
   #consumer: KafkaJsConsumer | undefined;
@@ -81,6 +90,7 @@ export class KafkaJsGroupConsumer implements GroupConsumer {
   #rebalancing = false;
 
   #assignment: TopicPartition[] = [];
+  #assignmentUserData: Uint8Array | undefined;
   #memberId: string | undefined;
   #generation: ConsumerGenerationInfo | undefined;
 
@@ -167,7 +177,7 @@ export class KafkaJsGroupConsumer implements GroupConsumer {
     const session = this.config.sessionTimeoutMs;
     const consumer = kafka.consumer({
       groupId: this.config.groupId,
-      partitionAssigners: [rivuletRangeAssigner],
+      partitionAssigners: [rivuletAssigner(this.config.assignor)],
       sessionTimeout: session,
       rebalanceTimeout: Math.max(session, 10_000),
       heartbeatInterval: Math.max(100, Math.min(500, Math.floor(session / 3))),
@@ -184,7 +194,7 @@ export class KafkaJsGroupConsumer implements GroupConsumer {
         for (const partition of partitions) assignment.push({ topic, partition });
       }
       assignment.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
-      this.#latestJoin = { seq: ++this.#joinSeq, memberId: payload.memberId, assignment };
+      this.#latestJoin = { seq: ++this.#joinSeq, memberId: payload.memberId, assignment, receivedAt: Date.now() };
       this.#rebalancing = false;
       this.#session.signal();
     });
@@ -242,6 +252,7 @@ export class KafkaJsGroupConsumer implements GroupConsumer {
   async #revoke(lost: boolean): Promise<void> {
     const revoked = this.#assignment;
     this.#assignment = [];
+    this.#assignmentUserData = undefined;
     this.#generation = undefined;
     this.#session.clear();
     if (revoked.length === 0) return;
@@ -276,8 +287,11 @@ export class KafkaJsGroupConsumer implements GroupConsumer {
         if (r !== undefined) ends.set(tpKey(tp.topic, tp.partition), r.latest);
       }
     }
+    const userData = await this.#assignmentUserDataOf(join);
     if (this.#latestJoin?.seq !== join.seq) return true; // another rebalance started meanwhile: handle that one
+    if (userData === 'retry') return false;
     this.#handledSeq = join.seq;
+    this.#assignmentUserData = userData;
     this.#memberId = join.memberId;
     this.#generation = { groupId: this.config.groupId, memberId: join.memberId, generationId };
     for (const tp of join.assignment) {
@@ -287,6 +301,24 @@ export class KafkaJsGroupConsumer implements GroupConsumer {
     this.#assignment = join.assignment;
     await this.#listener.onPartitionsAssigned?.call(this.#listener, [...join.assignment]);
     return true;
+  }
+
+  /**
+   * The join's assignment userData. kafkajs drops it on the member side, so it is read from
+   * the group description (DescribeGroups), accepted once that shows this member with the
+   * join's partitions (the description has no generation: equal partitions are the check).
+   */
+  async #assignmentUserDataOf(join: Join): Promise<Uint8Array | undefined | 'retry'> {
+    if (this.config.assignor === undefined) return undefined;
+    const raw = await this.ctx.describeGroupMember('GroupConsumer.poll', this.config.groupId, join.memberId).catch(() => undefined);
+    const decoded = raw === undefined ? undefined : decodeMemberAssignment(raw);
+    const key = (tps: readonly TopicPartition[]) => tps.map((tp) => tpKey(tp.topic, tp.partition)).sort().join('\u0001');
+    if (decoded !== undefined && key(decoded.partitions) === key(join.assignment)) return decoded.userData;
+    return Date.now() - join.receivedAt < USER_DATA_WAIT_MS ? 'retry' : undefined;
+  }
+
+  assignmentUserData(): Uint8Array | undefined {
+    return this.#assignmentUserData;
   }
 
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {

@@ -20,4 +20,6 @@ export interface KafkaJsContext {
   committedOffsets(groupId: string, topic: string): Promise<CommittedOffset[]>;
   /** Committed offsets of `partitions`, each marked `unstable` while an open transaction holds newer ones (KIP-447). */
   stableCommittedOffsets(api: string, groupId: string, topic: string, partitions: readonly number[]): Promise<FetchedOffset[]>;
+  /** A member's raw assignment from DescribeGroups while the group is Stable; `undefined` otherwise. */
+  describeGroupMember(api: string, groupId: string, memberId: string): Promise<Buffer | undefined>;
 }

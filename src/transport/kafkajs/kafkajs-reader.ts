@@ -32,6 +32,8 @@ export class KafkaJsReader implements Reader {
   readonly #unchecked = new Set<string>();
   #joined: Map<string, TopicPartition> | undefined;
   #applied = false;
+  /** `assign` gave new offsets since the last apply: they win over positions reached before. */
+  #reassigned = true;
   #runError: unknown;
   #polling = false;
   #closed = false;
@@ -56,6 +58,7 @@ export class KafkaJsReader implements Reader {
     const topics = [...new Set([...wanted.values()].map((p) => p.topic))].sort();
     if (topics.join('\u0000') !== this.#topics.join('\u0000')) this.#restart = true;
     this.#applied = false;
+    this.#reassigned = true;
     this.#unchecked.clear();
     for (const k of wanted.keys()) this.#unchecked.add(k);
   }
@@ -191,12 +194,18 @@ export class KafkaJsReader implements Reader {
   /** Positions the kafkajs consumer: assigned partitions at their offsets, the others paused. */
   #apply(): void {
     const joined = this.#joined!;
+    // A rejoin of the reader's own group (kafkajs rejoins on its own, e.g. after a missed
+    // heartbeat) must continue from where reading got to, not from the assign() offsets:
+    // that would return the records since then a second time.
+    const reached = new Map<string, number>();
+    if (!this.#reassigned) for (const [key, state] of this.#session.states) reached.set(key, state.position);
+    this.#reassigned = false;
     this.#session.clear();
     const others: TopicPartition[] = [];
     for (const [key, tp] of joined) if (!this.#wanted.has(key)) others.push(tp);
     const wanted = [...this.#wanted.values()];
     if (wanted.length > 0) this.#consumer?.resume(wanted.map((p) => ({ topic: p.topic, partitions: [p.partition] })));
-    for (const p of wanted) this.#session.add({ topic: p.topic, partition: p.partition }, p.offset);
+    for (const p of wanted) this.#session.add({ topic: p.topic, partition: p.partition }, reached.get(tpKey(p.topic, p.partition)) ?? p.offset);
     if (others.length > 0) this.#consumer?.pause(others.map((tp) => ({ topic: tp.topic, partitions: [tp.partition] })));
     this.#applied = true;
   }

@@ -40,7 +40,7 @@ import type {
 } from '../transport.js';
 import { TransportErrorCode, transportError } from '../transport-error-codes.js';
 import { checkKafkaConnection, type KafkaConnectionConfig } from '../kafka-connection.js';
-import { checkIsolation, checkOffset, checkPositiveMs, invalid } from '../validate.js';
+import { checkAssignor, checkIsolation, checkOffset, checkPositiveMs, invalid } from '../validate.js';
 import { KafkaJsGroupConsumer } from './kafkajs-consumer.js';
 import { privateSymbol } from './kafkajs-internals.js';
 import { fetchStableOffsets, type FetchedOffset, type KafkaJsBroker } from './kafkajs-kip447.js';
@@ -364,6 +364,14 @@ class KafkaTransport implements Transport, KafkaJsContext {
     return client;
   }
 
+  async describeGroupMember(api: string, groupId: string, memberId: string): Promise<Buffer | undefined> {
+    const admin = this.#require(api);
+    const { groups } = await guard(api, () => admin.describeGroups([groupId]));
+    const group = groups.find((g) => g.groupId === groupId);
+    if (group?.state !== 'Stable') return undefined;
+    return group.members.find((m) => m.memberId === memberId)?.memberAssignment;
+  }
+
   async consumer(options: ConsumerOptions): Promise<GroupConsumer> {
     const api = 'Transport.consumer';
     this.#require(api);
@@ -380,6 +388,7 @@ class KafkaTransport implements Transport, KafkaJsContext {
         isolation: checkIsolation(api, options.isolation),
         sessionTimeoutMs: checkPositiveMs(api, 'sessionTimeoutMs', options.sessionTimeoutMs, DEFAULT_SESSION_TIMEOUT_MS),
         autoOffsetReset: reset,
+        ...(options.assignor === undefined ? {} : { assignor: checkAssignor(api, options.assignor)! }),
       },
       (c) => this.#clients.delete(c),
     );
