@@ -25,7 +25,11 @@ import { hasKafkaError, toTransportError } from './platformatic-errors.js';
 /** What the producer needs of its transport. */
 export interface ProducerContext {
   requirePartitionCount(topic: string, api: string, refresh?: boolean): Promise<number>;
+  listOffsetsWith(api: string, topic: string, isolation: 'read_committed'): Promise<{ partition: number; latest: number }[]>;
 }
+
+/** Bound on the wait for a transaction's markers after EndTxn. */
+const MARKER_WAIT_MS = 10_000;
 
 export interface PlatformaticProducerConfig {
   readonly clientId: string;
@@ -47,6 +51,8 @@ export class PlatformaticProducer implements Producer {
   readonly #roundRobin = new Map<string, number>();
   #fenced = false;
   #closed = false;
+  /** Last offset written per partition by the open transaction, by topic. */
+  #written = new Map<string, Map<number, number>>();
 
   constructor(
     private readonly ctx: ProducerContext,
@@ -162,6 +168,11 @@ export class PlatformaticProducer implements Producer {
         const offset = next.get(key) ?? base.get(key) ?? -1;
         next.set(key, offset + 1);
         out.push({ topic: m.topic, partition: m.partition, offset, timestamp: Number(m.timestamp) });
+        if (this.transactional) {
+          let parts = this.#written.get(m.topic);
+          if (parts === undefined) this.#written.set(m.topic, (parts = new Map()));
+          parts.set(m.partition, Math.max(parts.get(m.partition) ?? -1, offset));
+        }
       }
     }
     return out;
@@ -172,6 +183,7 @@ export class PlatformaticProducer implements Producer {
     this.#usable(api);
     this.#requireTransactional(api);
     if (this.#transaction !== undefined) throw transportError(TransportErrorCode.ILLEGAL_STATE, `${api}: a transaction is already open; commit or abort it first`);
+    this.#written = new Map();
     this.#transaction = await this.#call(api, () => this.#begin());
   }
 
@@ -210,6 +222,7 @@ export class PlatformaticProducer implements Producer {
     await this.#queue;
     await this.#call(api, () => tx.commit());
     this.#transaction = undefined;
+    await this.#awaitMarkers(api);
   }
 
   async abortTransaction(): Promise<void> {
@@ -221,6 +234,28 @@ export class PlatformaticProducer implements Producer {
     await this.#queue;
     await this.#call(api, () => tx.abort());
     this.#transaction = undefined;
+    await this.#awaitMarkers(api);
+  }
+
+  /**
+   * EndTxn returns once the coordinator has logged the decision; the markers
+   * that move the last stable offset are written afterwards. Wait until they
+   * are, so after `commitTransaction` read_committed readers see the
+   * transaction, as on the embedded broker (and as the kafkajs transport does).
+   * Bounded; on timeout the call still succeeds (the outcome is decided).
+   */
+  async #awaitMarkers(api: string): Promise<void> {
+    const written = this.#written;
+    this.#written = new Map();
+    const deadline = Date.now() + MARKER_WAIT_MS;
+    const pending = new Set(written.keys());
+    while (pending.size > 0 && Date.now() < deadline) {
+      for (const topic of [...pending]) {
+        const stable = await this.ctx.listOffsetsWith(api, topic, 'read_committed');
+        if ([...written.get(topic)!].every(([partition, offset]) => (stable.find((o) => o.partition === partition)?.latest ?? 0) > offset)) pending.delete(topic);
+      }
+      if (pending.size > 0) await sleep(5);
+    }
   }
 
   async close(): Promise<void> {
