@@ -52,6 +52,21 @@ const CERTIFICATE_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
+/**
+ * A SASL failure raised by rivulet's own OAUTHBEARER authenticator
+ * (platformatic-security.ts): AUTHENTICATION_FAILED with this message,
+ * retriable when `transient` (a token provider that failed may succeed later).
+ */
+export class SaslFailure extends Error {
+  override readonly name = 'SaslFailure';
+  constructor(
+    message: string,
+    readonly transient: boolean,
+  ) {
+    super(message);
+  }
+}
+
 interface PlatformaticLike {
   readonly name?: string;
   readonly code?: string | number;
@@ -111,6 +126,8 @@ function isTransportError(e: unknown): e is TransportError {
 export function toTransportError(api: string, e: unknown, fallback: TransportErrorCodeValue = TransportErrorCode.ILLEGAL_STATE): TransportError {
   if (isTransportError(e)) return e;
   const errors = chain(e);
+  const own = errors.find((err): err is SaslFailure => err instanceof SaslFailure);
+  if (own !== undefined) return transportError(TransportErrorCode.AUTHENTICATION_FAILED, `${api}: ${own.message}`, { cause: e, retriable: own.transient });
   const ids = kafkaErrorIds(e);
   const deepest = errors.find((err) => err.apiId !== undefined) ?? errors.at(-1);
   const detail = deepest?.message ?? String(e);
@@ -136,7 +153,7 @@ export function toTransportError(api: string, e: unknown, fallback: TransportErr
     return transportError(
       TransportErrorCode.AUTHENTICATION_FAILED,
       `${api}: the broker refused SASL authentication (${auth.message ?? 'no detail'}); check kafka.sasl: the mechanism is enabled on the listener, the user exists for it and the password or token is right`,
-      { cause: e, retriable: errors.some((err) => err.name === 'TokenProviderFailure') },
+      { cause: e },
     );
   }
   const unreachable = errors.some((err) => err.code === 'PLT_KFK_NETWORK' || err.code === 'PLT_KFK_TIMEOUT' || err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET' || err.code === 'EPIPE');

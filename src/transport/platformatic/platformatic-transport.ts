@@ -38,6 +38,7 @@ import { guard, hasKafkaError, kafkaCodeOf, toTransportError } from './platforma
 import { PlatformaticProducer } from './platformatic-producer.js';
 import { PlatformaticReader } from './platformatic-reader.js';
 import { platformaticConnection } from './platformatic-security.js';
+import { probeTls } from './platformatic-tls-probe.js';
 
 /** Kafka's `transaction.timeout.ms` default. */
 export const DEFAULT_TRANSACTION_TIMEOUT_MS = 60_000;
@@ -95,6 +96,15 @@ export class PlatformaticTransport implements Transport {
         await guard('Transport.connect', () => cluster.metadata([]));
       } catch (e) {
         await cluster.close();
+        const tls = this.connection.tls;
+        if (tls !== undefined && (e as { code?: string }).code === TransportErrorCode.NOT_CONNECTED) {
+          // A closed connection over TLS may be a refused handshake: ask for the TLS alert.
+          const refusal = await probeTls(this.brokers[0]!, tls);
+          if (refusal !== undefined) {
+            const classified = toTransportError('Transport.connect', refusal);
+            if (classified.code === TransportErrorCode.TLS_FAILED) throw classified;
+          }
+        }
         throw e;
       }
       this.#cluster = cluster;
