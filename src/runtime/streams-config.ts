@@ -17,8 +17,8 @@ export interface StreamsConfig {
   /**
    * The Kafka client library behind the transport when `brokers` are set:
    * `'platformatic'` (@platformatic/kafka) or `'kafkajs'` (kafkajs 2.2.4). Default: the
-   * environment variable `RIVULET_KAFKA_CLIENT` if set, else {@link DEFAULT_KAFKA_CLIENT}.
-   * To use a kafkajs client of your own, pass `transport: createKafkaTransport({ kafka })` instead.
+   * environment variable `RIVULET_KAFKA_CLIENT` if set, else `DEFAULT_KAFKA_CLIENT`
+   * (src/transport/create-transport.ts).
    */
   readonly kafkaClient?: KafkaClient;
   /** Where persistent stores live: `<stateDir>/<applicationId>/<taskId>/`. Default `./.rivulet-state`. */
