@@ -119,9 +119,14 @@ export class PlatformaticProducer implements Producer {
     if (records.length === 0) return [];
     const messages: Message[] = [];
     const sizes: number[] = [];
+    // Partition counts looked up once per topic of the send, not awaited per record.
+    const counts = new Map<string, number>();
     for (const r of records) {
       if (typeof r?.topic !== 'string' || r.topic.length === 0) invalid(`${api}: topic must be a non-empty string (got ${String(r?.topic)})`);
-      const n = await this.ctx.requirePartitionCount(r.topic, api);
+      if (!counts.has(r.topic)) counts.set(r.topic, await this.ctx.requirePartitionCount(r.topic, api));
+    }
+    for (const r of records) {
+      const n = counts.get(r.topic)!;
       let partition = r.partition;
       if (partition !== undefined) {
         if (!Number.isInteger(partition) || partition < 0) invalid(`${api}: partition must be an integer >= 0 (got ${String(partition)})`);
@@ -160,18 +165,24 @@ export class PlatformaticProducer implements Producer {
     for (const messages of chunks) {
       const target = this.#transaction ?? this.#producer;
       const result: ProduceResult = await this.#call(api, () => target.send({ messages }) as Promise<ProduceResult>);
-      const base = new Map<string, number>();
-      for (const o of result.offsets ?? []) base.set(`${o.topic}\u0000${o.partition}`, Number(o.offset));
-      const next = new Map<string, number>();
+      // Next offset per topic and partition, from the base offsets of the response.
+      const next = new Map<string, number[]>();
+      for (const o of result.offsets ?? []) {
+        let parts = next.get(o.topic);
+        if (parts === undefined) next.set(o.topic, (parts = []));
+        parts[o.partition] = Number(o.offset);
+      }
       for (const m of messages) {
-        const key = `${m.topic}\u0000${m.partition}`;
-        const offset = next.get(key) ?? base.get(key) ?? -1;
-        next.set(key, offset + 1);
+        const parts = next.get(m.topic);
+        const offset = parts?.[m.partition] ?? -1;
+        if (parts !== undefined) parts[m.partition] = offset + 1;
         out.push({ topic: m.topic, partition: m.partition, offset, timestamp: Number(m.timestamp) });
-        if (this.transactional) {
-          let parts = this.#written.get(m.topic);
-          if (parts === undefined) this.#written.set(m.topic, (parts = new Map()));
-          parts.set(m.partition, Math.max(parts.get(m.partition) ?? -1, offset));
+      }
+      if (this.transactional) {
+        for (const [topic, parts] of next) {
+          let written = this.#written.get(topic);
+          if (written === undefined) this.#written.set(topic, (written = new Map()));
+          parts.forEach((nextOffset, partition) => written!.set(partition, Math.max(written!.get(partition) ?? -1, nextOffset - 1)));
         }
       }
     }
@@ -299,17 +310,19 @@ export class PlatformaticProducer implements Producer {
 function chunk(messages: Message[], sizes: number[]): Message[][] {
   const chunks: Message[][] = [];
   let current: Message[] = [];
-  let bytes = new Map<string, number>();
+  // Bytes per topic and partition in the current chunk.
+  let bytes = new Map<string, number[]>();
   messages.forEach((m, i) => {
-    const key = `${m.topic}\u0000${m.partition}`;
-    const used = bytes.get(key) ?? BATCH_OVERHEAD_BYTES;
+    let parts = bytes.get(m.topic);
+    if (parts === undefined) bytes.set(m.topic, (parts = []));
+    const used = parts[m.partition] ?? BATCH_OVERHEAD_BYTES;
     if (used + sizes[i]! > MAX_BATCH_BYTES && used > BATCH_OVERHEAD_BYTES) {
       chunks.push(current);
       current = [];
-      bytes = new Map();
+      bytes = new Map([[m.topic, (parts = [])]]);
     }
     current.push(m);
-    bytes.set(key, (bytes.get(key) ?? BATCH_OVERHEAD_BYTES) + sizes[i]!);
+    parts[m.partition] = (parts[m.partition] ?? BATCH_OVERHEAD_BYTES) + sizes[i]!;
   });
   if (current.length > 0) chunks.push(current);
   return chunks;
