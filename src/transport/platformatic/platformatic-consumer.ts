@@ -446,7 +446,8 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
       this.config.onClose(this);
       if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
       await this.#leave();
-      await this.#rebalance?.catch(() => undefined);
+      // A join still waiting at the coordinator fails once the pool closes; do not wait for it.
+      this.#rebalance?.catch(() => undefined);
       await this.#fetcher.close();
       await this.#pool.close().catch(() => undefined);
     }
