@@ -24,6 +24,10 @@
  *    record is processed) and the sends of every output and changelog record
  *    before it. RIVULET_BROKER_BENCH_PROFILE=<file.cpuprofile> writes a CPU profile
  *    of this run (and only this run).
+ *    The run is repeated per Kafka client (`kafkaClient`), in the order of
+ *    RIVULET_BROKER_BENCH_CLIENTS (default `kafkajs,platformatic`), each with a fresh
+ *    applicationId over the same input; the results name the client (`rivulet-kafkajs`,
+ *    `rivulet-platformatic`).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -35,6 +39,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { buildIotTopology, TOPICS } from '../examples/iot-anomaly/topology.js';
 import { KafkaStreams } from '../src/runtime/kafka-streams.js';
 import type { Logger } from '../src/runtime/streams-config.js';
+import { checkKafkaClient, type KafkaClient } from '../src/transport/kafka-client.js';
 import { EmbeddedBroker } from '../src/transport/embedded/embedded-broker.js';
 import { generateReadings, loadReadings } from './iot-load.js';
 
@@ -54,11 +59,20 @@ const WARMUP = envInt('RIVULET_BROKER_BENCH_WARMUP', 1) > 0;
 const DEADLINE_MS = envInt('RIVULET_BROKER_BENCH_TIMEOUT_S', 900) * 1000;
 /** A file to write a CPU profile of the timed rivulet run to (Chrome DevTools / speedscope format). */
 const PROFILE = process.env['RIVULET_BROKER_BENCH_PROFILE'];
+const CLIENTS: KafkaClient[] = (process.env['RIVULET_BROKER_BENCH_CLIENTS'] ?? 'kafkajs,platformatic')
+  .split(',')
+  .map((c) => c.trim())
+  .filter((c) => c.length > 0)
+  .map((c) =>
+    checkKafkaClient('RIVULET_BROKER_BENCH_CLIENTS', c, (m) => {
+      throw new Error(m);
+    }),
+  );
 const brokers = (process.env['KAFKA_BROKERS'] ?? '').split(',').map((b) => b.trim()).filter((b) => b.length > 0);
 
 const generate = (count: number) => generateReadings(count, DEVICES);
 
-type System = 'rivulet' | 'kafkajs-consumer';
+type System = `rivulet-${KafkaClient}` | 'kafkajs-consumer';
 interface Result {
   workload: 'iot-broker';
   system: System;
@@ -149,12 +163,12 @@ async function writtenRecords(admin: Admin, applicationId: string): Promise<Map<
 }
 
 /** One KafkaStreams instance over the whole topic; seconds from RUNNING to the input's committed offsets reaching its end. */
-async function rivulet(admin: Admin): Promise<{ seconds: number; written: string }> {
-  const applicationId = `iot-broker-bench-${runId}`;
+async function rivulet(admin: Admin, kafkaClient: KafkaClient): Promise<{ seconds: number; written: string }> {
+  const applicationId = `iot-broker-bench-${runId}-${kafkaClient}`;
   const stateDir = mkdtempSync(join(tmpdir(), 'rivulet-bench-'));
   const ends = new Map((await admin.fetchTopicOffsets(TOPICS.input)).map((p) => [p.partition, Number(p.high)]));
   const before = await writtenRecords(admin, applicationId);
-  const app = new KafkaStreams(buildIotTopology(), { applicationId, brokers, stateDir, logger: quiet });
+  const app = new KafkaStreams(buildIotTopology(), { applicationId, brokers, kafkaClient, stateDir, logger: quiet });
   let runningAt: number | undefined;
   app.onStateChange((next) => {
     if (next === 'RUNNING') runningAt ??= performance.now();
@@ -223,10 +237,14 @@ async function main(): Promise<void> {
     }
     const bare = result('kafkajs-consumer', await bareConsumer(kafka, `bench-kafkajs-${runId}`));
     console.log(`kafkajs consumer: ${bare.recordsPerSec.toLocaleString('en-US')} records/s (${bare.seconds} s)`);
-    const run = await rivulet(admin);
-    const riv = result('rivulet', run.seconds);
-    console.log(`rivulet: ${riv.recordsPerSec.toLocaleString('en-US')} records/s (${riv.seconds} s)`);
-    const all = [riv, bare];
+    const runs: { riv: Result; written: string }[] = [];
+    for (const client of CLIENTS) {
+      const run = await rivulet(admin, client);
+      const riv = result(`rivulet-${client}`, run.seconds);
+      console.log(`rivulet on ${client}: ${riv.recordsPerSec.toLocaleString('en-US')} records/s (${riv.seconds} s)`);
+      runs.push({ riv, written: `${client}: ${run.written}` });
+    }
+    const all = [...runs.map((r) => r.riv), bare];
     mkdirSync(join(root, 'bench', 'results'), { recursive: true });
     writeFileSync(join(root, 'bench', 'results', 'broker.json'), `${JSON.stringify(all, null, 2)}\n`);
 
@@ -238,11 +256,11 @@ async function main(): Promise<void> {
       '| --- | --- | ---: | ---: | ---: |',
       ...all.map((r) => `| ${r.workload} | ${r.system} | ${fmt(r.records)} | ${r.seconds.toFixed(2)} | ${fmt(r.recordsPerSec)} |`),
       '',
-      `rivulet / kafkajs consumer: ${(riv.recordsPerSec / bare.recordsPerSec).toFixed(2)}`,
+      ...runs.map(({ riv }) => `${riv.system} / kafkajs consumer: ${(riv.recordsPerSec / bare.recordsPerSec).toFixed(2)}`),
       '',
       'kafkajs consumer: new group, fromBeginning, eachBatch, key to string and JSON.parse of each value, offsets committed every 1 s; timed from joining the group to the last record.',
-      'rivulet: one KafkaStreams instance, default config (at-least-once, idempotent producer, commit every 1 s), the full topology (windowed stats, z-score alerts, status counts through a repartition topic, changelogs); timed from RUNNING until the committed offsets on the input topic reach its end (includes the last commit).',
-      run.written,
+      'rivulet-<client>: one KafkaStreams instance on that Kafka client (`kafkaClient`), default config (at-least-once, idempotent producer, commit every 1 s), the full topology (windowed stats, z-score alerts, status counts through a repartition topic, changelogs); timed from RUNNING until the committed offsets on the input topic reach its end (includes the last commit).',
+      ...runs.map((r) => r.written),
       'Broker, benchmark and both clients share one 2-core machine, which other work may use at the same time: the figures are noisy; compare the ratio within a run.',
     ].join('\n');
     writeFileSync(join(root, 'bench', 'results', 'broker.md'), `${table}\n`);

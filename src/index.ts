@@ -64,6 +64,7 @@ export { EmbeddedBroker, type EmbeddedBrokerOptions, type EmbeddedTopicOptions }
 export { TypedProducer, type TypedProducerRecord, type TypedClientSerdes } from './transport/typed-producer.js';
 export { TypedConsumer, type TypedConsumerRecord, type TypedConsumerOptions } from './transport/typed-consumer.js';
 export type { Transport } from './transport/transport.js';
+export type { KafkaClient } from './transport/kafka-client.js';
 export type {
   KafkaConnectionConfig,
   KafkaSslConfig,

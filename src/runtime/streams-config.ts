@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { checkKafkaConnection, type CheckedKafkaConnection, type KafkaConnectionConfig } from '../transport/kafka-connection.js';
+import { checkKafkaClient, type KafkaClient } from '../transport/kafka-client.js';
 import { jsonSerde } from '../serde/json-serde.js';
 import type { Serde } from '../serde/serde.js';
 import { stringSerde } from '../serde/string-serde.js';
@@ -14,6 +15,13 @@ export interface StreamsConfig {
   readonly brokers?: readonly string[];
   /** How to reach `brokers` beyond their addresses: TLS, SASL, timeouts (see "Secured clusters" in the README). Default: plaintext. */
   readonly kafka?: KafkaConnectionConfig;
+  /**
+   * The Kafka client library behind the transport when `brokers` are set:
+   * `'platformatic'` (@platformatic/kafka) or `'kafkajs'` (kafkajs 2.2.4). Default: the
+   * environment variable `RIVULET_KAFKA_CLIENT` if set, else `DEFAULT_KAFKA_CLIENT`
+   * (src/transport/create-transport.ts).
+   */
+  readonly kafkaClient?: KafkaClient;
   /** Where persistent stores live: `<stateDir>/<applicationId>/<taskId>/`. Default `./.rivulet-state`. */
   readonly stateDir?: string;
   /** How often offsets are committed and stores flushed, ms. Default 1000 (Kafka Streams: 30000; 100 with EOS). */
@@ -100,9 +108,11 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-export type ResolvedConfig = Required<Omit<StreamsConfig, 'brokers' | 'kafka' | 'lateRecordsTopic' | 'sessionTimeoutMs' | 'applicationServer'>> & {
+export type ResolvedConfig = Required<Omit<StreamsConfig, 'brokers' | 'kafka' | 'kafkaClient' | 'lateRecordsTopic' | 'sessionTimeoutMs' | 'applicationServer'>> & {
   readonly applicationServer: string | undefined;
   readonly brokers: readonly string[] | undefined;
+  /** As configured; the transport factory applies the environment and the default. */
+  readonly kafkaClient: KafkaClient | undefined;
   readonly kafka: CheckedKafkaConnection;
   readonly lateRecordsTopic: string | undefined;
   readonly sessionTimeoutMs: number | undefined;
@@ -175,6 +185,9 @@ export function resolveConfig(c: StreamsConfig): ResolvedConfig {
     numStandbyReplicas: standbys,
     brokers: c.brokers,
     kafka,
+    kafkaClient: c.kafkaClient === undefined ? undefined : checkKafkaClient('KafkaStreams: kafkaClient', c.kafkaClient, (message) => {
+      throw new ConfigError('RIVULET_CONFIG_INVALID_VALUE', message);
+    }),
     stateDir: c.stateDir ?? './.rivulet-state',
     commitIntervalMs: positive('commitIntervalMs', c.commitIntervalMs, 1000),
     processingGuarantee: guarantee,

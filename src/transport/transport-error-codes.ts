@@ -54,6 +54,13 @@ export const TransportErrorCode = {
    * MESSAGE_TOO_LARGE). Make the record smaller. Not retriable.
    */
   RECORD_TOO_LARGE: 'RIVULET_TRANSPORT_RECORD_TOO_LARGE',
+  /**
+   * The client library cannot give a guarantee asked for: exactly-once on a kafkajs
+   * client other than rivulet's own kafkajs 2.2.4, whose KIP-447 fencing hooks
+   * (TxnOffsetCommit with the member's generation) would not engage. Use the
+   * platformatic client, or let rivulet create the kafkajs client. Not retriable.
+   */
+  UNSUPPORTED_CLIENT: 'RIVULET_TRANSPORT_UNSUPPORTED_CLIENT',
 } as const;
 
 /** One of the {@link TransportErrorCode} strings. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createKafkaTransport } from '../../src/transport/kafkajs/kafkajs-transport.js';
+import { createBrokerTransport } from '../../src/transport/create-transport.js';
 import { produceJson } from '../support/embedded-io.js';
 import type { FileSinkRunnerConfig } from '../support/file-sink-runner.js';
 
@@ -61,7 +61,7 @@ if (brokers === undefined || brokers === '') {
       const dir = mkdtempSync(join(tmpdir(), 'rivulet-filesink-crash-'));
       const id = `${Date.now()}`;
       const config: FileSinkRunnerConfig = { brokers: brokers.split(','), applicationId: `file-crash-${id}`, input: `file-crash-in-${id}`, path: join(dir, 'out.jsonl'), stateDir: join(dir, 'state') };
-      const admin = createKafkaTransport({ brokers: config.brokers as string[] });
+      const admin = await createBrokerTransport({ brokers: config.brokers as string[] });
       await admin.connect();
       try {
         await admin.createTopics([{ topic: config.input, partitions: 2 }]);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaStreams, type KafkaStreamsState } from '../../src/runtime/kafka-streams.js';
-import { createKafkaTransport } from '../../src/transport/kafkajs/kafkajs-transport.js';
+import { createBrokerTransport } from '../../src/transport/create-transport.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { countPerKey, expectOutageSurvived, settledCounts, startProducing } from '../support/continuous-input.js';
 import { eventually } from '../support/embedded-io.js';
@@ -49,7 +49,7 @@ if (unavailable !== undefined) {
       const id = randomUUID().slice(0, 8);
       const input = `restart-in-${id}`;
       const output = `restart-counts-${id}`;
-      const admin = createKafkaTransport({ brokers: [broker.brokers] });
+      const admin = await createBrokerTransport({ brokers: [broker.brokers] });
       await admin.connect();
       await admin.createTopics([{ topic: input, partitions: PARTITIONS }, { topic: output, partitions: PARTITIONS }]);
       const stateDir = mkdtempSync(join(tmpdir(), 'rivulet-restart-'));

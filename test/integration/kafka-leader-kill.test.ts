@@ -13,7 +13,7 @@ import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaStreams, type KafkaStreamsState } from '../../src/runtime/kafka-streams.js';
 import { changelogTopic } from '../../src/topology/store-definition.js';
-import { createKafkaTransport } from '../../src/transport/kafkajs/kafkajs-transport.js';
+import { createBrokerTransport } from '../../src/transport/create-transport.js';
 import { countPerKey, expectOutageSurvived, settledCounts, startProducing } from '../support/continuous-input.js';
 import { eventually } from '../support/embedded-io.js';
 import { clusterUnavailable, startCluster, type KafkaCluster } from '../support/kafka-cluster.js';
@@ -60,7 +60,7 @@ if (unavailable !== undefined) {
       const input = `failover-in-${id}`;
       const output = `failover-counts-${id}`;
       const applicationId = `failover-app-${id}`;
-      const admin = createKafkaTransport({ brokers: cluster.brokers });
+      const admin = await createBrokerTransport({ brokers: cluster.brokers });
       await admin.connect();
       await admin.createTopics([{ topic: input, partitions: PARTITIONS }, { topic: output, partitions: PARTITIONS }]);
       const stateDir = mkdtempSync(join(tmpdir(), 'rivulet-failover-'));

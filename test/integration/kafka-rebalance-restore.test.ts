@@ -11,7 +11,7 @@ import { afterAll, describe, it } from 'vitest';
 import { StreamsBuilder } from '../../src/dsl/streams-builder.js';
 import { KafkaStreams, type KafkaStreamsOptions } from '../../src/runtime/kafka-streams.js';
 import { Serdes } from '../../src/serde/serdes.js';
-import { createKafkaTransport } from '../../src/transport/kafkajs/kafkajs-transport.js';
+import { createBrokerTransport } from '../../src/transport/create-transport.js';
 import { latestByKey, readAll } from '../support/embedded-io.js';
 import { rebalanceRestoresFromCheckpoints } from '../support/rebalance-restore.js';
 
@@ -29,7 +29,7 @@ const newStateDir = () => {
 describe.skipIf(brokers.length === 0)('rebalance under exactly-once on Apache Kafka', () => {
   it('restores kept tasks from their checkpoints and returning tasks only from what the other instance changed', async () => {
     const id = `rebalance-${randomUUID().slice(0, 8)}`;
-    const admin = createKafkaTransport({ brokers });
+    const admin = await createBrokerTransport({ brokers });
     await admin.connect();
     try {
       await admin.createTopics([{ topic: `${id}-in`, partitions: 4 }]);

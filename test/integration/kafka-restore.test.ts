@@ -19,7 +19,7 @@ import { KafkaStreams } from '../../src/runtime/kafka-streams.js';
 import type { RestoreProgress } from '../../src/runtime/task-manager.js';
 import { Serdes } from '../../src/serde/serdes.js';
 import { changelogTopic } from '../../src/topology/store-definition.js';
-import { createKafkaTransport } from '../../src/transport/kafkajs/kafkajs-transport.js';
+import { createBrokerTransport } from '../../src/transport/create-transport.js';
 import { eventually, produceJson } from '../support/embedded-io.js';
 
 const brokers = process.env['KAFKA_BROKERS']?.split(',').map((b) => b.trim()).filter((b) => b.length > 0) ?? [];
@@ -61,7 +61,7 @@ if (brokers.length === 0) {
       const id = randomUUID().slice(0, 8);
       const input = `restore-in-${id}`;
       const applicationId = `restore-app-${id}`;
-      const admin = createKafkaTransport({ brokers });
+      const admin = await createBrokerTransport({ brokers });
       await admin.connect();
       const apps: KafkaStreams[] = [];
       const newApp = () => {

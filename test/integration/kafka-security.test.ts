@@ -19,7 +19,7 @@ import { KafkaStreams } from '../../src/runtime/kafka-streams.js';
 import type { Logger } from '../../src/runtime/streams-config.js';
 import { Serdes } from '../../src/serde/serdes.js';
 import type { KafkaConnectionConfig, KafkaSaslConfig } from '../../src/transport/kafka-connection.js';
-import { createKafkaTransport } from '../../src/transport/kafkajs/kafkajs-transport.js';
+import { createBrokerTransport } from '../../src/transport/create-transport.js';
 import { TransportErrorCode } from '../../src/transport/transport-error-codes.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { brokerControlUnavailable, startControlledBroker, type ControlledBroker } from '../support/kafka-broker.js';
@@ -93,7 +93,7 @@ describe.skipIf(unavailable !== undefined)(`rivulet on secured Kafka listeners${
   }, 120_000);
 
   const transport = async (brokers: string, kafka: KafkaConnectionConfig): Promise<Transport> => {
-    const t = createKafkaTransport({ brokers: [brokers], ...kafka });
+    const t = await createBrokerTransport({ brokers: [brokers], ...kafka });
     transports.push(t);
     await t.connect();
     return t;
@@ -213,7 +213,7 @@ describe.skipIf(unavailable !== undefined)(`rivulet on secured Kafka listeners${
   }, 60_000);
 
   it('a listener requiring client certificates refuses a client without one: RIVULET_TRANSPORT_TLS_FAILED', async () => {
-    const t = createKafkaTransport({ brokers: [env.ssl], ssl: { ca: env.ca } });
+    const t = await createBrokerTransport({ brokers: [env.ssl], ssl: { ca: env.ca } });
     transports.push(t);
     const t0 = Date.now();
     const error = await t.connect().then(
@@ -235,7 +235,7 @@ describe.skipIf(unavailable !== undefined)(`rivulet on secured Kafka listeners${
       [{ mechanism: 'oauthbearer', tokenProvider: () => Promise.reject(new Error('identity provider unreachable')) }, /^Transport\.connect: kafka\.sasl\.tokenProvider failed: identity provider unreachable$/],
     ];
     for (const [sasl, message] of cases) {
-      const t = createKafkaTransport({ brokers: [env.saslSsl], ssl: { ca: env.ca }, sasl });
+      const t = await createBrokerTransport({ brokers: [env.saslSsl], ssl: { ca: env.ca }, sasl });
       transports.push(t);
       const t0 = Date.now();
       const error = (await t.connect().then(() => undefined, (e: unknown) => e)) as { code?: string; message: string } | undefined;

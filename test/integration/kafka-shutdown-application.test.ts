@@ -15,7 +15,7 @@ import { KafkaStreams } from '../../src/runtime/kafka-streams.js';
 import { shutdownRequestsTopic } from '../../src/runtime/shutdown-requests.js';
 import { StreamThreadExceptionResponse } from '../../src/runtime/uncaught-exception-handler.js';
 import { Serdes } from '../../src/serde/serdes.js';
-import { createKafkaTransport } from '../../src/transport/kafkajs/kafkajs-transport.js';
+import { createBrokerTransport } from '../../src/transport/create-transport.js';
 import { eventually, produceJson } from '../support/embedded-io.js';
 
 const brokers = process.env['KAFKA_BROKERS']?.split(',').map((b) => b.trim()).filter((b) => b.length > 0) ?? [];
@@ -37,7 +37,7 @@ if (brokers.length === 0) {
       const id = randomUUID().slice(0, 8);
       const input = `shutdown-in-${id}`;
       const applicationId = `shutdown-app-${id}`;
-      const admin = createKafkaTransport({ brokers });
+      const admin = await createBrokerTransport({ brokers });
       await admin.connect();
       const apps: KafkaStreams[] = [];
       const errors = new Map<KafkaStreams, Error[]>();

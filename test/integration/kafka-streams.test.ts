@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { createKafkaTransport } from '../../src/transport/kafkajs/kafkajs-transport.js';
+import { createBrokerTransport } from '../../src/transport/create-transport.js';
 import { describeRuntimeScenarios } from '../support/runtime-scenarios.js';
 
 const brokers = process.env['KAFKA_BROKERS'];
@@ -11,7 +11,7 @@ if (brokers === undefined || brokers === '') {
 } else {
   describeRuntimeScenarios(`Apache Kafka (${brokers})`, {
     admin: async () => {
-      const t = createKafkaTransport({ brokers: brokers.split(',') });
+      const t = await createBrokerTransport({ brokers: brokers.split(',') });
       await t.connect();
       return t;
     },

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { changelogTopic } from '../../src/topology/store-definition.js';
-import { createKafkaTransport } from '../../src/transport/kafkajs/kafkajs-transport.js';
+import { createBrokerTransport } from '../../src/transport/create-transport.js';
 import type { Transport } from '../../src/transport/transport.js';
 import { eventually, readAll } from '../support/embedded-io.js';
 import type { KernelCrashConfig } from '../support/kernel-crash-runner.js';
@@ -112,7 +112,7 @@ if (brokers === undefined || brokers === '') {
         dirs.push(d);
         return d;
       };
-      admin = createKafkaTransport({ brokers: brokers.split(',') });
+      admin = await createBrokerTransport({ brokers: brokers.split(',') });
       await admin.connect();
       const first = config(dir());
       await admin.createTopics([

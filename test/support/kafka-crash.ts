@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { createKafkaTransport } from '../../src/transport/kafkajs/kafkajs-transport.js';
+import { createBrokerTransport } from '../../src/transport/create-transport.js';
 import type { CrashableInstance, CrashEnvironment, LaunchOptions } from './crash-scenarios.js';
 import type { RunnerConfig } from './crash-runner.js';
 
@@ -12,7 +12,7 @@ export function kafkaCrashEnvironment(brokers: readonly string[], opts: { record
   let seq = 0;
   return {
     admin: async () => {
-      const t = createKafkaTransport({ brokers: [...brokers] });
+      const t = await createBrokerTransport({ brokers: [...brokers] });
       await t.connect();
       return t;
     },

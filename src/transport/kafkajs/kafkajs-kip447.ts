@@ -23,6 +23,7 @@
  * @module
  */
 import type { ConsumerGenerationInfo } from '../transport.js';
+import { TransportErrorCode, transportError } from '../transport-error-codes.js';
 import { kafkajsModule, scopedBrokerMethod } from './kafkajs-internals.js';
 
 const API_OFFSET_FETCH = 9;
@@ -215,20 +216,36 @@ function request<T>(apiKey: number, apiVersion: number, apiName: string, body: B
 
 // ---- TxnOffsetCommit with the consumer's generation ----
 
-const txnOffsetCommitWithGeneration = scopedBrokerMethod<ConsumerGenerationInfo, KafkaJsBroker, TxnOffsetCommitArgs>(
-  'txnOffsetCommit',
-  (broker, generation, args, original) =>
-    generation.groupId !== args.groupId || !supports(broker, API_TXN_OFFSET_COMMIT, TXN_OFFSET_COMMIT_GENERATION_VERSION)
-      ? original(args)
-      : broker.connectionPool.send(txnOffsetCommitV3(args, generation)),
-);
+interface GenerationScope {
+  readonly generation: ConsumerGenerationInfo;
+  /** Set when a TxnOffsetCommit went out with the generation. */
+  engaged: boolean;
+}
+
+const txnOffsetCommitWithGeneration = scopedBrokerMethod<GenerationScope, KafkaJsBroker, TxnOffsetCommitArgs>('txnOffsetCommit', (broker, scope, args, original) => {
+  if (scope.generation.groupId !== args.groupId || !supports(broker, API_TXN_OFFSET_COMMIT, TXN_OFFSET_COMMIT_GENERATION_VERSION)) return original(args);
+  scope.engaged = true;
+  return broker.connectionPool.send(txnOffsetCommitV3(args, scope.generation));
+});
 
 /**
  * Runs `call` (a kafkajs `transaction.sendOffsets`) so that its TxnOffsetCommit
- * carries `generation` (v3), when the group coordinator supports it.
+ * carries `generation` (v3). When it went out without (a coordinator before
+ * Kafka 2.5, or a kafkajs whose Broker this hook does not reach), the offsets
+ * would not be fenced by the group: fails with UNSUPPORTED_CLIENT so the
+ * transaction aborts instead of committing unfenced offsets.
  */
-export function withConsumerGeneration<T>(generation: ConsumerGenerationInfo | undefined, call: () => Promise<T>): Promise<T> {
-  return generation === undefined ? call() : txnOffsetCommitWithGeneration(generation, call);
+export async function withConsumerGeneration<T>(generation: ConsumerGenerationInfo | undefined, call: () => Promise<T>): Promise<T> {
+  if (generation === undefined) return call();
+  const scope: GenerationScope = { generation, engaged: false };
+  const result = await txnOffsetCommitWithGeneration(scope, call);
+  if (!scope.engaged) {
+    throw transportError(
+      TransportErrorCode.UNSUPPORTED_CLIENT,
+      `Producer.sendOffsets: the offsets of group '${generation.groupId}' were sent without the member's generation (KIP-447 needs Kafka >= 2.5 and rivulet's own kafkajs 2.2.4); exactly-once cannot fence a stale member on this client: abort the transaction, and use kafkaClient: 'platformatic' or a Kafka 2.5+ cluster`,
+    );
+  }
+  return result;
 }
 
 function txnOffsetCommitV3(args: TxnOffsetCommitArgs, generation: ConsumerGenerationInfo): KafkaJsRequest {

@@ -342,6 +342,15 @@ class KafkaTransport implements Transport, KafkaJsContext {
     }
     const timeoutMs = checkPositiveMs(api, 'transactionTimeoutMs', options.transactionTimeoutMs, DEFAULT_TRANSACTION_TIMEOUT_MS);
     const transactional = transactionalId !== undefined;
+    // Exactly-once fencing (KIP-447) hooks into rivulet's own kafkajs (kafkajs-kip447.ts); a
+    // client from another kafkajs copy or version would commit offsets without the member's
+    // generation, silently: refuse instead.
+    if (transactional && !(this.kafka instanceof KafkaClass)) {
+      throw transportError(
+        TransportErrorCode.UNSUPPORTED_CLIENT,
+        `${api}: exactly-once needs the kafkajs client rivulet creates (kafkajs 2.2.4, whose fencing hooks it installs); the kafkajs client passed to createKafkaTransport({ kafka }) comes from another kafkajs copy or version. Pass brokers and connection settings instead of a client, or use kafkaClient: 'platformatic'`,
+      );
+    }
     const idempotent = transactional || options.idempotent === true;
     const producer = this.kafka.producer({
       allowAutoTopicCreation: false,

@@ -1,0 +1,171 @@
+/**
+ * Maps @platformatic/kafka failures onto {@link TransportErrorCode}s. The
+ * library reports a broker's error as a `ProtocolError` whose `apiId` names
+ * Kafka's error (e.g. `PRODUCER_FENCED`), often inside a `ResponseError` or
+ * `MultipleErrors` (an `AggregateError`) or as the `cause` of a retry error, so
+ * the mapping walks that chain; the library's error is kept as `cause`.
+ * @module
+ */
+import type { TransportError } from '../../errors.js';
+import { TransportErrorCode, type TransportErrorCodeValue, transportError } from '../transport-error-codes.js';
+
+/** Kafka error names (`ProtocolError.apiId`) and what they mean to rivulet. */
+const BY_ID: Readonly<Record<string, TransportErrorCodeValue>> = {
+  INVALID_PRODUCER_EPOCH: TransportErrorCode.FENCED,
+  PRODUCER_FENCED: TransportErrorCode.FENCED,
+  INVALID_PRODUCER_ID_MAPPING: TransportErrorCode.FENCED,
+  TRANSACTION_COORDINATOR_FENCED: TransportErrorCode.FENCED,
+  REBALANCE_IN_PROGRESS: TransportErrorCode.COMMIT_FAILED,
+  ILLEGAL_GENERATION: TransportErrorCode.COMMIT_FAILED,
+  UNKNOWN_MEMBER_ID: TransportErrorCode.COMMIT_FAILED,
+  FENCED_INSTANCE_ID: TransportErrorCode.COMMIT_FAILED,
+  UNKNOWN_TOPIC_OR_PARTITION: TransportErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  UNKNOWN_TOPIC_ID: TransportErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  OFFSET_OUT_OF_RANGE: TransportErrorCode.OFFSET_OUT_OF_RANGE,
+  INVALID_RECORD: TransportErrorCode.INVALID_RECORD,
+  CORRUPT_MESSAGE: TransportErrorCode.INVALID_RECORD,
+  MESSAGE_TOO_LARGE: TransportErrorCode.RECORD_TOO_LARGE,
+  RECORD_LIST_TOO_LARGE: TransportErrorCode.RECORD_TOO_LARGE,
+  INVALID_TIMESTAMP: TransportErrorCode.INVALID_RECORD,
+  INVALID_TXN_STATE: TransportErrorCode.ILLEGAL_STATE,
+  INVALID_TOPIC_EXCEPTION: TransportErrorCode.INVALID_ARGUMENT,
+  INVALID_PARTITIONS: TransportErrorCode.INVALID_ARGUMENT,
+  INVALID_REPLICATION_FACTOR: TransportErrorCode.INVALID_ARGUMENT,
+  INVALID_CONFIG: TransportErrorCode.INVALID_ARGUMENT,
+  SASL_AUTHENTICATION_FAILED: TransportErrorCode.AUTHENTICATION_FAILED,
+  UNSUPPORTED_SASL_MECHANISM: TransportErrorCode.AUTHENTICATION_FAILED,
+  ILLEGAL_SASL_STATE: TransportErrorCode.AUTHENTICATION_FAILED,
+};
+
+/** Node's certificate verification failures: they never heal by retrying. */
+const CERTIFICATE_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * A SASL failure raised by rivulet's own OAUTHBEARER authenticator
+ * (platformatic-security.ts): AUTHENTICATION_FAILED with this message,
+ * retriable when `transient` (a token provider that failed may succeed later).
+ */
+export class SaslFailure extends Error {
+  override readonly name = 'SaslFailure';
+  constructor(
+    message: string,
+    readonly transient: boolean,
+  ) {
+    super(message);
+  }
+}
+
+interface PlatformaticLike {
+  readonly name?: string;
+  readonly code?: string | number;
+  readonly apiId?: string;
+  readonly message?: string;
+  readonly canRetry?: boolean;
+  readonly cause?: unknown;
+  readonly errors?: readonly unknown[];
+}
+
+/** Every error in the wrapping chain, outermost first (bounded, cycle-safe). */
+function chain(e: unknown): PlatformaticLike[] {
+  const out: PlatformaticLike[] = [];
+  const queue: unknown[] = [e];
+  const seen = new Set<unknown>();
+  while (queue.length > 0 && out.length < 32) {
+    const next = queue.shift();
+    if (typeof next !== 'object' || next === null || seen.has(next)) continue;
+    seen.add(next);
+    const err = next as PlatformaticLike;
+    out.push(err);
+    queue.push(err.cause, ...(Array.isArray(err.errors) ? err.errors : []));
+  }
+  return out;
+}
+
+/** The Kafka error names (`apiId`) found in the chain. */
+export function kafkaErrorIds(e: unknown): string[] {
+  return chain(e)
+    .map((err) => err.apiId)
+    .filter((id): id is string => typeof id === 'string');
+}
+
+/** Whether the chain holds Kafka error `id`. */
+export function hasKafkaError(e: unknown, ...ids: string[]): boolean {
+  return kafkaErrorIds(e).some((id) => ids.includes(id));
+}
+
+/** The rivulet code for a failure, if some Kafka error in its chain has one. */
+export function kafkaCodeOf(e: unknown): TransportErrorCodeValue | undefined {
+  for (const id of kafkaErrorIds(e)) {
+    const code = BY_ID[id];
+    if (code !== undefined) return code;
+  }
+  return undefined;
+}
+
+function isTransportError(e: unknown): e is TransportError {
+  return typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'TransportError' && typeof (e as { code?: unknown }).code === 'string';
+}
+
+/**
+ * Wraps a failure of `api` in a {@link TransportError}. A failure that maps to
+ * no code is "broker unreachable" (NOT_CONNECTED, retriable) when it is a
+ * network error or timeout, else `fallback`, retriable when the library says so.
+ */
+export function toTransportError(api: string, e: unknown, fallback: TransportErrorCodeValue = TransportErrorCode.ILLEGAL_STATE): TransportError {
+  if (isTransportError(e)) return e;
+  const errors = chain(e);
+  const own = errors.find((err): err is SaslFailure => err instanceof SaslFailure);
+  if (own !== undefined) return transportError(TransportErrorCode.AUTHENTICATION_FAILED, `${api}: ${own.message}`, { cause: e, retriable: own.transient });
+  const ids = kafkaErrorIds(e);
+  const deepest = errors.find((err) => err.apiId !== undefined) ?? errors.at(-1);
+  const detail = deepest?.message ?? String(e);
+  const message = `${api}: Kafka ${ids.length > 0 ? `${ids[0]}: ` : ''}${detail}`;
+  const code = kafkaCodeOf(e);
+  if (code === TransportErrorCode.AUTHENTICATION_FAILED) {
+    return transportError(code, `${api}: the broker refused SASL authentication (${detail}); check kafka.sasl: the mechanism is enabled on the listener, the user exists for it and the password or token is right`, { cause: e });
+  }
+  if (code !== undefined) return transportError(code, message, { cause: e });
+  const tls = errors.find((err) => typeof err.code === 'string' && (CERTIFICATE_CODES.has(err.code) || err.code.startsWith('ERR_SSL_')));
+  if (tls !== undefined) {
+    const tlsCode = tls.code as string;
+    const reason = /:SSL routines:[^:]*:([^:]+):/.exec(tls.message ?? '')?.[1] ?? (tls.message ?? '').split('\n')[0];
+    const check = CERTIFICATE_CODES.has(tlsCode)
+      ? tlsCode === 'ERR_TLS_CERT_ALTNAME_INVALID'
+        ? "the broker's certificate does not name the host connected to; check the broker address or set kafka.ssl.servername to the name it has"
+        : "the broker's certificate is not signed by a CA the client trusts; check kafka.ssl.ca (the PEM of the CA that signed the broker's certificate) and that the certificate is valid now"
+      : 'the TLS handshake broke off; check that the listener speaks TLS (SSL or SASL_SSL) and, if it requires client certificates, kafka.ssl.cert and kafka.ssl.key';
+    return transportError(TransportErrorCode.TLS_FAILED, `${api}: TLS to the broker failed (${reason}, ${tlsCode}): ${check}`, { cause: e });
+  }
+  const auth = errors.find((err) => err.code === 'PLT_KFK_AUTHENTICATION');
+  if (auth !== undefined) {
+    return transportError(
+      TransportErrorCode.AUTHENTICATION_FAILED,
+      `${api}: the broker refused SASL authentication (${auth.message ?? 'no detail'}); check kafka.sasl: the mechanism is enabled on the listener, the user exists for it and the password or token is right`,
+      { cause: e },
+    );
+  }
+  const unreachable = errors.some((err) => err.code === 'PLT_KFK_NETWORK' || err.code === 'PLT_KFK_TIMEOUT' || err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET' || err.code === 'EPIPE');
+  if (unreachable) return transportError(TransportErrorCode.NOT_CONNECTED, message, { cause: e, retriable: true });
+  return transportError(fallback, message, { cause: e, retriable: errors.some((err) => err.canRetry === true) });
+}
+
+/** Runs a call and rethrows its failure as a TransportError. */
+export async function guard<T>(api: string, call: () => Promise<T>, fallback?: TransportErrorCodeValue): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    throw toTransportError(api, e, fallback);
+  }
+}
