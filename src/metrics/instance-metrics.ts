@@ -7,6 +7,8 @@ export interface RestoreProgress {
   readonly restored: number;
   readonly total: number;
   readonly recordsPerSec: number;
+  /** Key and value bytes of the changelog records restored, per second. */
+  readonly bytesPerSec?: number;
 }
 
 /** Instance-wide metrics: the tasks' counters summed, plus what only the instance knows. */

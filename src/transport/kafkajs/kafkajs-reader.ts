@@ -154,6 +154,9 @@ export class KafkaJsReader implements Reader {
       rebalanceTimeout: 10_000,
       heartbeatInterval: 1000,
       maxWaitTimeInMs: 200,
+      // A reader restores stores: large fetches, few round trips (kafkajs' default is 1 MB per partition).
+      maxBytesPerPartition: 16 * 1024 * 1024,
+      maxBytes: 64 * 1024 * 1024,
       readUncommitted: this.isolation === 'read_uncommitted',
       allowAutoTopicCreation: false,
       retry: { retries: 3, initialRetryTime: 100 },
