@@ -19,10 +19,13 @@ import { toTransportError } from './kafkajs-errors.js';
 import { FetchSession } from './kafkajs-fetch-session.js';
 
 const IDLE_SLICE_MS = 100;
+/** Records buffered per partition before kafkajs is paused for it (the group consumer keeps the default). */
+const READER_BUFFER_LIMIT = 200_000;
 
 export class KafkaJsReader implements Reader {
   #consumer: KafkaJsConsumer | undefined;
-  readonly #session = new FetchSession(() => this.#consumer);
+  // A reader restores stores: it buffers big fetches instead of pausing kafkajs every 2,000 records.
+  readonly #session = new FetchSession(() => this.#consumer, READER_BUFFER_LIMIT);
   /** The assignment and positions the caller asked for. */
   #wanted = new Map<string, TopicPartitionOffset>();
   /** Topics the running kafkajs consumer is subscribed to. */
