@@ -7,16 +7,18 @@
 # peers (rivulet next to Kafka Streams, @kafkats/flow, nodefluent kafka-streams and
 # bare kafkajs / Java consumers, in-process and on a broker, bench/peers.bench.ts;
 # its own broker too), suppress (count() with and without suppress(untilWindowCloses()) on
-# hopping 60 s / 1 s windows, in process, bench/suppress.bench.ts; about a minute), or all
-# (default: every part).
+# hopping 60 s / 1 s windows, in process, bench/suppress.bench.ts; about a minute), scale (the
+# IoT topology with 1,000,000 device keys and 10,000,000 readings on its own broker: commit cost
+# by state size, memory per key, restore rate, failover, bench/scale.bench.ts; RIVULET_SCALE_KEYS
+# and RIVULET_SCALE_READINGS make it smaller), or all (default: every part but scale).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 export PATH="$HOME/.cargo/bin:$PATH"
 parts=${RIVULET_BENCH:-all}
 case "$parts" in
-  kernel | broker | peers | suppress | all) ;;
-  *) echo "bench.sh: RIVULET_BENCH must be kernel, broker, peers, suppress or all (got '$parts')" >&2; exit 2 ;;
+  kernel | broker | peers | suppress | scale | all) ;;
+  *) echo "bench.sh: RIVULET_BENCH must be kernel, broker, peers, suppress, scale or all (got '$parts')" >&2; exit 2 ;;
 esac
 if [[ "$parts" == suppress ]]; then
   # The TypeScript window aggregate only: no Rust toolchain, no WASM kernel to build.
@@ -37,5 +39,8 @@ if [[ "$parts" == peers || "$parts" == all ]]; then
 fi
 if [[ "$parts" == suppress || "$parts" == all ]]; then
   npx vite-node bench/suppress.bench.ts
+fi
+if [[ "$parts" == scale ]]; then
+  bash scripts/kafka/with-kafka.sh npx vite-node bench/scale.bench.ts
 fi
 npx vite-node bench/draw-charts.ts

@@ -7,6 +7,8 @@ export interface RestoreProgress {
   readonly restored: number;
   readonly total: number;
   readonly recordsPerSec: number;
+  /** Key and value bytes of the changelog records restored, per second. */
+  readonly bytesPerSec?: number;
 }
 
 /** Instance-wide metrics: the tasks' counters summed, plus what only the instance knows. */
@@ -18,6 +20,13 @@ export interface InstanceMetrics extends TaskMetrics {
   readonly commits: number;
   readonly commitLatencyAvgMs: number;
   readonly commitLatencyMaxMs: number;
+  /** Duration of the latest commit. */
+  readonly commitLatencyLastMs: number;
+  /** Changelog records (and their key and value bytes) the commits sent, since start. */
+  readonly changelogRecordsSent: number;
+  readonly changelogBytesSent: number;
+  /** Entries each store holds over this instance's tasks (for windowed statistics: keys with state). */
+  readonly storeEntries: Readonly<Record<string, number>>;
   /** The latest progress of each store restore (task, store, records done and total, rate). */
   readonly restores: readonly RestoreProgress[];
 }

@@ -656,7 +656,9 @@ export class KafkaStreams implements MetricsSource {
     const tasks = this.thread?.tasks.tasks ?? new Map();
     for (const t of tasks.values()) addMetrics(m, t.task.metrics);
     if (this.global !== undefined) addMetrics(m, this.global.metrics);
-    const c = this.thread?.commitStats ?? { count: 0, totalMs: 0, maxMs: 0 };
+    const c = this.thread?.commitStats ?? { count: 0, totalMs: 0, maxMs: 0, lastMs: 0, changelogRecords: 0, changelogBytes: 0 };
+    const storeEntries: Record<string, number> = {};
+    for (const t of tasks.values()) for (const [name, s] of t.task.stores) storeEntries[name] = (storeEntries[name] ?? 0) + s.size();
     const uptimeMs = this.startedAt === undefined ? 0 : Date.now() - this.startedAt;
     return {
       ...m,
@@ -666,6 +668,10 @@ export class KafkaStreams implements MetricsSource {
       commits: c.count,
       commitLatencyAvgMs: c.count === 0 ? 0 : c.totalMs / c.count,
       commitLatencyMaxMs: c.maxMs,
+      commitLatencyLastMs: c.lastMs,
+      changelogRecordsSent: c.changelogRecords,
+      changelogBytesSent: c.changelogBytes,
+      storeEntries,
       restores: [...this.restores.values()],
     };
   }

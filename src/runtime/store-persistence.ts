@@ -1,6 +1,10 @@
 import { rm } from 'node:fs/promises';
 import { LevelKeyValueStore } from '../state/level-key-value-store.js';
-import type { PersistableState, StoreChange } from '../state/working-table.js';
+import type { ChangelogRecord } from '../state/changelog-record.js';
+import { restoreRecords, type PersistableState, type StoreChange } from '../state/working-table.js';
+
+/** Entries handed to a store per restore call while loading the local copy. */
+const LOAD_BATCH = 10_000;
 
 /** A working store's local LevelDB copy under `stateDir/applicationId/taskId/storeName`. */
 export class StorePersistence {
@@ -20,10 +24,17 @@ export class StorePersistence {
   /** Loads every persisted entry into the working store; returns how many. */
   async loadInto(state: PersistableState): Promise<number> {
     let n = 0;
+    let batch: ChangelogRecord[] = [];
     for await (const e of this.level.all()) {
-      state.restore(e.key, e.value);
-      n++;
+      batch.push(e);
+      if (batch.length >= LOAD_BATCH) {
+        n += batch.length;
+        restoreRecords(state, batch);
+        batch = [];
+      }
     }
+    n += batch.length;
+    restoreRecords(state, batch);
     return n;
   }
 

@@ -279,19 +279,20 @@ export class StreamThread {
    * exactly-once the outputs, changelog records and offsets form one transaction.
    */
   /** Commits made and their durations, for `KafkaStreams.metrics()`. */
-  readonly commitStats = { count: 0, totalMs: 0, maxMs: 0 };
+  readonly commitStats = { count: 0, totalMs: 0, maxMs: 0, lastMs: 0, changelogRecords: 0, changelogBytes: 0 };
 
   async commit(): Promise<void> {
-    const started = Date.now();
+    const started = performance.now();
     try {
       await this.commitOnce();
       // Standbys checkpoint on the commit interval too, also when no active task had work.
       await this.tasks.standbys.checkpoint();
     } finally {
-      const ms = Date.now() - started;
+      const ms = performance.now() - started;
       this.commitStats.count++;
       this.commitStats.totalMs += ms;
       this.commitStats.maxMs = Math.max(this.commitStats.maxMs, ms);
+      this.commitStats.lastMs = ms;
     }
   }
 
@@ -318,7 +319,11 @@ export class StreamThread {
         if (changes.length === 0 || def === undefined) continue;
         if (def.changelog) {
           const topic = changelogTopic(this.config.applicationId, storeName);
-          for (const c of changes) this.pending.push({ topic, partition: m.task.id.partition, key: c.key, value: c.value });
+          for (const c of changes) {
+            this.pending.push({ topic, partition: m.task.id.partition, key: c.key, value: c.value });
+            this.commitStats.changelogBytes += c.key.length + (c.value?.length ?? 0);
+          }
+          this.commitStats.changelogRecords += changes.length;
           changelogIndex.push({ task: m.task.name, store: storeName, index: this.pending.length - 1 });
         }
         const p = m.persistence.get(storeName);

@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import type { Topology, SubTopology } from '../topology/topology.js';
 import { changelogTopic } from '../topology/store-definition.js';
 import type { ConsumerRecord, Reader, Transport, TopicPartition } from '../transport/transport.js';
+import type { ChangelogRecord } from '../state/changelog-record.js';
 import { Checkpoint } from '../state/checkpoint.js';
 import { StandbyTasks } from './standby-tasks.js';
+import { restoreRecords } from '../state/working-table.js';
 import { StorePersistence } from './store-persistence.js';
 import { StreamTask, type TaskEnvironment } from './stream-task.js';
 import type { ResolvedConfig } from './streams-config.js';
@@ -12,6 +14,26 @@ import { taskIdString } from './task-id.js';
 import type { RestoreProgress } from '../metrics/instance-metrics.js';
 
 export type { RestoreProgress };
+
+/** Changelog records fetched and applied per step of a restore (one kernel call, one LevelDB batch). */
+const RESTORE_BATCH = 50_000;
+
+/** The records of `batch` that have a key (a changelog record without one restores nothing). */
+function keyed(batch: readonly ConsumerRecord[]): readonly ChangelogRecord[] {
+  for (const r of batch) if (r.key === null) return batch.filter((x): x is ConsumerRecord & { key: Uint8Array } => x.key !== null);
+  return batch as readonly ChangelogRecord[];
+}
+
+function recordBytes(batch: readonly ConsumerRecord[]): number {
+  let n = 0;
+  for (const r of batch) n += (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  return n;
+}
+
+function progress(task: string, store: string, restored: number, total: number, bytes: number, ms: number): RestoreProgress {
+  const secs = Math.max(0.001, ms / 1000);
+  return { task, store, restored, total, recordsPerSec: restored / secs, bytesPerSec: bytes / secs };
+}
 
 /** A running task with its local persistence. */
 export interface ManagedTask {
@@ -200,25 +222,37 @@ export class TaskManager {
         const total = end.latest - from;
         const started = Date.now();
         let restored = 0;
+        let bytes = 0;
         let lastReport = started;
         const persistence = m.persistence.get(storeName);
-        for (;;) {
-          const pos = reader.position({ topic, partition }) ?? from;
-          if (pos >= end.latest) break;
-          const batch: ConsumerRecord[] = await reader.poll({ maxRecords: 10_000, timeoutMs: 200 });
-          for (const r of batch) if (r.key !== null) state.restore(r.key, r.value);
-          if (persistence !== undefined && batch.length > 0) {
-            await persistence.write(batch.filter((r) => r.key !== null).map((r) => ({ key: r.key as Uint8Array, value: r.value })));
+        // The LevelDB write of a batch runs on libuv's threads while the next batch is
+        // fetched and applied; at most one is in flight, and all are done before the task runs.
+        let writing: Promise<void> | undefined;
+        try {
+          for (;;) {
+            const pos = reader.position({ topic, partition }) ?? from;
+            if (pos >= end.latest) break;
+            const batch = await reader.poll({ maxRecords: RESTORE_BATCH, timeoutMs: 200 });
+            if (batch.length === 0) continue;
+            const records = keyed(batch);
+            restoreRecords(state, records);
+            if (persistence !== undefined) {
+              await writing;
+              writing = persistence.write(records);
+            }
+            restored += batch.length;
+            bytes += recordBytes(batch);
+            const now = Date.now();
+            if (now - lastReport >= 1000) {
+              lastReport = now;
+              this.onRestore(progress(m.task.name, storeName, restored, total, bytes, now - started));
+            }
           }
-          restored += batch.length;
-          const now = Date.now();
-          if (now - lastReport >= 1000) {
-            lastReport = now;
-            this.onRestore({ task: m.task.name, store: storeName, restored, total, recordsPerSec: restored / Math.max(0.001, (now - started) / 1000) });
-          }
+        } finally {
+          await writing;
         }
         m.changelogOffsets.set(storeName, end.latest);
-        this.onRestore({ task: m.task.name, store: storeName, restored, total, recordsPerSec: restored / Math.max(0.001, (Date.now() - started) / 1000) });
+        this.onRestore(progress(m.task.name, storeName, restored, total, bytes, Date.now() - started));
       }
     } finally {
       await reader?.close();

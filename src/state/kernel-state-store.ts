@@ -3,7 +3,8 @@ import type { Serde } from '../serde/serde.js';
 import { WasmWindowKernel } from '../wasm/wasm-window-kernel.js';
 import { MAX_KEY_ID, type WindowSpec } from '../wasm/window-stats-kernel.js';
 import { isStringSerde } from '../serde/string-serde.js';
-import { bytesToKey } from './byte-keys.js';
+import { bytesToKey, keyToBytes } from './byte-keys.js';
+import type { ChangelogRecord } from './changelog-record.js';
 import type { PersistableState, StoreChange } from './working-table.js';
 
 /** Changelog key of the task record (stream time, counters). */
@@ -12,6 +13,8 @@ const TASK_KEY = Uint8Array.of(0);
 const KEY_PREFIX = 1;
 /** The single key under which rivulet before the per-key changelog wrote the whole kernel state. */
 const LEGACY_KEY = 'kernel';
+/** First byte of a key record (`wasm-core/src/changelog.rs`); its key id follows at bytes 2..6. */
+const KEY_RECORD_TAG = 0x4b;
 
 /**
  * The state of a WASM-backed windowed statistics operator: the kernel and the
@@ -27,10 +30,16 @@ export class KernelStateStore<K> implements PersistableState {
   readonly kernel: WasmWindowKernel;
   /** Key identity (the string itself under the string serde, else its bytes as a string) → id. */
   private readonly ids = new Map<string, number>();
-  /** Per id: the key, its identity and its serialized form; `undefined` when the id is free. */
+  /**
+   * Per id: the key and its identity; `undefined` when the id is free. The
+   * serialized key is derived from them at commit (only changed keys need it),
+   * not held per key: at a million keys that is a million arrays less.
+   */
   private readonly keys: (K | undefined)[] = [];
   private readonly idents: (string | undefined)[] = [];
-  private readonly keyBytes: (Uint8Array | undefined)[] = [];
+  /** Kernel ops of the restore batch being built: a key record, or `null` to forget `opIds[i]`. */
+  private readonly opValues: (Uint8Array | null)[] = [];
+  private readonly opIds: number[] = [];
   /** Ids released by tombstones, reused before new ones. */
   private free: number[] = [];
   /** Records were restored since the free ids were last known. */
@@ -61,14 +70,13 @@ export class KernelStateStore<K> implements PersistableState {
     let id = this.ids.get(s);
     if (id === undefined) {
       if (this.restored) this.collectFreeIds();
-      bytes ??= this.keySerde.serialize(key);
       id = this.free.pop();
       if (id === undefined) {
         // Past the kernel's key space the kernel marks the record INVALID_KEY; the operator counts and drops it.
         if (this.keys.length > MAX_KEY_ID) return MAX_KEY_ID + 1;
         id = this.keys.length;
       }
-      this.assign(id, key, s, bytes);
+      this.assign(id, key, s);
     }
     return id;
   }
@@ -97,25 +105,40 @@ export class KernelStateStore<K> implements PersistableState {
     const out: StoreChange[] = [];
     // Tombstones first: an id they release may be reused by a record of the same commit.
     for (const { id, record } of keys) {
-      if (record !== null) continue;
-      const bytes = this.keyBytes[id];
-      if (bytes === undefined) continue;
-      out.push({ key: recordKey(bytes), value: null });
+      if (record !== null || this.idents[id] === undefined) continue;
+      out.push({ key: this.recordKey(id), value: null });
       this.release(id);
     }
     for (const { id, record } of keys) {
       if (record === null) continue;
-      const bytes = this.keyBytes[id];
-      if (bytes === undefined) throw new StateError('RIVULET_STATE_UNKNOWN_KEY_ID', `${this.name}: kernel changed key id ${id}, which was never interned; the store state is inconsistent`);
-      out.push({ key: recordKey(bytes), value: record.slice() });
+      if (this.idents[id] === undefined) throw new StateError('RIVULET_STATE_UNKNOWN_KEY_ID', `${this.name}: kernel changed key id ${id}, which was never interned; the store state is inconsistent`);
+      out.push({ key: this.recordKey(id), value: record.slice() });
     }
     out.push({ key: TASK_KEY, value: task.slice() });
     return out;
   }
 
   restore(key: Uint8Array, value: Uint8Array | null): void {
+    this.restoreBatch([{ key, value }]);
+  }
+
+  /**
+   * Applies changelog records in offset order with one call into the kernel for
+   * the batch: the key bookkeeping runs here, record by record, and queues the
+   * kernel ops (key records, forgotten ids) in the same order.
+   */
+  restoreBatch(records: readonly ChangelogRecord[]): void {
     this.restored = true;
+    try {
+      for (const { key, value } of records) this.restoreOne(key, value);
+    } finally {
+      this.flushOps();
+    }
+  }
+
+  private restoreOne(key: Uint8Array, value: Uint8Array | null): void {
     if (key.length === 1 && key[0] === TASK_KEY[0]) {
+      // Stream time and counters do not depend on the key records around them.
       if (value !== null) this.kernel.importTask(value);
       return;
     }
@@ -128,42 +151,86 @@ export class KernelStateStore<K> implements PersistableState {
           : `${this.name}: changelog key must start with byte 0 (task) or 1 (key) (got ${key.length === 0 ? 'an empty key' : `byte ${key[0]}`}); the changelog was not written by this store: reset the application's state`,
       );
     }
-    const bytes = key.slice(1);
-    const k = this.keySerde.deserialize(bytes);
-    const s = this.byString && typeof k === 'string' ? k : bytesToKey(bytes);
+    let k: K;
+    let s: string;
+    const ascii = this.byString ? asciiAfterPrefix(key) : undefined;
+    if (ascii !== undefined) {
+      // ASCII is its own UTF-8: the string serde would decode the same string.
+      k = ascii as K;
+      s = ascii;
+    } else if (this.byString) {
+      k = this.keySerde.deserialize(key.subarray(1));
+      s = typeof k === 'string' ? k : bytesToKey(key.subarray(1));
+    } else {
+      const bytes = key.slice(1);
+      k = this.keySerde.deserialize(bytes);
+      s = bytesToKey(bytes);
+    }
     const prior = this.ids.get(s);
     if (value === null) {
       if (prior !== undefined) {
-        this.kernel.forgetKey(prior);
+        this.queueForget(prior);
         this.release(prior);
       }
       return;
     }
-    const id = this.kernel.importKey(value);
+    let id = recordKeyId(value);
+    if (id === undefined) {
+      // Not a key record this kernel reads: the kernel's check names what is wrong.
+      this.flushOps();
+      id = this.kernel.importKey(value);
+    } else {
+      this.opValues.push(value);
+      this.opIds.push(id);
+    }
     if (prior !== undefined && prior !== id) {
-      this.kernel.forgetKey(prior);
+      this.queueForget(prior);
       this.release(prior);
     }
     const owner = this.idents[id];
     // The id's previous holder left the changelog without a tombstone we saw (a cut-short write).
     if (owner !== undefined && owner !== s) this.ids.delete(owner);
-    this.assign(id, k, s, bytes);
+    this.assign(id, k, s);
+  }
+
+  private queueForget(id: number): void {
+    this.opValues.push(null);
+    this.opIds.push(id);
+  }
+
+  private flushOps(): void {
+    if (this.opValues.length === 0) return;
+    try {
+      this.kernel.importOps(this.opValues, this.opIds);
+    } finally {
+      this.opValues.length = 0;
+      this.opIds.length = 0;
+    }
   }
 
   close(): void {
     this.kernel.close();
   }
 
-  private assign(id: number, key: K, s: string, bytes: Uint8Array): void {
+  private assign(id: number, key: K, s: string): void {
     while (this.keys.length < id) {
       this.keys.push(undefined);
       this.idents.push(undefined);
-      this.keyBytes.push(undefined);
     }
     this.ids.set(s, id);
     this.keys[id] = key;
     this.idents[id] = s;
-    this.keyBytes[id] = bytes;
+  }
+
+  /** The changelog key of id `id`: the prefix byte, then the serialized key. */
+  private recordKey(id: number): Uint8Array {
+    const key = this.keys[id];
+    // Under the string serde the identity is the key itself, else the latin1 string of its bytes.
+    const bytes = this.byString && typeof key === 'string' ? this.keySerde.serialize(key) : keyToBytes(this.idents[id] as string);
+    const k = new Uint8Array(bytes.length + 1);
+    k[0] = KEY_PREFIX;
+    k.set(bytes, 1);
+    return k;
   }
 
   private release(id: number): void {
@@ -171,7 +238,6 @@ export class KernelStateStore<K> implements PersistableState {
     if (s !== undefined && this.ids.get(s) === id) this.ids.delete(s);
     this.keys[id] = undefined;
     this.idents[id] = undefined;
-    this.keyBytes[id] = undefined;
     if (!this.restored) this.free.push(id);
   }
 
@@ -181,7 +247,6 @@ export class KernelStateStore<K> implements PersistableState {
     while (this.keys.length > 0 && this.idents[this.keys.length - 1] === undefined) {
       this.keys.pop();
       this.idents.pop();
-      this.keyBytes.pop();
     }
     const free: number[] = [];
     for (let id = this.keys.length - 1; id >= 0; id--) if (this.idents[id] === undefined) free.push(id);
@@ -189,9 +254,21 @@ export class KernelStateStore<K> implements PersistableState {
   }
 }
 
-function recordKey(keyBytes: Uint8Array): Uint8Array {
-  const k = new Uint8Array(keyBytes.length + 1);
-  k[0] = KEY_PREFIX;
-  k.set(keyBytes, 1);
-  return k;
+/**
+ * The text of `key` after its prefix byte when it is short ASCII, else
+ * `undefined`. One `fromCharCode` call builds a flat string: appending
+ * character by character builds a rope that every Map lookup then flattens.
+ */
+function asciiAfterPrefix(key: Uint8Array): string | undefined {
+  const n = key.length;
+  if (n > 129) return undefined;
+  for (let i = 1; i < n; i++) if ((key[i] as number) > 0x7f) return undefined;
+  return String.fromCharCode.apply(null, key.subarray(1) as unknown as number[]);
+}
+
+/** The key id a kernel key record holds (bytes 2..6, little-endian), or `undefined` when it is no key record in range. */
+function recordKeyId(value: Uint8Array): number | undefined {
+  if (value.length < 6 || value[0] !== KEY_RECORD_TAG) return undefined;
+  const id = ((value[2] as number) | ((value[3] as number) << 8) | ((value[4] as number) << 16) | ((value[5] as number) << 24)) >>> 0;
+  return id > MAX_KEY_ID ? undefined : id;
 }

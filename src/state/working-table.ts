@@ -1,4 +1,5 @@
 import { bytesToKey, keyToBytes } from './byte-keys.js';
+import type { ChangelogRecord } from './changelog-record.js';
 import { SortedKeys } from './sorted-keys.js';
 
 /** A change ready to be written to LevelDB and the changelog; `value: null` deletes. */
@@ -17,8 +18,19 @@ export interface PersistableState {
   drainChanges(): StoreChange[];
   /** Applies a persisted entry without recording it as a change. */
   restore(key: Uint8Array, value: Uint8Array | null): void;
+  /**
+   * Applies persisted entries in order, as `restore` one by one would; a store
+   * whose per-record cost is a boundary crossing (the WASM kernel) does it once.
+   */
+  restoreBatch?(records: readonly ChangelogRecord[]): void;
   /** Number of entries held. */
   size(): number;
+}
+
+/** Applies `records` (in order) to `state`, in one batch where the store takes batches. */
+export function restoreRecords(state: PersistableState, records: readonly ChangelogRecord[]): void {
+  if (state.restoreBatch !== undefined) state.restoreBatch(records);
+  else for (const r of records) state.restore(r.key, r.value);
 }
 
 /**

@@ -32,6 +32,8 @@ export interface CoreKernel {
   import_task(bytes: Uint8Array): void;
   import_key(bytes: Uint8Array): number;
   forget_key(key: number): void;
+  import_buffer(len: number): number;
+  import_buffered(len: number): number;
   free(): void;
 }
 

@@ -222,6 +222,49 @@ export class WasmWindowKernel implements WindowStatsKernel {
     }
   }
 
+  /**
+   * Applies kernel ops in order with one call: `values[i]` a key record, or
+   * `null` to drop the state of key id `ids[i]`. Written straight into the
+   * kernel's import buffer (layout in `wasm-core/src/changelog.rs`); a corrupt
+   * record refuses the whole batch, naming its index.
+   */
+  importOps(values: readonly (Uint8Array | null)[], ids: readonly number[]): void {
+    const k = this.live('importOps');
+    const n = values.length;
+    let size = 0;
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      size += v === null || v === undefined ? 8 : 4 + v.length;
+    }
+    // Growing the buffer may grow memory: take the view after the call.
+    const ptr = k.import_buffer(size) >>> 0;
+    const buf = new Uint8Array(this.memory.buffer, ptr, size);
+    let at = 0;
+    const u32 = (x: number) => {
+      buf[at] = x & 0xff;
+      buf[at + 1] = (x >>> 8) & 0xff;
+      buf[at + 2] = (x >>> 16) & 0xff;
+      buf[at + 3] = (x >>> 24) & 0xff;
+      at += 4;
+    };
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (v === null || v === undefined) {
+        u32(TOMBSTONE);
+        u32(ids[i] as number);
+      } else {
+        u32(v.length);
+        buf.set(v, at);
+        at += v.length;
+      }
+    }
+    try {
+      k.import_buffered(size);
+    } catch (e) {
+      throw kernelErrorFromThrown('importOps', e);
+    }
+  }
+
   /** Drops the state of key id `id`. */
   forgetKey(id: number): void {
     this.live('forgetKey').forget_key(id);

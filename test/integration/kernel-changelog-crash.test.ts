@@ -27,7 +27,7 @@ interface Status {
   state: string;
   processed: number;
   commits: number;
-  restores: { store: string; restored: number; total: number; recordsPerSec: number }[];
+  restores: { store: string; restored: number; total: number; recordsPerSec: number; bytesPerSec?: number }[];
 }
 
 interface Child {
@@ -186,7 +186,7 @@ if (brokers === undefined || brokers === '') {
       const changelogEnd = (await admin.listOffsets(changelog))[0]?.latest ?? 0;
       console.log(
         `kernel changelog crash: ${KEYS} keys; changelog ${afterCommit} records after phase 1, ${changelogEnd} at the end; killed after ${killedAt} records; ` +
-          `restored ${restored?.restored ?? '?'} records at ${Math.round(restored?.recordsPerSec ?? 0)} records/s, running ${Date.now() - restoreStart} ms after launch incl. the final windows; total ${Date.now() - t0} ms`,
+          `restored ${restored?.restored ?? '?'} records at ${Math.round(restored?.recordsPerSec ?? 0)} records/s (${((restored?.bytesPerSec ?? 0) / 1e6).toFixed(1)} MB/s; the reader's group join included), running ${Date.now() - restoreStart} ms after launch incl. the final windows; total ${Date.now() - t0} ms`,
       );
     }, 400_000);
   });

@@ -175,6 +175,18 @@ impl Kernel {
         self.inner.import_key(bytes).map_err(js_error)
     }
 
+    /// Byte offset of an import buffer of at least `len` bytes (may grow memory).
+    pub fn import_buffer(&mut self, len: u32) -> u32 {
+        self.inner.import_buffer(len as usize) as usize as u32
+    }
+
+    /// Applies the first `len` bytes of the import buffer as a batch of
+    /// changelog ops (layout in `changelog`) and returns how many; errors
+    /// read `E<code>: <detail>`.
+    pub fn import_buffered(&mut self, len: u32) -> Result<u32, JsError> {
+        self.inner.import_buffered(len as usize).map_err(js_error)
+    }
+
     /// Drops a key's state.
     pub fn forget_key(&mut self, key: u32) {
         self.inner.forget_key(key)

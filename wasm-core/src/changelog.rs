@@ -21,6 +21,11 @@
 //! Import applies records in any order (`import_task`, `import_key`,
 //! `forget_key`); the derived structures (close queue, counters, dense grid)
 //! are rebuilt once, before the kernel is next used.
+//!
+//! A restore crosses the boundary once per batch of records
+//! (`import_batch`): little-endian `n × op`, an op being `u32 len, len bytes`
+//! (a key record) or `u32 TOMBSTONE, u32 key id` (forget that key), applied
+//! in order.
 
 use crate::error::{ErrorCode, KernelError};
 use crate::kernel::{Engine, KeyState, Row, ROW_F64S};
@@ -199,6 +204,13 @@ pub(crate) fn import_task(eng: &mut Engine, bytes: &[u8]) -> Result<(), KernelEr
 
 /// Applies a key record; returns the key id it holds.
 pub(crate) fn import_key(eng: &mut Engine, bytes: &[u8]) -> Result<u32, KernelError> {
+    let (key, ks) = parse_key(bytes)?;
+    put_key(eng, key, ks);
+    Ok(key)
+}
+
+/// A key record's key id and state.
+fn parse_key(bytes: &[u8]) -> Result<(u32, KeyState), KernelError> {
     if bytes.len() < 6 || bytes[0] != KEY_TAG {
         return Err(corrupt(
             "expected a kernel key record (tag K); a changelog in another layout cannot be restored",
@@ -225,12 +237,61 @@ pub(crate) fn import_key(eng: &mut Engine, bytes: &[u8]) -> Result<u32, KernelEr
     if r.at != bytes.len() {
         return Err(corrupt("unexpected bytes after the key record"));
     }
+    Ok((key, ks))
+}
+
+fn put_key(eng: &mut Engine, key: u32, ks: KeyState) {
     let k = key as usize;
     if k >= eng.keys.len() {
         eng.keys.resize_with(k + 1, KeyState::default);
     }
     eng.keys[k] = ks;
-    Ok(key)
+}
+
+enum Op {
+    Put(u32, KeyState),
+    Forget(u32),
+}
+
+/// Applies a batch of ops (layout above) in order; returns how many. Every
+/// op is checked before any is applied, so a corrupt batch changes nothing.
+pub(crate) fn import_batch(eng: &mut Engine, bytes: &[u8]) -> Result<u32, KernelError> {
+    let mut ops = Vec::new();
+    let mut r = Reader { b: bytes, at: 0 };
+    while r.at < bytes.len() {
+        let i = ops.len();
+        let at = r.at;
+        let len = r.u32()?;
+        let op = if len == TOMBSTONE {
+            Op::Forget(r.u32()?)
+        } else {
+            let end = r.at.saturating_add(len as usize);
+            if end > bytes.len() {
+                return Err(corrupt(&format!(
+                    "record {} of the batch (byte {}): length {} exceeds the remaining {} bytes",
+                    i,
+                    at,
+                    len,
+                    bytes.len() - r.at
+                )));
+            }
+            let (key, ks) = parse_key(&bytes[r.at..end]).map_err(|e| KernelError {
+                code: e.code,
+                detail: format!("record {} of the batch (byte {}): {}", i, at, e.detail),
+            })?;
+            r.at = end;
+            Op::Put(key, ks)
+        };
+        ops.push(op);
+    }
+    let n = ops.len() as u32;
+    for op in ops {
+        match op {
+            Op::Put(key, ks) => put_key(eng, key, ks),
+            Op::Forget(key) => forget_key(eng, key),
+        }
+    }
+    Ok(n)
 }
 
 /// Drops a key's state (its tombstone, or its id moving to another key).

@@ -800,6 +800,8 @@ pub struct Kernel {
     /// Changelog records were imported; derived structures are rebuilt
     /// before the kernel is next used (`settle`).
     restoring: bool,
+    /// Where JS writes a batch of changelog ops for `import_batch`.
+    import_buf: Vec<u8>,
 }
 
 impl Kernel {
@@ -811,6 +813,7 @@ impl Kernel {
             out: Vec::new(),
             fetch_row: [f64::NAN; ROW_F64S],
             restoring: false,
+            import_buf: Vec::new(),
         }
     }
 
@@ -1061,6 +1064,47 @@ impl Kernel {
     pub fn import_key(&mut self, bytes: &[u8]) -> Result<u32, KernelError> {
         self.begin_import();
         crate::changelog::import_key(&mut self.eng, bytes)
+    }
+
+    /// Makes the import buffer `len` bytes long and returns its address:
+    /// the caller writes a batch of changelog ops there (layout in
+    /// `changelog`) and calls `import_buffered(len)`.
+    pub fn import_buffer(&mut self, len: usize) -> *mut u8 {
+        if self.import_buf.len() < len {
+            self.import_buf.resize(len, 0);
+        }
+        self.import_buf.as_mut_ptr()
+    }
+
+    /// The import buffer, for native callers.
+    pub fn import_buf_mut(&mut self) -> &mut [u8] {
+        &mut self.import_buf
+    }
+
+    /// Applies the first `len` bytes of the import buffer as a batch of
+    /// changelog ops; returns how many. A corrupt batch changes nothing.
+    pub fn import_buffered(&mut self, len: usize) -> Result<u32, KernelError> {
+        if len > self.import_buf.len() {
+            return Err(KernelError::new(
+                ErrorCode::BatchTooLarge,
+                format!(
+                    "import batch of {} bytes exceeds the reserved {} bytes; call import_buffer first",
+                    len,
+                    self.import_buf.len()
+                ),
+            ));
+        }
+        self.begin_import();
+        let buf = std::mem::take(&mut self.import_buf);
+        let r = crate::changelog::import_batch(&mut self.eng, &buf[..len]);
+        self.import_buf = buf;
+        r
+    }
+
+    /// Applies a batch of changelog ops (layout in `changelog`); returns how many.
+    pub fn import_batch(&mut self, bytes: &[u8]) -> Result<u32, KernelError> {
+        self.begin_import();
+        crate::changelog::import_batch(&mut self.eng, bytes)
     }
 
     /// Drops a key's state (a tombstone, or the id moving to another key).

@@ -206,3 +206,100 @@ fn records_of_another_layout_or_spec_are_refused() {
         assert!(kernel(SPECS[0]).import_key(&rec[..cut]).is_err());
     }
 }
+
+/// Packs ops the way `import_batch` reads them: key records, and forgets as `TOMBSTONE, id`.
+fn pack(ops: &[Result<&[u8], u32>]) -> Vec<u8> {
+    let mut b = Vec::new();
+    for op in ops {
+        match op {
+            Ok(r) => {
+                b.extend_from_slice(&(r.len() as u32).to_le_bytes());
+                b.extend_from_slice(r);
+            }
+            Err(id) => {
+                b.extend_from_slice(&TOMBSTONE.to_le_bytes());
+                b.extend_from_slice(&id.to_le_bytes());
+            }
+        }
+    }
+    b
+}
+
+#[test]
+fn a_batch_import_equals_the_records_imported_one_by_one_in_order() {
+    for (si, &spec) in SPECS.iter().enumerate() {
+        let mut rng = Rng(31 + si as u64);
+        let mut k = kernel(spec);
+        let mut records: Vec<Vec<u8>> = Vec::new();
+        let mut t = 0i64;
+        for _ in 0..6 {
+            let recs: Vec<(u32, f64, f64)> = (0..80)
+                .map(|_| {
+                    t += rng.range(0, 4);
+                    (rng.below(40) as u32, t as f64, rng.range(-50, 50) as f64)
+                })
+                .collect();
+            feed(&mut k, &recs);
+            drain(&mut k);
+            let mut log = Log::default();
+            log.apply(&k.export_changes());
+            records.extend(log.keys.into_values());
+        }
+        // Later records of a key overwrite earlier ones; a forget between them drops the earlier.
+        let ids: Vec<u32> = records.iter().map(|r| u32_at(r, 2)).collect();
+        let mut ops: Vec<Result<&[u8], u32>> = Vec::new();
+        let mut one = kernel(spec);
+        for (i, r) in records.iter().enumerate() {
+            if i % 7 == 3 {
+                ops.push(Err(ids[i]));
+                one.forget_key(ids[i]);
+            }
+            ops.push(Ok(r));
+            assert_eq!(one.import_key(r).unwrap(), ids[i]);
+            if i % 11 == 5 {
+                ops.push(Err(ids[i]));
+                one.forget_key(ids[i]);
+            }
+        }
+        let mut batched = kernel(spec);
+        let packed = pack(&ops);
+        // Through the import buffer, in two batches split at an op boundary.
+        let split = pack(&ops[..ops.len() / 2]).len();
+        batched.import_buffer(split);
+        assert_eq!(batched.import_batch(&packed[..split]).unwrap() as usize, ops.len() / 2);
+        let rest = &packed[split..];
+        let at = batched.import_buffer(rest.len());
+        assert!(!at.is_null());
+        batched.import_buf_mut()[..rest.len()].copy_from_slice(rest);
+        assert_eq!(batched.import_buffered(rest.len()).unwrap() as usize, ops.len() - ops.len() / 2);
+        assert_eq!(batched.export_state(), one.export_state(), "spec {}", si);
+    }
+}
+
+#[test]
+fn a_corrupt_batch_names_its_record_and_changes_nothing() {
+    let spec = SPECS[0];
+    let mut k = kernel(spec);
+    feed(&mut k, &[(0, 10.0, 1.0), (1, 20.0, 2.0), (2, 30.0, 3.0)]);
+    let mut log = Log::default();
+    log.apply(&k.export_changes());
+    let recs: Vec<&[u8]> = log.keys.values().map(|r| r.as_slice()).collect();
+    let mut bad = recs[2].to_vec();
+    bad[0] = b'X';
+    let packed = pack(&[Ok(recs[0]), Ok(recs[1]), Ok(&bad)]);
+    let mut r = kernel(spec);
+    let before = r.export_state();
+    let e = r.import_batch(&packed).unwrap_err();
+    assert!(e.detail.contains("record 2 of the batch"), "{}", e.detail);
+    assert!(e.detail.contains("tag K"), "{}", e.detail);
+    assert_eq!(r.export_state(), before);
+    // Cut anywhere inside an op: refused, never a panic.
+    let good = pack(&[Ok(recs[0]), Err(1)]);
+    for cut in 1..good.len() {
+        if cut == 4 + recs[0].len() {
+            continue;
+        }
+        assert!(kernel(spec).import_batch(&good[..cut]).is_err(), "cut at {}", cut);
+    }
+    assert!(r.import_buffered(1 << 20).is_err());
+}
