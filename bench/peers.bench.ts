@@ -32,6 +32,7 @@ import kafkajs from 'kafkajs';
 import type { Admin, Kafka } from 'kafkajs';
 import { deleteTopicIfExists, generateReadings, loadReadings } from './iot-load.js';
 import { peerSizes, writePeerData } from './peers/data.js';
+import { carriedPipeRows, carriedPipeSection } from './broker-rows.js';
 
 const { Kafka: KafkaClass, logLevel } = kafkajs;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -638,7 +639,9 @@ async function main(): Promise<void> {
   if (PARTS.includes('broker')) rows.push(...(await brokerPart(javaFailure)));
   // The rows first: a report that fails to render loses no measurement.
   mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(join(RESULTS, 'peers.json'), `${JSON.stringify(rows, null, 2)}\n`);
+  // The broker benchmark's rows (client-pipe, rivulet-eos) and section stay until it runs again.
+  const carriedSection = carriedPipeSection(RESULTS);
+  writeFileSync(join(RESULTS, 'peers.json'), `${JSON.stringify([...rows, ...carriedPipeRows(RESULTS, rows)], null, 2)}\n`);
   const cpu = cpus();
   const md = peersMarkdown(rows, {
     scale: SCALE,
@@ -649,7 +652,7 @@ async function main(): Promise<void> {
     brokerRecords: BROKER_RECORDS,
     latency: `${fmt(LATENCY_RATE)} readings/s for ${LATENCY_SECONDS} s into a fresh topic`,
   });
-  writeFileSync(join(RESULTS, 'peers.md'), md);
+  writeFileSync(join(RESULTS, 'peers.md'), md + carriedSection);
   // A partial run (some systems or one part) leaves README.md as it is.
   if (SELECTED.length === 0 && PARTS.includes('engine') && PARTS.includes('broker')) {
     updateReadme(md);
