@@ -41,7 +41,7 @@
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
@@ -182,15 +182,32 @@ async function waitCommitted(admin: Admin, groupId: string, ends: Map<number, nu
   }
 }
 
+/**
+ * Runs `fn` and prints the CPU time this process used meanwhile: on the shared
+ * machine the wall time swings with other load, CPU per reading much less.
+ */
+async function cpuTimed<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  const cpu = process.cpuUsage();
+  const wall = performance.now();
+  try {
+    return await fn();
+  } finally {
+    const used = process.cpuUsage(cpu);
+    const s = (used.user + used.system) / 1e6;
+    const w = (performance.now() - wall) / 1000;
+    console.log(`${what}: process CPU ${s.toFixed(1)} s over ${w.toFixed(1)} s (${((s / w) * 100).toFixed(0)} % of one core), ${((s * 1e6) / RECORDS).toFixed(1)} µs per reading; load average ${loadavg()[0]?.toFixed(1)}`);
+  }
+}
+
 /** Runs `fn` under the CPU profiler when `file` is set. */
 async function profiled<T>(file: string | undefined, what: string, fn: () => Promise<T>): Promise<T> {
-  if (file === undefined || file === '') return fn();
+  if (file === undefined || file === '') return cpuTimed(what, fn);
   const profiler = new Session();
   profiler.connect();
   await profiler.post('Profiler.enable');
   await profiler.post('Profiler.start');
   try {
-    return await fn();
+    return await cpuTimed(what, fn);
   } finally {
     const { profile } = await profiler.post('Profiler.stop');
     writeFileSync(file, JSON.stringify(profile));

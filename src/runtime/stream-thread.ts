@@ -44,6 +44,12 @@ export class StreamThread {
    */
   stopAt: Map<string, number> | undefined;
   private partitionCounts = new Map<string, number>();
+  /**
+   * The offsets this thread's commits made the group's (`topic\u0000partition`). Under
+   * exactly-once a commit returns once the broker decided it, possibly before
+   * `committedOffsets` shows it, so a recovery never starts behind these.
+   */
+  private readonly lastCommitted = new Map<string, number>();
   readonly env: TaskEnvironment;
   /** Where store changes go; commits send them after the outputs. */
   private readonly changelogTopics: Set<string>;
@@ -263,7 +269,9 @@ export class StreamThread {
     if (resume.length > 0) this.consumer.resume(resume);
     if (assigned.length === 0) return;
     for (const tp of assigned) {
-      const committed = (await this.transport.committedOffsets(this.groupId, tp.topic)).find((c) => c.partition === tp.partition)?.offset;
+      const fetched = (await this.transport.committedOffsets(this.groupId, tp.topic)).find((c) => c.partition === tp.partition)?.offset;
+      const ours = this.lastCommitted.get(`${tp.topic}\u0000${tp.partition}`);
+      const committed = fetched === null || fetched === undefined ? ours : Math.max(fetched, ours ?? fetched);
       const start = committed ?? (await this.transport.listOffsets(tp.topic)).find((o) => o.partition === tp.partition)?.earliest ?? 0;
       this.consumer.seek(tp, start);
     }
@@ -357,6 +365,7 @@ export class StreamThread {
     } else if (offsets.length > 0) {
       await this.consumer.commit(offsets);
     }
+    for (const o of offsets) this.lastCommitted.set(`${o.topic}\u0000${o.partition}`, o.offset);
     for (const m of this.tasks.tasks.values()) m.task.committed();
     for (const w of storeWrites) await w.persist();
     // Under both guarantees: what LevelDB holds now is committed, so a task that moves or

@@ -6,7 +6,10 @@
  * one batch, so a record's offset is that base plus its index within the batch.
  * A `send` larger than one batch goes out as several requests, in order; if one
  * fails, the earlier ones stay written, as with any failed send (at-least-once
- * retries them, a transaction aborts them).
+ * retries them, a transaction aborts them). An idempotent producer keeps up
+ * to {@link MAX_IN_FLIGHT} of them in flight (kafkajs-in-flight.ts); after a
+ * send failed with requests in flight the producer refuses further work
+ * (retriably: the caller replaces it), because its sequence numbers are lost.
  * @module
  */
 import type { Producer as KafkaJsProducer, Transaction as KafkaJsTransaction, Message } from 'kafkajs';
@@ -19,6 +22,10 @@ import { toTransportError } from './kafkajs-errors.js';
 import type { KafkaJsContext } from './kafkajs-context.js';
 import { withConsumerGeneration } from './kafkajs-kip447.js';
 import { withFastProduce } from './kafkajs-produce-encoder.js';
+import { InFlightGate } from './kafkajs-in-flight.js';
+
+/** Produce requests of one idempotent producer unanswered at a time: Kafka keeps up to 5 in order. */
+export const MAX_IN_FLIGHT = 5;
 
 /** Zero-copy Buffer view of caller bytes (kafkajs wants Buffers). */
 export const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
@@ -58,15 +65,28 @@ export class KafkaJsProducerClient implements Producer {
   #sentOffsets = new Map<string, TopicPartitionOffset[]>();
   #fenced: unknown;
   #closed = false;
+  /** Orders an idempotent producer's requests in flight; plain producers send one at a time. */
+  readonly #gate: InFlightGate | undefined;
+  /** A send failed with requests in flight: the producer's sequence numbers are unknown. */
+  #broken: unknown;
+  /** Partitions the open transaction holds (added by a request that succeeded). */
+  #txPartitions = new Set<string>();
 
   constructor(
     private readonly ctx: KafkaJsContext,
     private readonly producer: KafkaJsProducer,
     transactional: boolean,
     private readonly onClose: (p: KafkaJsProducerClient) => void,
+    options: { readonly awaitVisibleCommit?: boolean; readonly idempotent?: boolean; readonly maxInFlight?: number } = {},
   ) {
     this.transactional = transactional;
+    this.awaitVisibleCommit = options.awaitVisibleCommit !== false;
+    const maxInFlight = options.maxInFlight ?? MAX_IN_FLIGHT;
+    this.#gate = (options.idempotent === true || transactional) && maxInFlight > 1 ? new InFlightGate(maxInFlight) : undefined;
   }
+
+  /** `ProducerOptions.awaitVisibleCommit`. */
+  private readonly awaitVisibleCommit: boolean;
 
   /** Opens a transaction and aborts it at once: kafkajs sends InitProducerId lazily, and the contract wants older producers fenced now. */
   async fenceOlder(): Promise<void> {
@@ -157,7 +177,7 @@ export class KafkaJsProducerClient implements Producer {
     for (const lane of lanes) rounds = Math.max(rounds, lane.chunks.length);
     // One produce request per round, each partition's chunks in order, so every
     // partition's records keep their order and each chunk is one batch.
-    for (let round = 0; round < rounds; round++) {
+    const sendRound = (round: number) => {
       const byTopic = new Map<string, OutMessage[]>();
       for (const lane of lanes) {
         const indices = lane.chunks[round];
@@ -169,9 +189,12 @@ export class KafkaJsProducerClient implements Producer {
       // kafkajs types the timestamp as a string, but both its encoder and ours take the
       // number (kafkajs subtracts and Long-converts it): no string per record and back.
       const topicMessages = [...byTopic].map(([topic, list]) => ({ topic, messages: list as unknown as Message[] }));
-      const result = await this.#run(api, () => withFastProduce(() => (this.#tx ?? this.producer).sendBatch({ topicMessages })));
+      return withFastProduce(() => (this.#tx ?? this.producer).sendBatch({ topicMessages }));
+    };
+    const results = await this.#sendRounds(api, rounds, lanes, sendRound);
+    for (let round = 0; round < rounds; round++) {
       for (const lane of lanes) lane.base = -1;
-      for (const m of result) {
+      for (const m of results[round]!) {
         const lane = lanesByTopic.get(m.topicName)?.[m.partition];
         if (lane !== undefined) lane.base = Number(m.baseOffset);
       }
@@ -196,6 +219,70 @@ export class KafkaJsProducerClient implements Producer {
     return metadata;
   }
 
+  /**
+   * Sends the rounds in order: one at a time on a plain producer; through the
+   * gate, several in flight, on an idempotent one. Resolves with every round's
+   * result once all are answered; rejects with the earliest round's error after
+   * every request has settled (and then the producer is broken if more than
+   * one was in flight).
+   */
+  async #sendRounds<R>(api: string, rounds: number, lanes: readonly Lane[], sendRound: (round: number) => Promise<R>): Promise<R[]> {
+    const results = new Array<R>(rounds);
+    const gate = this.#gate;
+    if (gate === undefined || rounds === 1) {
+      for (let round = 0; round < rounds; round++) results[round] = await this.#run(api, () => sendRound(round));
+      this.#addedToTransaction(lanes, rounds);
+      return results;
+    }
+    const errors = new Array<unknown>(rounds);
+    let failed = false;
+    let pipelined = false;
+    const inFlight: Promise<void>[] = [];
+    const settle = async () => {
+      await Promise.all(inFlight);
+      inFlight.length = 0;
+    };
+    const start = (round: number) =>
+      this.#run(api, () => gate.run(() => sendRound(round))).then(
+        (r) => void (results[round] = r),
+        (e: unknown) => void ((errors[round] = e), (failed = true)),
+      );
+    for (let round = 0; round < rounds && !failed; round++) {
+      // kafkajs awaits AddPartitionsToTxn between a request's lock and its sequence numbers,
+      // so a request that adds partitions to the transaction goes alone.
+      if (this.#tx !== undefined && !this.#inTransactionAlready(lanes, round)) {
+        await settle();
+        if (failed) break;
+        await start(round);
+        if (!failed) this.#addedToTransaction(lanes, round + 1);
+        continue;
+      }
+      if (inFlight.length > 0) pipelined = true;
+      inFlight.push(start(round));
+    }
+    await settle();
+    const first = errors.findIndex((e) => e !== undefined);
+    if (first >= 0) {
+      const error = errors[first];
+      if (pipelined && !(error instanceof Error && (error as { code?: string }).code === TransportErrorCode.FENCED)) this.#broken = error;
+      throw error;
+    }
+    this.#addedToTransaction(lanes, rounds);
+    return results;
+  }
+
+  #inTransactionAlready(lanes: readonly Lane[], round: number): boolean {
+    for (const lane of lanes) if (lane.chunks[round] !== undefined && !this.#txPartitions.has(`${lane.topic}\u0000${lane.partition}`)) return false;
+    return true;
+  }
+
+  /** Records the partitions of rounds before `upTo` as part of the open transaction. */
+  #addedToTransaction(lanes: readonly Lane[], upTo: number): void {
+    // Every lane has a chunk in round 0 (chunks are filled from the first round on).
+    if (this.#tx === undefined || upTo === 0) return;
+    for (const lane of lanes) if (lane.chunks.length > 0) this.#txPartitions.add(`${lane.topic}\u0000${lane.partition}`);
+  }
+
   async beginTransaction(): Promise<void> {
     const api = 'Producer.beginTransaction';
     this.#usable(api);
@@ -204,6 +291,7 @@ export class KafkaJsProducerClient implements Producer {
     this.#tx = await this.#run(api, () => this.producer.transaction());
     this.#written = new Map();
     this.#sentOffsets = new Map();
+    this.#txPartitions = new Set();
   }
 
   async sendOffsets(groupId: string, offsets: readonly TopicPartitionOffset[], consumerGenerationInfo?: ConsumerGenerationInfo): Promise<void> {
@@ -237,7 +325,11 @@ export class KafkaJsProducerClient implements Producer {
     } finally {
       if (!tx.isActive()) this.#tx = undefined;
     }
-    await this.#awaitMarkers(api, true);
+    if (this.awaitVisibleCommit) await this.#awaitMarkers(api, true);
+    else {
+      this.#written = new Map();
+      this.#sentOffsets = new Map();
+    }
   }
 
   async abortTransaction(): Promise<void> {
@@ -302,6 +394,12 @@ export class KafkaJsProducerClient implements Producer {
 
   #usable(api: string): void {
     if (this.#closed) throw transportError(TransportErrorCode.CLOSED, `${api}: the producer is closed; create a new one`);
+    if (this.#broken !== undefined) {
+      throw transportError(TransportErrorCode.ILLEGAL_STATE, `${api}: an earlier send failed with several requests in flight, so this producer's sequence numbers are unknown; close it and create a new one`, {
+        retriable: true,
+        cause: this.#broken,
+      });
+    }
     if (this.#fenced !== undefined) {
       throw transportError(TransportErrorCode.FENCED, `${api}: the producer was fenced by a newer producer with the same transactionalId; close it and give up its tasks`, {
         cause: this.#fenced,
