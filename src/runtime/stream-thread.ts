@@ -9,6 +9,15 @@ import type { ResolvedConfig } from './streams-config.js';
 import { processInTimestampOrder } from './task-interleaving.js';
 import { TaskManager, type RestoreProgress } from './task-manager.js';
 
+/**
+ * Most records processed between two yields to the event loop. The client's
+ * fetches and sends progress only while the loop yields: with rounds of
+ * `maxPollRecords` (10 000) records the producer got a turn every ~80 ms, and
+ * most outputs were still unsent when the commit came and waited for them
+ * (broker bench: 13,214 → 26,935 readings/s at 1 000).
+ */
+const PROCESS_SLICE_RECORDS = 1000;
+
 /** Callbacks from the loop to its owner. */
 export interface ThreadEvents {
   rebalancing(): void;
@@ -156,7 +165,7 @@ export class StreamThread {
     // A failed send fails the round at once: the work since the last commit is redone.
     const failed = this.outputs.failure;
     if (failed !== undefined) throw failed.error;
-    const round = await processInTimestampOrder(tasks, { now: Date.now(), lagOf, budget: this.config.maxPollRecords });
+    const round = await processInTimestampOrder(tasks, { now: Date.now(), lagOf, budget: Math.min(this.config.maxPollRecords, PROCESS_SLICE_RECORDS) });
     this.moreBuffered = round.budgetExhausted;
     for (const task of round.touched) task.endBatch();
     this.pauseFullPartitions();
