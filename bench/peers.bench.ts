@@ -33,6 +33,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { deleteTopicIfExists, generateReadings, loadReadings } from './iot-load.js';
 import { peerSizes, writePeerData } from './peers/data.js';
 import { BROKER_ENGINE_SYSTEMS, BROKER_ENGINE_WORKLOADS, brokerEngineMarkdown, brokerEnginePart, type BrokerEngineRow } from './peers/broker-engines.js';
+import { carriedPipeRows, carriedPipeSection } from './broker-rows.js';
 
 const { Kafka: KafkaClass, logLevel } = kafkajs;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -657,7 +658,9 @@ async function main(): Promise<void> {
   if (PARTS.includes('broker')) rows.push(...(await brokerPart(javaFailure)));
   // The rows first: a report that fails to render loses no measurement.
   mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(join(RESULTS, 'peers.json'), `${JSON.stringify([...rows, ...engineRows], null, 2)}\n`);
+  // The broker benchmark's rows (client-pipe, rivulet-eos) and section stay until it runs again.
+  const carriedSection = carriedPipeSection(RESULTS);
+  writeFileSync(join(RESULTS, 'peers.json'), `${JSON.stringify([...rows, ...engineRows, ...carriedPipeRows(RESULTS, [...rows, ...engineRows])], null, 2)}\n`);
   const cpu = cpus();
   const md = peersMarkdown(rows, {
     scale: SCALE,
@@ -672,7 +675,7 @@ async function main(): Promise<void> {
   // Kafka Streams' profile and the tunings tried (written by hand from profiling runs; bench/peers/kafka-streams-profile.md).
   const profile = join(root, 'bench', 'peers', 'kafka-streams-profile.md');
   const load = `Machine load while this ran (shared with other engineers' tests): load average ${loadavg().map((x) => x.toFixed(1)).join(', ')} (1, 5, 15 min) on ${cpu.length} cores at the end; peers part took ${((Date.now() - started) / 1000).toFixed(0)} s.`;
-  writeFileSync(join(RESULTS, 'peers.md'), `${md}\n${load}\n${existsSync(profile) ? `\n${readFileSync(profile, 'utf8')}` : ''}`);
+  writeFileSync(join(RESULTS, 'peers.md'), `${md}${carriedSection}\n${load}\n${existsSync(profile) ? `\n${readFileSync(profile, 'utf8')}` : ''}`);
   // A partial run (some systems or one part) leaves README.md as it is.
   if (SELECTED.length === 0 && PARTS.includes('engine') && PARTS.includes('broker-engines') && PARTS.includes('broker')) {
     updateReadme(md);

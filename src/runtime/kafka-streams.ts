@@ -282,7 +282,7 @@ export class KafkaStreams implements MetricsSource {
     });
     const producers: Producer[] = [];
     const newProducer = async () => {
-      const p = await transport.producer(eos ? { transactionalId: clientId, clientId, transactionTimeoutMs: this.config.transactionTimeoutMs } : { idempotent: true, clientId });
+      const p = await transport.producer(eos ? { transactionalId: clientId, clientId, transactionTimeoutMs: this.config.transactionTimeoutMs, awaitVisibleCommit: false } : { idempotent: true, clientId });
       producers.push(p);
       return p;
     };

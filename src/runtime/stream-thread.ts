@@ -2,12 +2,22 @@ import { TransportError } from '../errors.js';
 import type { Topology } from '../topology/topology.js';
 import { changelogTopic } from '../topology/store-definition.js';
 import type { ConsumerRecord, GroupConsumer, Producer, ProducerRecord, TopicPartition, TopicPartitionOffset, Transport } from '../transport/transport.js';
+import { OutputPipeline } from './output-pipeline.js';
 import { headerBytes, type RecordCollector } from './record-collector.js';
 import type { TaskEnvironment } from './stream-task.js';
 import type { ResolvedConfig } from './streams-config.js';
 import { processInTimestampOrder } from './task-interleaving.js';
 import { decodeAssignment, type StreamsAssignmentInfo } from './streams-assignor.js';
 import { TaskManager, type RestoreProgress } from './task-manager.js';
+
+/**
+ * Most records processed between two yields to the event loop. The client's
+ * fetches and sends progress only while the loop yields: with rounds of
+ * `maxPollRecords` (10 000) records the producer got a turn every ~80 ms, and
+ * most outputs were still unsent when the commit came and waited for them
+ * (broker bench: 13,214 → 26,935 readings/s at 1 000).
+ */
+const PROCESS_SLICE_RECORDS = 1000;
 
 /** Callbacks from the loop to its owner. */
 export interface ThreadEvents {
@@ -26,7 +36,11 @@ export interface ThreadEvents {
  */
 export class StreamThread {
   readonly tasks: TaskManager;
-  private readonly pending: ProducerRecord[] = [];
+  /**
+   * Sink, repartition and dead-letter records go out while processing continues;
+   * each commit flushes them before it writes changelogs and offsets.
+   */
+  private readonly outputs: OutputPipeline;
   /** Partitions this loop paused because their task buffers `maxPollRecords` records (`topic\u0000partition`). */
   private readonly bufferPaused = new Map<string, TopicPartition>();
   /** `runUntilCaughtUp`: partitions that reached their end offset of the run; they count as caught up. */
@@ -42,6 +56,12 @@ export class StreamThread {
    */
   stopAt: Map<string, number> | undefined;
   private partitionCounts = new Map<string, number>();
+  /**
+   * The offsets this thread's commits made the group's (`topic\u0000partition`). Under
+   * exactly-once a commit returns once the broker decided it, possibly before
+   * `committedOffsets` shows it, so a recovery never starts behind these.
+   */
+  private readonly lastCommitted = new Map<string, number>();
   readonly env: TaskEnvironment;
   /** Where store changes go; commits send them after the outputs. */
   private readonly changelogTopics: Set<string>;
@@ -61,9 +81,10 @@ export class StreamThread {
   ) {
     this.partitionCounts = partitionCounts;
     this.changelogTopics = new Set(topology.stores().filter((st) => st.changelog).map((st) => changelogTopic(config.applicationId, st.name)));
+    this.outputs = new OutputPipeline((records) => this.sendInTransaction(records));
     const collector: RecordCollector = {
       send: (r) => {
-        this.pending.push({
+        this.outputs.push({
           topic: r.topic,
           ...(r.partition === undefined ? {} : { partition: r.partition }),
           key: r.key,
@@ -148,7 +169,10 @@ export class StreamThread {
       return this.stopped.has(key) || !owned.has(key) ? 0 : this.consumer.currentLag({ topic, partition });
     };
     const tasks = [...this.tasks.tasks.values()].map((m) => m.task);
-    const round = await processInTimestampOrder(tasks, { now: Date.now(), lagOf, budget: this.config.maxPollRecords });
+    // A failed send fails the round at once: the work since the last commit is redone.
+    const failed = this.outputs.failure;
+    if (failed !== undefined) throw failed.error;
+    const round = await processInTimestampOrder(tasks, { now: Date.now(), lagOf, budget: Math.min(this.config.maxPollRecords, PROCESS_SLICE_RECORDS) });
     this.moreBuffered = round.budgetExhausted;
     for (const task of round.touched) task.endBatch();
     this.pauseFullPartitions();
@@ -156,7 +180,8 @@ export class StreamThread {
     for (const m of this.tasks.tasks.values()) m.task.punctuate('wall-clock', now);
     // Standbys follow their changelogs between rounds, without waiting for records.
     if (this.tasks.standbys.size > 0) await this.tasks.standbys.poll(this.config.maxPollRecords);
-    if (now - this.lastCommit >= this.config.commitIntervalMs || this.pending.length >= 50_000) await this.commit();
+    if (now - this.lastCommit >= this.config.commitIntervalMs || this.outputs.unacknowledged >= 50_000) await this.commit();
+    else this.outputs.pump();
   }
 
   /** Hands polled records to their tasks' queues, one run of a partition at a time. */
@@ -262,7 +287,9 @@ export class StreamThread {
     if (resume.length > 0) this.consumer.resume(resume);
     if (assigned.length === 0) return;
     for (const tp of assigned) {
-      const committed = (await this.transport.committedOffsets(this.groupId, tp.topic)).find((c) => c.partition === tp.partition)?.offset;
+      const fetched = (await this.transport.committedOffsets(this.groupId, tp.topic)).find((c) => c.partition === tp.partition)?.offset;
+      const ours = this.lastCommitted.get(`${tp.topic}\u0000${tp.partition}`);
+      const committed = fetched === null || fetched === undefined ? ours : Math.max(fetched, ours ?? fetched);
       const start = committed ?? (await this.transport.listOffsets(tp.topic)).find((o) => o.partition === tp.partition)?.earliest ?? 0;
       this.consumer.seek(tp, start);
     }
@@ -305,6 +332,7 @@ export class StreamThread {
     this.lastCommit = Date.now();
     const eos = this.config.processingGuarantee === 'exactly_once';
     const storeWrites: { persist: () => Promise<void> }[] = [];
+    const changelogs: ProducerRecord[] = [];
     const changelogIndex: { task: string; store: string; index: number }[] = [];
     // Records still in asynchronous operators would be committed without their outputs.
     for (const m of this.tasks.tasks.values()) if (m.task.hasAsyncWork) await m.task.settle();
@@ -320,11 +348,11 @@ export class StreamThread {
         if (def.changelog) {
           const topic = changelogTopic(this.config.applicationId, storeName);
           for (const c of changes) {
-            this.pending.push({ topic, partition: m.task.id.partition, key: c.key, value: c.value });
+            changelogs.push({ topic, partition: m.task.id.partition, key: c.key, value: c.value });
             this.commitStats.changelogBytes += c.key.length + (c.value?.length ?? 0);
           }
           this.commitStats.changelogRecords += changes.length;
-          changelogIndex.push({ task: m.task.name, store: storeName, index: this.pending.length - 1 });
+          changelogIndex.push({ task: m.task.name, store: storeName, index: changelogs.length - 1 });
         }
         const p = m.persistence.get(storeName);
         if (p !== undefined) storeWrites.push({ persist: () => p.write(changes) });
@@ -332,29 +360,19 @@ export class StreamThread {
     }
     const offsets: TopicPartitionOffset[] = [];
     for (const m of this.tasks.tasks.values()) offsets.push(...m.task.takeConsumedOffsets());
-    if (this.pending.length === 0 && offsets.length === 0) return;
-    const batch = this.pending.splice(0);
-    if (eos && !this.inTransaction) {
-      await this.producer.beginTransaction();
-      this.inTransaction = true;
+    if (this.outputs.unacknowledged === 0 && changelogs.length === 0 && offsets.length === 0) {
+      // Nothing new, but a failed send of records already processed must still fail the commit.
+      await this.outputs.flush();
+      return;
     }
     // Outputs go out before the changelog records of the state they came from: a send
     // can be cut short between requests (a crash), and at-least-once may then repeat
     // outputs but must never have state that already counts records whose outputs are lost.
-    const changelogAt = new Set(changelogIndex.map((c) => c.index));
-    const outputs: ProducerRecord[] = [];
-    const changelogs: ProducerRecord[] = [];
-    const position = new Map<number, number>();
-    batch.forEach((r, i) => {
-      if (this.changelogTopics.has(r.topic)) {
-        if (changelogAt.has(i)) position.set(i, changelogs.length);
-        changelogs.push(r);
-      } else outputs.push(r);
-    });
-    if (outputs.length > 0) await this.producer.send(outputs);
-    const meta = changelogs.length > 0 ? await this.producer.send(changelogs) : [];
+    // Most outputs are on their way already; this waits for the rest and for their acks.
+    await this.outputs.flush();
+    const meta = changelogs.length > 0 ? await this.sendInTransaction(changelogs) : [];
     for (const c of changelogIndex) {
-      const md = meta[position.get(c.index) ?? -1];
+      const md = meta[c.index];
       if (md !== undefined) this.tasks.tasks.get(c.task)?.changelogOffsets.set(c.store, md.offset + 1);
     }
     if (eos) {
@@ -362,13 +380,17 @@ export class StreamThread {
       if (offsets.length > 0) {
         // Without a generation the broker could not reject offsets of a member the group dropped.
         if (generation === undefined) throw new TransportError('RIVULET_TRANSPORT_COMMIT_FAILED', `StreamThread.commit: not a member of group '${this.groupId}' any more; its partitions may belong to another instance`);
+        await this.beginTransactionIfNone();
         await this.producer.sendOffsets(this.groupId, offsets, generation);
       }
-      await this.producer.commitTransaction();
-      this.inTransaction = false;
+      if (this.inTransaction) {
+        await this.producer.commitTransaction();
+        this.inTransaction = false;
+      }
     } else if (offsets.length > 0) {
       await this.consumer.commit(offsets);
     }
+    for (const o of offsets) this.lastCommitted.set(`${o.topic}\u0000${o.partition}`, o.offset);
     for (const m of this.tasks.tasks.values()) m.task.committed();
     for (const w of storeWrites) await w.persist();
     // Under both guarantees: what LevelDB holds now is committed, so a task that moves or
@@ -376,9 +398,22 @@ export class StreamThread {
     for (const m of this.tasks.tasks.values()) await this.tasks.writeCheckpoint(m);
   }
 
+  /** Under exactly-once every send belongs to the open transaction; the first send opens it. */
+  private async sendInTransaction(records: ProducerRecord[]) {
+    await this.beginTransactionIfNone();
+    return this.producer.send(records);
+  }
+
+  private async beginTransactionIfNone(): Promise<void> {
+    if (this.config.processingGuarantee !== 'exactly_once' || this.inTransaction) return;
+    await this.producer.beginTransaction();
+    this.inTransaction = true;
+  }
+
   /** Drops all tasks without committing: their partitions are gone (fenced or lost). */
   async abandon(): Promise<void> {
-    this.pending.length = 0;
+    // Waits for a send in flight: it must not land in the transaction after the abort.
+    await this.outputs.reset();
     if (this.inTransaction) {
       await this.producer.abortTransaction().catch(() => undefined);
       this.inTransaction = false;

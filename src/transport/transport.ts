@@ -134,6 +134,15 @@ export interface ProducerOptions {
    * forever. Default 60 000 (Kafka's `transaction.timeout.ms`).
    */
   readonly transactionTimeoutMs?: number;
+  /**
+   * Whether `commitTransaction` resolves only once the outcome is visible to
+   * `read_committed` readers and to `committedOffsets` (default `true`), or as
+   * soon as the broker has decided it, as Kafka's own producer does (`false`):
+   * the markers that make it visible follow within milliseconds, and a newer
+   * owner's stable offset fetch waits for them. The stream thread passes
+   * `false`, so its commits do not idle for the markers.
+   */
+  readonly awaitVisibleCommit?: boolean;
   readonly clientId?: string;
 }
 

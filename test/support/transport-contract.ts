@@ -516,6 +516,28 @@ export function describeTransport(
         expect(await c.poll({ timeoutMs: 100 })).toEqual([]);
       });
 
+      it('transactional sends of many requests each, to partitions new and already in the transaction, commit whole and in order', async () => {
+        const t = await connect();
+        const topic = await topicWith(t, 3);
+        const p = await t.producer({ transactionalId: uniqueName('tx') });
+        const batch = (from: number, partitions: number) =>
+          Array.from({ length: 3000 }, (_, i): ProducerRecord => ({ topic, partition: i % partitions, key: bytes(`k${from + i}`), value: bytes(String(from + i)) }));
+        // Partition 2 joins the transaction in the second send, after 0 and 1 hold several requests' worth.
+        const sends = [batch(0, 2), batch(3000, 3)];
+        await p.beginTransaction();
+        const meta = [...(await p.send(sends[0]!)), ...(await p.send(sends[1]!))];
+        await p.commitTransaction();
+        const sent = sends.flat();
+        const got = await readAll(t, topic, 'read_committed', waitMs);
+        expect(got).toHaveLength(sent.length);
+        for (const part of [0, 1, 2]) {
+          const mine = sent.map((r, i) => ({ r, m: meta[i]! })).filter(({ r }) => r.partition === part);
+          const read = got.filter((r) => r.partition === part);
+          expect(read.map((r) => text(r.value))).toEqual(mine.map(({ r }) => text(r.value)));
+          expect(read.map((r) => r.offset)).toEqual(mine.map(({ m }) => m.offset));
+        }
+      });
+
       it('offsets sent in a transaction are committed with it, and dropped by an abort', async () => {
         const t = await connect();
         const input = await topicWith(t, 1);

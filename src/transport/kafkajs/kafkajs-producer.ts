@@ -6,10 +6,13 @@
  * one batch, so a record's offset is that base plus its index within the batch.
  * A `send` larger than one batch goes out as several requests, in order; if one
  * fails, the earlier ones stay written, as with any failed send (at-least-once
- * retries them, a transaction aborts them).
+ * retries them, a transaction aborts them). An idempotent producer keeps up
+ * to {@link MAX_IN_FLIGHT} of them in flight (kafkajs-in-flight.ts); after a
+ * send failed with requests in flight the producer refuses further work
+ * (retriably: the caller replaces it), because its sequence numbers are lost.
  * @module
  */
-import type { Producer as KafkaJsProducer, Transaction as KafkaJsTransaction, Message } from 'kafkajs';
+import type { Producer as KafkaJsProducer, RecordMetadata as KafkaJsRecordMetadata, Transaction as KafkaJsTransaction, Message } from 'kafkajs';
 import { DefaultPartitioner } from '../partitioner.js';
 import type { ConsumerGenerationInfo, Producer, ProducerRecord, RecordMetadata, TopicPartitionOffset } from '../transport.js';
 import { TransportErrorCode, transportError } from '../transport-error-codes.js';
@@ -19,6 +22,10 @@ import { toTransportError } from './kafkajs-errors.js';
 import type { KafkaJsContext } from './kafkajs-context.js';
 import { withConsumerGeneration } from './kafkajs-kip447.js';
 import { withFastProduce } from './kafkajs-produce-encoder.js';
+import { InFlightGate } from './kafkajs-in-flight.js';
+
+/** Produce requests of one idempotent producer unanswered at a time: Kafka keeps up to 5 in order. */
+export const MAX_IN_FLIGHT = 5;
 
 /** Zero-copy Buffer view of caller bytes (kafkajs wants Buffers). */
 export const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
@@ -38,6 +45,8 @@ const MARKER_WAIT_MS = 10_000;
 
 /** A message as handed to kafkajs, with the timestamp as the number it is. */
 type OutMessage = Omit<Message, 'timestamp'> & { timestamp: number };
+/** One round's answers, one per partition written. */
+type ProduceResult = KafkaJsRecordMetadata[];
 
 /** One topic-partition of a send: its records in chunks of one batch each. */
 interface Lane {
@@ -63,15 +72,28 @@ export class KafkaJsProducerClient implements Producer {
   #closed = false;
   /** Partitions sent again because kafkajs resolved a send without writing them (see `send`); for tests. */
   unansweredResends = 0;
+  /** Orders an idempotent producer's requests in flight; plain producers send one at a time. */
+  readonly #gate: InFlightGate | undefined;
+  /** A send failed with requests in flight: the producer's sequence numbers are unknown. */
+  #broken: unknown;
+  /** Partitions the open transaction holds (added by a request that succeeded). */
+  #txPartitions = new Set<string>();
 
   constructor(
     private readonly ctx: KafkaJsContext,
     private readonly producer: KafkaJsProducer,
     transactional: boolean,
     private readonly onClose: (p: KafkaJsProducerClient) => void,
+    options: { readonly awaitVisibleCommit?: boolean; readonly idempotent?: boolean; readonly maxInFlight?: number } = {},
   ) {
     this.transactional = transactional;
+    this.awaitVisibleCommit = options.awaitVisibleCommit !== false;
+    const maxInFlight = options.maxInFlight ?? MAX_IN_FLIGHT;
+    this.#gate = (options.idempotent === true || transactional) && maxInFlight > 1 ? new InFlightGate(maxInFlight) : undefined;
   }
+
+  /** `ProducerOptions.awaitVisibleCommit`. */
+  private readonly awaitVisibleCommit: boolean;
 
   /** Opens a transaction and aborts it at once: kafkajs sends InitProducerId lazily, and the contract wants older producers fenced now. */
   async fenceOlder(): Promise<void> {
@@ -162,19 +184,17 @@ export class KafkaJsProducerClient implements Producer {
     for (const lane of lanes) rounds = Math.max(rounds, lane.chunks.length);
     // One produce request per round, each partition's chunks in order, so every
     // partition's records keep their order and each chunk is one batch.
-    for (let round = 0; round < rounds; round++) {
-      for (const lane of lanes) lane.base = -1;
+    // kafkajs's sendBatch remembers, across its own retries, which *brokers* answered, not
+    // which partitions: when a leader moves to a broker that already answered for other
+    // partitions, the moved partitions are never sent and sendBatch still resolves. A lane
+    // without a result was not written (its idempotent sequence was not advanced). Sent alone,
+    // the round is sent again for those lanes until every lane has its base offset; with
+    // later rounds in flight that would reorder the partition, so the send fails instead
+    // (retriably, and the producer is replaced).
+    const sendRound = async (round: number, alone: boolean): Promise<ProduceResult> => {
       let pending = lanes.filter((lane) => lane.chunks[round] !== undefined);
-      // kafkajs's sendBatch remembers, across its own retries, which *brokers* answered, not
-      // which partitions: when a leader moves to a broker that already answered for other
-      // partitions, the moved partitions are never sent and sendBatch still resolves. A lane
-      // without a result was not written (its idempotent sequence was not advanced), so it
-      // is sent again until every lane has its base offset.
-      for (let attempt = 1; pending.length > 0; attempt++) {
-        if (attempt > MAX_UNANSWERED_ROUNDS) {
-          const names = pending.map((l) => `${l.topic}-${l.partition}`).join(', ');
-          throw transportError(TransportErrorCode.NOT_CONNECTED, `${api}: no broker acknowledged ${names} after ${MAX_UNANSWERED_ROUNDS} attempts (leaders moving); retry the send`, { retriable: true });
-        }
+      const answered: ProduceResult = [];
+      for (let attempt = 1; ; attempt++) {
         const byTopic = new Map<string, OutMessage[]>();
         for (const lane of pending) {
           let list = byTopic.get(lane.topic);
@@ -184,13 +204,27 @@ export class KafkaJsProducerClient implements Producer {
         // kafkajs types the timestamp as a string, but both its encoder and ours take the
         // number (kafkajs subtracts and Long-converts it): no string per record and back.
         const topicMessages = [...byTopic].map(([topic, list]) => ({ topic, messages: list as unknown as Message[] }));
-        const result = await this.#run(api, () => withFastProduce(() => (this.#tx ?? this.producer).sendBatch({ topicMessages })));
+        const result = await withFastProduce(() => (this.#tx ?? this.producer).sendBatch({ topicMessages }));
+        const got = new Set<string>();
         for (const m of result) {
-          const lane = lanesByTopic.get(m.topicName)?.[m.partition];
-          if (lane !== undefined) lane.base = Number(m.baseOffset);
+          answered.push(m);
+          got.add(`${m.topicName}\u0000${m.partition}`);
         }
-        pending = pending.filter((lane) => lane.base < 0);
-        if (pending.length > 0) this.unansweredResends += pending.length;
+        pending = pending.filter((lane) => !got.has(`${lane.topic}\u0000${lane.partition}`));
+        if (pending.length === 0) return answered;
+        if (!alone || attempt >= MAX_UNANSWERED_ROUNDS) {
+          const names = pending.map((l) => `${l.topic}-${l.partition}`).join(', ');
+          throw transportError(TransportErrorCode.NOT_CONNECTED, `${api}: no broker acknowledged ${names} after ${attempt} attempt(s) (leaders moving); retry the send`, { retriable: true });
+        }
+        this.unansweredResends += pending.length;
+      }
+    };
+    const results = await this.#sendRounds(api, rounds, lanes, sendRound);
+    for (let round = 0; round < rounds; round++) {
+      for (const lane of lanes) lane.base = -1;
+      for (const m of results[round]!) {
+        const lane = lanesByTopic.get(m.topicName)?.[m.partition];
+        if (lane !== undefined) lane.base = Number(m.baseOffset);
       }
       for (const lane of lanes) {
         const indices = lane.chunks[round];
@@ -213,6 +247,70 @@ export class KafkaJsProducerClient implements Producer {
     return metadata;
   }
 
+  /**
+   * Sends the rounds in order: one at a time on a plain producer; through the
+   * gate, several in flight, on an idempotent one. Resolves with every round's
+   * result once all are answered; rejects with the earliest round's error after
+   * every request has settled (and then the producer is broken if more than
+   * one was in flight).
+   */
+  async #sendRounds<R>(api: string, rounds: number, lanes: readonly Lane[], sendRound: (round: number, alone: boolean) => Promise<R>): Promise<R[]> {
+    const results = new Array<R>(rounds);
+    const gate = this.#gate;
+    if (gate === undefined || rounds === 1) {
+      for (let round = 0; round < rounds; round++) results[round] = await this.#run(api, () => sendRound(round, true));
+      this.#addedToTransaction(lanes, rounds);
+      return results;
+    }
+    const errors = new Array<unknown>(rounds);
+    let failed = false;
+    let pipelined = false;
+    const inFlight: Promise<void>[] = [];
+    const settle = async () => {
+      await Promise.all(inFlight);
+      inFlight.length = 0;
+    };
+    const start = (round: number) =>
+      this.#run(api, () => gate.run(() => sendRound(round, false))).then(
+        (r) => void (results[round] = r),
+        (e: unknown) => void ((errors[round] = e), (failed = true)),
+      );
+    for (let round = 0; round < rounds && !failed; round++) {
+      // kafkajs awaits AddPartitionsToTxn between a request's lock and its sequence numbers,
+      // so a request that adds partitions to the transaction goes alone.
+      if (this.#tx !== undefined && !this.#inTransactionAlready(lanes, round)) {
+        await settle();
+        if (failed) break;
+        await start(round);
+        if (!failed) this.#addedToTransaction(lanes, round + 1);
+        continue;
+      }
+      if (inFlight.length > 0) pipelined = true;
+      inFlight.push(start(round));
+    }
+    await settle();
+    const first = errors.findIndex((e) => e !== undefined);
+    if (first >= 0) {
+      const error = errors[first];
+      if (pipelined && !(error instanceof Error && (error as { code?: string }).code === TransportErrorCode.FENCED)) this.#broken = error;
+      throw error;
+    }
+    this.#addedToTransaction(lanes, rounds);
+    return results;
+  }
+
+  #inTransactionAlready(lanes: readonly Lane[], round: number): boolean {
+    for (const lane of lanes) if (lane.chunks[round] !== undefined && !this.#txPartitions.has(`${lane.topic}\u0000${lane.partition}`)) return false;
+    return true;
+  }
+
+  /** Records the partitions of rounds before `upTo` as part of the open transaction. */
+  #addedToTransaction(lanes: readonly Lane[], upTo: number): void {
+    // Every lane has a chunk in round 0 (chunks are filled from the first round on).
+    if (this.#tx === undefined || upTo === 0) return;
+    for (const lane of lanes) if (lane.chunks.length > 0) this.#txPartitions.add(`${lane.topic}\u0000${lane.partition}`);
+  }
+
   async beginTransaction(): Promise<void> {
     const api = 'Producer.beginTransaction';
     this.#usable(api);
@@ -221,6 +319,7 @@ export class KafkaJsProducerClient implements Producer {
     this.#tx = await this.#run(api, () => this.producer.transaction());
     this.#written = new Map();
     this.#sentOffsets = new Map();
+    this.#txPartitions = new Set();
   }
 
   async sendOffsets(groupId: string, offsets: readonly TopicPartitionOffset[], consumerGenerationInfo?: ConsumerGenerationInfo): Promise<void> {
@@ -254,7 +353,11 @@ export class KafkaJsProducerClient implements Producer {
     } finally {
       if (!tx.isActive()) this.#tx = undefined;
     }
-    await this.#awaitMarkers(api, true);
+    if (this.awaitVisibleCommit) await this.#awaitMarkers(api, true);
+    else {
+      this.#written = new Map();
+      this.#sentOffsets = new Map();
+    }
   }
 
   async abortTransaction(): Promise<void> {
@@ -319,6 +422,12 @@ export class KafkaJsProducerClient implements Producer {
 
   #usable(api: string): void {
     if (this.#closed) throw transportError(TransportErrorCode.CLOSED, `${api}: the producer is closed; create a new one`);
+    if (this.#broken !== undefined) {
+      throw transportError(TransportErrorCode.ILLEGAL_STATE, `${api}: an earlier send failed with several requests in flight, so this producer's sequence numbers are unknown; close it and create a new one`, {
+        retriable: true,
+        cause: this.#broken,
+      });
+    }
     if (this.#fenced !== undefined) {
       throw transportError(TransportErrorCode.FENCED, `${api}: the producer was fenced by a newer producer with the same transactionalId; close it and give up its tasks`, {
         cause: this.#fenced,

@@ -360,7 +360,7 @@ class KafkaTransport implements Transport, KafkaJsContext {
       retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
     });
     await guard(api, () => producer.connect());
-    const client = new KafkaJsProducerClient(this, producer, transactional, (p) => this.#clients.delete(p));
+    const client = new KafkaJsProducerClient(this, producer, transactional, (p) => this.#clients.delete(p), { awaitVisibleCommit: options.awaitVisibleCommit !== false, idempotent });
     this.#clients.add(client);
     if (transactional) {
       try {

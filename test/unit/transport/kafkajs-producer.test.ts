@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Producer as KafkaJsProducer, ProducerBatch, RecordMetadata as KafkaJsRecordMetadata } from 'kafkajs';
 import type { KafkaJsContext } from '../../../src/transport/kafkajs/kafkajs-context.js';
-import { KafkaJsProducerClient } from '../../../src/transport/kafkajs/kafkajs-producer.js';
+import { KafkaJsProducerClient, MAX_IN_FLIGHT } from '../../../src/transport/kafkajs/kafkajs-producer.js';
+import { kafkajsModule } from '../../../src/transport/kafkajs/kafkajs-internals.js';
 
 /** A context whose partition counts are known up front, counting the awaited look-ups. */
 function fakeContext(counts: Record<string, number>, cached: boolean): { ctx: KafkaJsContext; lookups: string[] } {
@@ -106,5 +107,82 @@ describe('KafkaJsProducerClient.send', () => {
     const err = await client.send([{ topic: 'a', partition: 1, key: null, value: Buffer.from('x') }]).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'RIVULET_TRANSPORT_NOT_CONNECTED', retriable: true });
     expect(String((err as Error).message)).toMatch(/no broker acknowledged a-1 after 10 attempts/);
+  });
+});
+
+/**
+ * A kafkajs idempotent producer as far as ordering goes: each sendBatch takes the
+ * eosManager's broker lock (a kafkajs Lock with its 0xffff timeout), then its
+ * sequence numbers, and holds the lock until its answer. Calls reach the lock
+ * after `delayOf(call)` timer ticks, so later calls can get there first.
+ */
+function lockingProducer(opts: { delayOf: (call: number) => number; failCall?: number }) {
+  const Lock = kafkajsModule<new (o: { timeout: number }) => { acquire(): Promise<void>; release(): Promise<void> }>('utils/lock.js');
+  const lock = new Lock({ timeout: 0xffff });
+  const taken: { call: number; first: number; values: string[] }[] = [];
+  let calls = 0;
+  let sequence = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const producer = {
+    sendBatch: async (batch: ProducerBatch): Promise<KafkaJsRecordMetadata[]> => {
+      const call = calls++;
+      for (let i = opts.delayOf(call); i > 0; i--) await new Promise((r) => setImmediate(r));
+      await lock.acquire();
+      const messages = (batch.topicMessages ?? []).flatMap((t) => t.messages);
+      taken.push({ call, first: sequence, values: messages.map((m) => String(m.value)) });
+      const base = sequence;
+      sequence += messages.length;
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      try {
+        await new Promise((r) => setTimeout(r, 5));
+        if (call === opts.failCall) throw Object.assign(new Error('request timed out'), { name: 'KafkaJSRequestTimeoutError', retriable: true });
+        return (batch.topicMessages ?? []).map((t) => ({ topicName: t.topic, partition: 0, errorCode: 0, baseOffset: String(base) }));
+      } finally {
+        inFlight--;
+        await lock.release();
+      }
+    },
+    disconnect: async () => undefined,
+  } as unknown as KafkaJsProducer;
+  return { producer, taken, maxInFlight: () => maxInFlight, calls: () => calls };
+}
+
+describe('KafkaJsProducerClient.send with requests in flight', () => {
+  // 1,500 records for one partition: six requests of 250.
+  const many = Array.from({ length: 1500 }, (_, i) => ({ topic: 'a', partition: 0, key: null, value: Buffer.from(String(i)), timestamp: 1_700_000_000_000 }));
+
+  it('an idempotent producer keeps up to 5 requests in flight, with sequence numbers in request order even when later requests reach the lock first', async () => {
+    const { ctx } = fakeContext({ a: 1 }, true);
+    // The first request reaches the lock last: kafkajs's own FIFO lock would number it after the others.
+    const fake = lockingProducer({ delayOf: (call) => 6 - call });
+    const client = new KafkaJsProducerClient(ctx, fake.producer, false, () => undefined, { idempotent: true });
+    const metadata = await client.send(many);
+    expect(fake.maxInFlight()).toBeGreaterThan(1);
+    expect(fake.maxInFlight()).toBeLessThanOrEqual(MAX_IN_FLIGHT);
+    // Sequence numbers in record order: the broker appends in that order.
+    const bySequence = [...fake.taken].sort((x, y) => x.first - y.first).flatMap((t) => t.values);
+    expect(bySequence).toEqual(many.map((r) => String(r.value)));
+    expect(metadata.map((m) => m.offset)).toEqual(many.map((_, i) => i));
+  });
+
+  it('a plain producer sends one request at a time', async () => {
+    const { ctx } = fakeContext({ a: 1 }, true);
+    const fake = lockingProducer({ delayOf: () => 0 });
+    const client = new KafkaJsProducerClient(ctx, fake.producer, false, () => undefined);
+    await client.send(many);
+    expect(fake.maxInFlight()).toBe(1);
+  });
+
+  it('a request failing while others are in flight fails the send after all settled, and the producer refuses further sends (retriably)', async () => {
+    const { ctx } = fakeContext({ a: 1 }, true);
+    const fake = lockingProducer({ delayOf: () => 0, failCall: 2 });
+    const client = new KafkaJsProducerClient(ctx, fake.producer, false, () => undefined, { idempotent: true });
+    await expect(client.send(many)).rejects.toMatchObject({ code: 'RIVULET_TRANSPORT_NOT_CONNECTED' });
+    const calls = fake.calls();
+    const again = await client.send(many.slice(0, 1)).catch((e: unknown) => e);
+    expect(again).toMatchObject({ code: 'RIVULET_TRANSPORT_ILLEGAL_STATE', retriable: true });
+    expect(fake.calls()).toBe(calls);
   });
 });
