@@ -214,7 +214,7 @@ export class KafkaJsProducerClient implements Producer {
         if (pending.length === 0) return answered;
         if (!alone || attempt >= MAX_UNANSWERED_ROUNDS) {
           const names = pending.map((l) => `${l.topic}-${l.partition}`).join(', ');
-          throw transportError(TransportErrorCode.NOT_CONNECTED, `${api}: no broker acknowledged ${names} after ${attempt} attempt(s) (leaders moving); retry the send`, { retriable: true });
+          throw transportError(TransportErrorCode.NOT_CONNECTED, `${api}: no broker acknowledged ${names} after ${attempt} ${attempt === 1 ? 'attempt' : 'attempts'} (leaders moving); retry the send`, { retriable: true });
         }
         this.unansweredResends += pending.length;
       }

@@ -116,7 +116,7 @@ describe('KafkaJsProducerClient.send', () => {
  * sequence numbers, and holds the lock until its answer. Calls reach the lock
  * after `delayOf(call)` timer ticks, so later calls can get there first.
  */
-function lockingProducer(opts: { delayOf: (call: number) => number; failCall?: number }) {
+function lockingProducer(opts: { delayOf: (call: number) => number; failCall?: number; unansweredCall?: number }) {
   const Lock = kafkajsModule<new (o: { timeout: number }) => { acquire(): Promise<void>; release(): Promise<void> }>('utils/lock.js');
   const lock = new Lock({ timeout: 0xffff });
   const taken: { call: number; first: number; values: string[] }[] = [];
@@ -138,6 +138,11 @@ function lockingProducer(opts: { delayOf: (call: number) => number; failCall?: n
       try {
         await new Promise((r) => setTimeout(r, 5));
         if (call === opts.failCall) throw Object.assign(new Error('request timed out'), { name: 'KafkaJSRequestTimeoutError', retriable: true });
+        // kafkajs's per-broker retry bookkeeping: resolved, nothing written, sequence not advanced.
+        if (call === opts.unansweredCall) {
+          sequence = base;
+          return [];
+        }
         return (batch.topicMessages ?? []).map((t) => ({ topicName: t.topic, partition: 0, errorCode: 0, baseOffset: String(base) }));
       } finally {
         inFlight--;
@@ -184,5 +189,17 @@ describe('KafkaJsProducerClient.send with requests in flight', () => {
     const again = await client.send(many.slice(0, 1)).catch((e: unknown) => e);
     expect(again).toMatchObject({ code: 'RIVULET_TRANSPORT_ILLEGAL_STATE', retriable: true });
     expect(fake.calls()).toBe(calls);
+  });
+
+  it('a partition left unanswered while later requests are in flight fails the send retriably instead of being sent again out of order', async () => {
+    const { ctx } = fakeContext({ a: 1 }, true);
+    const fake = lockingProducer({ delayOf: () => 0, unansweredCall: 1 });
+    const client = new KafkaJsProducerClient(ctx, fake.producer, false, () => undefined, { idempotent: true });
+    const err = await client.send(many).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'RIVULET_TRANSPORT_NOT_CONNECTED', retriable: true });
+    expect(String((err as Error).message)).toMatch(/no broker acknowledged a-0 after 1 attempt /);
+    expect(client.unansweredResends).toBe(0);
+    // Later requests used the sequence numbers after the lost one: the producer must be replaced.
+    await expect(client.send(many.slice(0, 1))).rejects.toMatchObject({ code: 'RIVULET_TRANSPORT_ILLEGAL_STATE', retriable: true });
   });
 });
