@@ -226,11 +226,18 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
     const revoked = this.#assignment;
     this.#assignment = [];
     this.#assignmentUserData = undefined;
-    this.#generation = undefined;
     this.#fetcher.clear();
-    if (revoked.length === 0) return;
-    const callback = lost ? (this.#listener.onPartitionsLost ?? this.#listener.onPartitionsRevoked) : this.#listener.onPartitionsRevoked;
-    await callback?.call(this.#listener, revoked);
+    // A revoking member is still in its generation until it rejoins: commits made in
+    // onPartitionsRevoked (exactly-once: TxnOffsetCommit with the generation) still count.
+    // A member that lost its partitions is not.
+    if (lost) this.#generation = undefined;
+    try {
+      if (revoked.length === 0) return;
+      const callback = lost ? (this.#listener.onPartitionsLost ?? this.#listener.onPartitionsRevoked) : this.#listener.onPartitionsRevoked;
+      await callback?.call(this.#listener, revoked);
+    } finally {
+      this.#generation = undefined;
+    }
   }
 
   async #join(topics: string[]): Promise<Joined> {
