@@ -6,6 +6,7 @@
  * @module
  */
 import type { TransportError } from '../../errors.js';
+import { saslRefused, tlsFailure } from '../connection-errors.js';
 import { TransportErrorCode, type TransportErrorCodeValue, transportError } from '../transport-error-codes.js';
 
 /** Kafka protocol error types (kafkajs `KafkaJSProtocolError.type`) and what they mean to rivulet. */
@@ -44,24 +45,6 @@ const CONNECTION_ERRORS = new Set([
   'KafkaJSRequestTimeoutError',
   'KafkaJSNoBrokerAvailableError',
   'KafkaJSBrokerNotFound',
-]);
-
-/**
- * Node's certificate verification failures (`tls.connect`'s error codes) that
- * kafkajs reports as connection errors: they never heal by retrying.
- */
-const CERTIFICATE_CODES = new Set([
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_UNTRUSTED',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_REVOKED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
 /**
@@ -166,25 +149,8 @@ function securityFailure(api: string, e: unknown): TransportError | undefined {
   const own = errors.find((err): err is AuthenticationFailure => err instanceof AuthenticationFailure);
   if (own !== undefined) return transportError(TransportErrorCode.AUTHENTICATION_FAILED, `${api}: ${own.message}`, { cause: e, retriable: own.transient });
   const sasl = errors.find((err) => err.name === 'KafkaJSSASLAuthenticationError');
-  if (sasl !== undefined) {
-    return transportError(
-      TransportErrorCode.AUTHENTICATION_FAILED,
-      `${api}: the broker refused SASL authentication (${sasl.message ?? 'no detail'}); check kafka.sasl: the mechanism is enabled on the listener, the user exists for it and the password or token is right`,
-      { cause: e },
-    );
-  }
-  const tls = errors.find((err) => typeof err.code === 'string' && (CERTIFICATE_CODES.has(err.code) || err.code.startsWith('ERR_SSL_')));
-  if (tls === undefined) return undefined;
-  const code = tls.code as string;
-  // OpenSSL's messages carry its error stack (`...:SSL routines:<function>:<reason>:<file>...`): keep the reason.
-  const message = (tls.message ?? '').replace(/^Connection error: /, '');
-  const detail = /:SSL routines:[^:]*:([^:]+):/.exec(message)?.[1] ?? message.split('\n')[0];
-  const check = CERTIFICATE_CODES.has(code)
-    ? code === 'ERR_TLS_CERT_ALTNAME_INVALID'
-      ? "the broker's certificate does not name the host connected to; check the broker address or set kafka.ssl.servername to the name it has"
-      : "the broker's certificate is not signed by a CA the client trusts; check kafka.ssl.ca (the PEM of the CA that signed the broker's certificate) and that the certificate is valid now"
-    : 'the TLS handshake broke off; check that the listener speaks TLS (SSL or SASL_SSL) and, if it requires client certificates, kafka.ssl.cert and kafka.ssl.key';
-  return transportError(TransportErrorCode.TLS_FAILED, `${api}: TLS to the broker failed (${detail}, ${code}): ${check}`, { cause: e });
+  if (sasl !== undefined) return saslRefused(api, sasl.message, e);
+  return tlsFailure(api, errors, e);
 }
 
 function isTransportError(e: unknown): e is TransportError {

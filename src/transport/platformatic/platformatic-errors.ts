@@ -7,6 +7,7 @@
  * @module
  */
 import type { TransportError } from '../../errors.js';
+import { saslRefused, tlsFailure } from '../connection-errors.js';
 import { TransportErrorCode, type TransportErrorCodeValue, transportError } from '../transport-error-codes.js';
 
 /** Kafka error names (`ProtocolError.apiId`) and what they mean to rivulet. */
@@ -36,21 +37,6 @@ const BY_ID: Readonly<Record<string, TransportErrorCodeValue>> = {
   UNSUPPORTED_SASL_MECHANISM: TransportErrorCode.AUTHENTICATION_FAILED,
   ILLEGAL_SASL_STATE: TransportErrorCode.AUTHENTICATION_FAILED,
 };
-
-/** Node's certificate verification failures: they never heal by retrying. */
-const CERTIFICATE_CODES = new Set([
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_UNTRUSTED',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_REVOKED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
 
 /**
  * A SASL failure raised by rivulet's own OAUTHBEARER authenticator
@@ -133,29 +119,12 @@ export function toTransportError(api: string, e: unknown, fallback: TransportErr
   const detail = deepest?.message ?? String(e);
   const message = `${api}: Kafka ${ids.length > 0 ? `${ids[0]}: ` : ''}${detail}`;
   const code = kafkaCodeOf(e);
-  if (code === TransportErrorCode.AUTHENTICATION_FAILED) {
-    return transportError(code, `${api}: the broker refused SASL authentication (${detail}); check kafka.sasl: the mechanism is enabled on the listener, the user exists for it and the password or token is right`, { cause: e });
-  }
+  if (code === TransportErrorCode.AUTHENTICATION_FAILED) return saslRefused(api, detail, e);
   if (code !== undefined) return transportError(code, message, { cause: e });
-  const tls = errors.find((err) => typeof err.code === 'string' && (CERTIFICATE_CODES.has(err.code) || err.code.startsWith('ERR_SSL_')));
-  if (tls !== undefined) {
-    const tlsCode = tls.code as string;
-    const reason = /:SSL routines:[^:]*:([^:]+):/.exec(tls.message ?? '')?.[1] ?? (tls.message ?? '').split('\n')[0];
-    const check = CERTIFICATE_CODES.has(tlsCode)
-      ? tlsCode === 'ERR_TLS_CERT_ALTNAME_INVALID'
-        ? "the broker's certificate does not name the host connected to; check the broker address or set kafka.ssl.servername to the name it has"
-        : "the broker's certificate is not signed by a CA the client trusts; check kafka.ssl.ca (the PEM of the CA that signed the broker's certificate) and that the certificate is valid now"
-      : 'the TLS handshake broke off; check that the listener speaks TLS (SSL or SASL_SSL) and, if it requires client certificates, kafka.ssl.cert and kafka.ssl.key';
-    return transportError(TransportErrorCode.TLS_FAILED, `${api}: TLS to the broker failed (${reason}, ${tlsCode}): ${check}`, { cause: e });
-  }
+  const tls = tlsFailure(api, errors, e);
+  if (tls !== undefined) return tls;
   const auth = errors.find((err) => err.code === 'PLT_KFK_AUTHENTICATION');
-  if (auth !== undefined) {
-    return transportError(
-      TransportErrorCode.AUTHENTICATION_FAILED,
-      `${api}: the broker refused SASL authentication (${auth.message ?? 'no detail'}); check kafka.sasl: the mechanism is enabled on the listener, the user exists for it and the password or token is right`,
-      { cause: e },
-    );
-  }
+  if (auth !== undefined) return saslRefused(api, auth.message, e);
   const unreachable = errors.some((err) => err.code === 'PLT_KFK_NETWORK' || err.code === 'PLT_KFK_TIMEOUT' || err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET' || err.code === 'EPIPE');
   if (unreachable) return transportError(TransportErrorCode.NOT_CONNECTED, message, { cause: e, retriable: true });
   return transportError(fallback, message, { cause: e, retriable: errors.some((err) => err.canRetry === true) });
