@@ -82,9 +82,16 @@ function chain(e: unknown): PlatformaticLike[] {
 /** The Kafka error names (`apiId`) found in the chain. */
 export function kafkaErrorIds(e: unknown): string[] {
   return chain(e)
-    .map((err) => err.apiId)
+    .map((err) => err.apiId ?? (err.code === 'PLT_KFK_USER' && UNKNOWN_TOPIC_MESSAGE.test(err.message ?? '') ? 'UNKNOWN_TOPIC_OR_PARTITION' : undefined))
     .filter((id): id is string => typeof id === 'string');
 }
+
+/**
+ * The library answers a Metadata request naming a topic the broker does not
+ * know (yet: on a cluster a new topic reaches every broker's metadata a moment
+ * after it is created) with its own UserError, not the Kafka error.
+ */
+const UNKNOWN_TOPIC_MESSAGE = /^Unknown topic .*\.$/;
 
 /** Whether the chain holds Kafka error `id`. */
 export function hasKafkaError(e: unknown, ...ids: string[]): boolean {
