@@ -132,9 +132,20 @@ export function toTransportError(api: string, e: unknown, fallback: TransportErr
   if (tls !== undefined) return tls;
   const auth = errors.find((err) => err.code === 'PLT_KFK_AUTHENTICATION');
   if (auth !== undefined) return saslRefused(api, auth.message, e);
-  const unreachable = errors.some((err) => err.code === 'PLT_KFK_NETWORK' || err.code === 'PLT_KFK_TIMEOUT' || err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET' || err.code === 'EPIPE');
+  const unreachable =
+    errors.some((err) => err.code === 'PLT_KFK_NETWORK' || err.code === 'PLT_KFK_TIMEOUT' || err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET' || err.code === 'EPIPE') ||
+    errors.some(isLeaderLookupFailure);
   if (unreachable) return transportError(TransportErrorCode.NOT_CONNECTED, message, { cause: e, retriable: true });
   return transportError(fallback, message, { cause: e, retriable: errors.some((err) => err.canRetry === true) });
+}
+
+/**
+ * The library looks up a partition leader's address in its broker map without a
+ * check; while the leader is unknown (a broker died, the election is running)
+ * that throws a TypeError. It heals with fresh metadata, like LEADER_NOT_AVAILABLE.
+ */
+function isLeaderLookupFailure(err: PlatformaticLike): boolean {
+  return err.name === 'TypeError' && /^Cannot read properties of undefined \(reading '(host|port|nodeId)'\)/.test(err.message ?? '');
 }
 
 /** Runs a call and rethrows its failure as a TransportError. */

@@ -19,7 +19,7 @@ import { BATCH_OVERHEAD_BYTES, checkRecordSize, MAX_BATCH_BYTES, recordBytes } f
 import type { ConsumerGenerationInfo, Producer, ProducerRecord, RecordMetadata, TopicPartitionOffset } from '../transport.js';
 import { TransportErrorCode, transportError } from '../transport-error-codes.js';
 import { checkOffset, checkTopicPartition, invalid } from '../validate.js';
-import { CoordinatorType, sleep, TRANSIENT_WAIT_MS, withCoordinator, type PlatformaticCluster } from './platformatic-cluster.js';
+import { CoordinatorType, sleep, TRANSIENT_ERRORS, TRANSIENT_WAIT_MS, withCoordinator, type PlatformaticCluster } from './platformatic-cluster.js';
 import { hasKafkaError, toTransportError } from './platformatic-errors.js';
 
 /** What the producer needs of its transport. */
@@ -87,8 +87,10 @@ export class PlatformaticProducer implements Producer {
         });
         return;
       } catch (e) {
-        // The broker is still aborting the open transaction of the producer fenced here.
-        if (!hasKafkaError((e as { cause?: unknown }).cause, 'CONCURRENT_TRANSACTIONS') || Date.now() >= deadline) throw e;
+        // The broker is still aborting the open transaction of the producer fenced here, or the
+        // transaction coordinator is moving (a broker died or is starting): both pass.
+        const transient = hasKafkaError((e as { cause?: unknown }).cause, ...TRANSIENT_ERRORS) || (e as { retriable?: boolean }).retriable === true;
+        if (!transient || Date.now() >= deadline) throw e;
         await sleep(100);
       }
     }

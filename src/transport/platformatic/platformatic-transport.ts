@@ -246,7 +246,10 @@ export class PlatformaticTransport implements Transport {
           });
           return new Map((res.find((t) => t.name === topic)?.partitions ?? []).map((p) => [p.partitionIndex, Number(p.offset)]));
         } catch (e) {
-          if (Date.now() >= deadline || !hasKafkaError(e, ...TRANSIENT_ERRORS)) throw toTransportError(api, e);
+          // A leader moving or a broker down: retried here, on fresh metadata, rather than
+          // failing the caller (a stream thread would drop its tasks and start over).
+          const err = toTransportError(api, e);
+          if (Date.now() >= deadline || !(hasKafkaError(e, ...TRANSIENT_ERRORS) || err.retriable)) throw err;
           await sleep(100);
           await cluster.metadata([topic], true).catch(() => undefined);
         }

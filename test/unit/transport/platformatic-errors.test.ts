@@ -16,4 +16,12 @@ describe('platformatic transport: error mapping', () => {
     expect(hasKafkaError(e, 'UNKNOWN_TOPIC_OR_PARTITION')).toBe(false);
     expect(kafkaCodeOf(e)).toBeUndefined();
   });
+
+  it("a leader lookup that failed inside the library (leader unknown while a broker is down) is retriable NOT_CONNECTED, not ILLEGAL_STATE", () => {
+    const e = new Error('listOffsets failed', { cause: new TypeError("Cannot read properties of undefined (reading 'host')") });
+    const err = toTransportError('Transport.listOffsets', e);
+    expect(err).toMatchObject({ code: 'RIVULET_TRANSPORT_NOT_CONNECTED', retriable: true });
+    // Any other TypeError is a bug, not a transient state.
+    expect(toTransportError('Transport.listOffsets', new TypeError('x is not a function'))).toMatchObject({ retriable: false });
+  });
 });
