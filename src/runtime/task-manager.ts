@@ -2,11 +2,10 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Topology, SubTopology } from '../topology/topology.js';
 import { changelogTopic } from '../topology/store-definition.js';
-import type { ConsumerRecord, Reader, Transport, TopicPartition } from '../transport/transport.js';
-import type { ChangelogRecord } from '../state/changelog-record.js';
+import type { Reader, Transport, TopicPartition } from '../transport/transport.js';
 import { Checkpoint } from '../state/checkpoint.js';
 import { StandbyTasks } from './standby-tasks.js';
-import { restoreRecords } from '../state/working-table.js';
+import { restoreChangelog, type RestoreCount } from './changelog-restore.js';
 import { StorePersistence } from './store-persistence.js';
 import { StreamTask, type TaskEnvironment } from './stream-task.js';
 import type { ResolvedConfig } from './streams-config.js';
@@ -14,21 +13,6 @@ import { taskIdString } from './task-id.js';
 import type { RestoreProgress } from '../metrics/instance-metrics.js';
 
 export type { RestoreProgress };
-
-/** Changelog records fetched and applied per step of a restore (one kernel call, one LevelDB batch). */
-const RESTORE_BATCH = 50_000;
-
-/** The records of `batch` that have a key (a changelog record without one restores nothing). */
-function keyed(batch: readonly ConsumerRecord[]): readonly ChangelogRecord[] {
-  for (const r of batch) if (r.key === null) return batch.filter((x): x is ConsumerRecord & { key: Uint8Array } => x.key !== null);
-  return batch as readonly ChangelogRecord[];
-}
-
-function recordBytes(batch: readonly ConsumerRecord[]): number {
-  let n = 0;
-  for (const r of batch) n += (r.key?.length ?? 0) + (r.value?.length ?? 0);
-  return n;
-}
 
 function progress(task: string, store: string, restored: number, total: number, bytes: number, ms: number): RestoreProgress {
   const secs = Math.max(0.001, ms / 1000);
@@ -218,41 +202,10 @@ export class TaskManager {
           continue;
         }
         reader ??= await this.transport.reader({ isolation: eos ? 'read_committed' : 'read_uncommitted', clientId: `${this.config.applicationId}-restore` });
-        reader.assign([{ topic, partition, offset: from }]);
         const total = end.latest - from;
-        const started = Date.now();
-        let restored = 0;
-        let bytes = 0;
-        let lastReport = started;
-        const persistence = m.persistence.get(storeName);
-        // The LevelDB write of a batch runs on libuv's threads while the next batch is
-        // fetched and applied; at most one is in flight, and all are done before the task runs.
-        let writing: Promise<void> | undefined;
-        try {
-          for (;;) {
-            const pos = reader.position({ topic, partition }) ?? from;
-            if (pos >= end.latest) break;
-            const batch = await reader.poll({ maxRecords: RESTORE_BATCH, timeoutMs: 200 });
-            if (batch.length === 0) continue;
-            const records = keyed(batch);
-            restoreRecords(state, records);
-            if (persistence !== undefined) {
-              await writing;
-              writing = persistence.write(records);
-            }
-            restored += batch.length;
-            bytes += recordBytes(batch);
-            const now = Date.now();
-            if (now - lastReport >= 1000) {
-              lastReport = now;
-              this.onRestore(progress(m.task.name, storeName, restored, total, bytes, now - started));
-            }
-          }
-        } finally {
-          await writing;
-        }
+        const report = (c: RestoreCount) => this.onRestore(progress(m.task.name, storeName, c.restored, total, c.bytes, c.ms));
+        report(await restoreChangelog(reader, { topic, partition, from, end: end.latest }, state, m.persistence.get(storeName), report));
         m.changelogOffsets.set(storeName, end.latest);
-        this.onRestore(progress(m.task.name, storeName, restored, total, bytes, Date.now() - started));
       }
     } finally {
       await reader?.close();
