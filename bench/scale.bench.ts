@@ -38,7 +38,7 @@
  *   RIVULET_SCALE_PHASES=restore,failover RIVULET_SCALE_KEYS=200000 RIVULET_SCALE_READINGS=1000000
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -510,30 +510,40 @@ async function main(): Promise<void> {
 
     if (PHASES.has('restore') || PHASES.has('failover')) {
       // 3. Failover without a standby: B starts empty, A dies.
-      const bDir = dir();
-      const b = launch('B', instanceConfig(bDir, 0));
+      // Without standbys the range split places both tasks on the member whose id sorts first,
+      // which may be B. The instance holding task 0_0 is killed; the other takes it over with
+      // an empty state directory: if that is A, its task directories are deleted first (A no
+      // longer owns them; Kafka Streams' state cleaner does the same after state.cleanup.delay.ms).
+      const b = launch('B', instanceConfig(dir(), 0));
       instances.push(b);
       await until('B joining the group', () => b.status().state === 'RUNNING' && a.status().state === 'RUNNING', 300_000);
       await sleep(3000);
-      const taskA = a.status().tasks.includes('0_0') ? '0_0' : undefined;
-      if (taskA === undefined) throw new Error(`instance A does not hold task 0_0 (A: ${a.status().tasks.join(',')}; B: ${b.status().tasks.join(',')})`);
-      const standby0 = await failover(admin, topics, a, total, st);
-      await until('B running task 0_0', () => b.status().tasks.includes('0_0') && b.status().state === 'RUNNING', DEADLINE_MS);
-      const rf = restoreFigures(b.status().restores, '0_0');
+      const holder = [a, b].find((x) => x.status().tasks.includes('0_0'));
+      if (holder === undefined) throw new Error(`neither A nor B holds task 0_0 (A: ${a.status().tasks.join(',')}; B: ${b.status().tasks.join(',')})`);
+      const survivor = holder === a ? b : a;
+      if (survivor.status().tasks.length > 0) throw new Error(`${survivor.name} holds tasks ${survivor.status().tasks.join(',')} next to ${holder.name}: expected one instance to hold every task`);
+      if (survivor === a) {
+        for (const name of readdirSync(join(a.stateDir, applicationId))) if (/^\d+_\d+$/.test(name)) rmSync(join(a.stateDir, applicationId, name), { recursive: true, force: true });
+        log(`B took every task when it joined: A's task directories deleted, B is killed and A takes over`);
+      }
+      const standby0 = await failover(admin, topics, holder, total, st);
+      await until(`${survivor.name} running task 0_0`, () => survivor.status().tasks.includes('0_0') && survivor.status().state === 'RUNNING', DEADLINE_MS);
+      const rf = restoreFigures(survivor.status().restores, '0_0');
       const restoreRecordsPerSec = rf.records / Math.max(1e-9, rf.seconds);
       const restoreMBPerSec = rf.bytes / 1e6 / Math.max(1e-9, rf.seconds);
-      log(`failover without a standby: ${fmt(standby0)} ms; B restored ${fmt(rf.records)} records (${(rf.bytes / 1e6).toFixed(1)} MB) in ${rf.seconds.toFixed(1)} s: ${fmt(restoreRecordsPerSec)} records/s, ${restoreMBPerSec.toFixed(1)} MB/s`);
+      log(`failover without a standby: ${fmt(standby0)} ms; ${survivor.name} restored ${fmt(rf.records)} records (${(rf.bytes / 1e6).toFixed(1)} MB) in ${rf.seconds.toFixed(1)} s: ${fmt(restoreRecordsPerSec)} records/s, ${restoreMBPerSec.toFixed(1)} MB/s`);
       result.restoreRecordsPerSec = Math.round(restoreRecordsPerSec);
       result.restoreMBPerSec = round(restoreMBPerSec, 2);
       result.restoreRecords = rf.records;
       result.restoreSeconds = round(rf.seconds, 2);
       result.failoverMs = { standby0, standby1: null };
       delete result.note;
+      const bDir = survivor.stateDir;
 
       // 4. Failover with one standby.
       if (PHASES.has('failover')) {
-        if (!b.status().standbySupported) throw new Error('this rivulet has no StreamsConfig.numStandbyReplicas: the failover with a standby cannot be measured');
-        await b.close();
+        if (!survivor.status().standbySupported) throw new Error('this rivulet has no StreamsConfig.numStandbyReplicas: the failover with a standby cannot be measured');
+        await survivor.close();
         const b2 = launch('B2', instanceConfig(bDir, 1));
         const c = launch('C', instanceConfig(dir(), 1));
         instances.push(b2, c);
