@@ -24,17 +24,29 @@
  *    the kill to the first new output record.
  * 4. Failover with one standby (needs StreamsConfig.numStandbyReplicas): B is
  *    restarted from its state directory next to C (empty), both with one standby
- *    replica; once C's standby has followed the changelog, the instance holding
- *    the task is killed and the failover timed the same way.
+ *    replica; once the standby's checkpoints reach the changelogs' ends, the
+ *    instance holding the task is killed and the failover timed the same way
+ *    (same session timeout).
+ *
+ * RIVULET_SCALE_PHASES picks the figures (default `commit,restore,failover`):
+ * `commit` the commit curve and memory per key (steps 1-2), `restore` the restore
+ * rate and the failover without a standby (step 3), `failover` both failovers
+ * (steps 3-4). Steps 1-2 always run (they build the state). The figures of the
+ * phases run replace those in bench/results/scale.json; the others are kept,
+ * and `runs` says which run (date, keys, readings, client) each comes from.
+ * A short restore and failover run:
+ *   RIVULET_SCALE_PHASES=restore,failover RIVULET_SCALE_KEYS=200000 RIVULET_SCALE_READINGS=1000000
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { IotTopics } from '../examples/iot-anomaly/topology.js';
 import type { RestoreProgress } from '../src/metrics/instance-metrics.js';
+import { Checkpoint } from '../src/state/checkpoint.js';
+import { kafkaClient } from '../src/transport/create-transport.js';
 import { createKafkaTransport } from '../src/transport/kafkajs/kafkajs-transport.js';
 import type { ProducerRecord, Transport } from '../src/transport/transport.js';
 import type { ScaleInstanceConfig } from './scale-instance.js';
@@ -54,6 +66,15 @@ const TAIL = envInt('RIVULET_SCALE_TAIL', 2_000);
 const SESSION_TIMEOUT_MS = envInt('RIVULET_SCALE_SESSION_TIMEOUT_MS', 10_000);
 const DEADLINE_MS = envInt('RIVULET_SCALE_TIMEOUT_S', 3600) * 1000;
 const brokers = (process.env['KAFKA_BROKERS'] ?? '').split(',').map((b) => b.trim()).filter((b) => b.length > 0);
+const PHASE_NAMES = ['commit', 'restore', 'failover'] as const;
+type Phase = (typeof PHASE_NAMES)[number];
+const PHASES = new Set<Phase>(
+  (process.env['RIVULET_SCALE_PHASES'] ?? PHASE_NAMES.join(',')).split(',').map((x) => x.trim()).filter((x) => x !== '').map((x) => {
+    if (!(PHASE_NAMES as readonly string[]).includes(x)) throw new Error(`RIVULET_SCALE_PHASES must list some of ${PHASE_NAMES.join(', ')} (got ${JSON.stringify(x)})`);
+    return x as Phase;
+  }),
+);
+if (PHASES.size === 0) throw new Error(`RIVULET_SCALE_PHASES must list at least one of ${PHASE_NAMES.join(', ')}`);
 
 const STAGES = [KEYS / 100, KEYS / 10, KEYS].map((k) => Math.max(1, Math.round(k)));
 const SHARES = [0.1, 0.2, 0.7];
@@ -267,6 +288,130 @@ async function failover(admin: Transport, topics: IotTopics, victim: Instance, t
   return at - killedAt;
 }
 
+// ---------------------------------------------------------------- results
+
+/** Where a group of figures comes from. */
+interface RunMeta {
+  date: string;
+  keys: number;
+  readings: number;
+  sessionTimeoutMs: number;
+  kafkaClient: string;
+  loadSeconds: number | null;
+  processSeconds: number | null;
+  processRecordsPerSec: number;
+  loadAverage: { atStart: number | null; meanDuringRun: number | null; max: number | null };
+  node: string;
+}
+
+interface CommitFigures { keys: number; p50Ms: number | null; p99Ms: number | null; changelogBytesPerCommit: number; changelogRecordsPerCommit: number; commits: number }
+
+/** bench/results/scale.json: each phase's figures, and in `runs` the run each comes from. */
+interface ScaleResult {
+  commit: CommitFigures[];
+  rssBytesPerKey: number | null;
+  rssFrom?: { keys: number; bytes: number };
+  rssTo?: { keys: number; bytes: number };
+  restoreRecordsPerSec: number | null;
+  restoreMBPerSec: number | null;
+  restoreRecords: number | null;
+  restoreSeconds?: number | null;
+  failoverMs: { standby0: number | null; standby1: number | null };
+  note?: string;
+  runs: { commit?: RunMeta; restoreFailover?: RunMeta };
+}
+
+/**
+ * The figures of an earlier scale.json, in this layout. A file from before `runs` describes one
+ * run (top-level keys, readings, date, …), which every figure in it came from.
+ */
+function mergePrevious(p: Partial<ScaleResult> & Record<string, unknown>): ScaleResult {
+  const legacy = p.runs === undefined && typeof p['date'] === 'string' ? ({
+    date: p['date'],
+    keys: p['keys'],
+    readings: p['readings'],
+    sessionTimeoutMs: p['sessionTimeoutMs'],
+    // Before the platformatic client became the default, every run used kafkajs.
+    kafkaClient: 'kafkajs',
+    loadSeconds: p['loadSeconds'] ?? null,
+    processSeconds: p['processSeconds'] ?? null,
+    processRecordsPerSec: p['processRecordsPerSec'],
+    loadAverage: p['loadAverage'],
+    node: p['node'],
+  } as RunMeta) : undefined;
+  return {
+    commit: p.commit ?? [],
+    rssBytesPerKey: p.rssBytesPerKey ?? null,
+    ...(p.rssFrom === undefined ? {} : { rssFrom: p.rssFrom }),
+    ...(p.rssTo === undefined ? {} : { rssTo: p.rssTo }),
+    restoreRecordsPerSec: p.restoreRecordsPerSec ?? null,
+    restoreMBPerSec: p.restoreMBPerSec ?? null,
+    restoreRecords: p.restoreRecords ?? null,
+    ...(p.restoreSeconds === undefined ? {} : { restoreSeconds: p.restoreSeconds }),
+    failoverMs: p.failoverMs ?? { standby0: null, standby1: null },
+    ...(p.note === undefined ? {} : { note: p.note }),
+    runs: p.runs ?? (legacy === undefined ? {} : { commit: legacy, restoreFailover: legacy }),
+  };
+}
+
+function describeRun(r: RunMeta | undefined): string {
+  if (r === undefined) return 'not measured';
+  return `run of ${r.date}: ${fmt(r.keys)} device keys, ${fmt(r.readings)} readings, client ${r.kafkaClient}, session timeout ${fmt(r.sessionTimeoutMs)} ms, node ${r.node}; load average ${r.loadAverage.atStart} at the start, ${r.loadAverage.meanDuringRun} on average, ${r.loadAverage.max} at most`;
+}
+
+function markdown(r: ScaleResult): string {
+  const c = r.runs.commit;
+  const rf = r.runs.restoreFailover;
+  const first = r.commit[0];
+  const last = r.commit[r.commit.length - 1];
+  const p99Ratio = (last?.p99Ms ?? NaN) / (first?.p99Ms ?? NaN);
+  const restoreSeconds = r.restoreSeconds ?? (r.restoreRecords !== null && r.restoreRecordsPerSec ? r.restoreRecords / r.restoreRecordsPerSec : null);
+  const f = r.failoverMs;
+  return [
+    'Scale benchmark: the IoT anomaly topology on Apache Kafka (one input partition; bench/scale.bench.ts). Figures of different runs are kept together: each part names its run.',
+    '',
+    `Commit cost and memory (${describeRun(c)}):`,
+    '',
+    '| keys held | commits | commit p50 ms | commit p99 ms | changelog records / commit | changelog bytes / commit |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...r.commit.map((x) => `| ${fmt(x.keys)} | ${x.commits} | ${x.p50Ms ?? '–'} | ${x.p99Ms ?? '–'} | ${fmt(x.changelogRecordsPerCommit)} | ${fmt(x.changelogBytesPerCommit)} |`),
+    '',
+    `Commit p99 at ${fmt(last?.keys ?? 0)} keys / at ${fmt(first?.keys ?? 0)} keys: ${Number.isFinite(p99Ratio) ? p99Ratio.toFixed(2) : '–'}.`,
+    `Resident memory per key held: ${r.rssBytesPerKey === null ? '–' : fmt(r.rssBytesPerKey)} bytes (RSS growth of the instance from ${fmt(r.rssFrom?.keys ?? first?.keys ?? 0)} to ${fmt(r.rssTo?.keys ?? last?.keys ?? 0)} keys; three kernel stores hold every key).`,
+    ...(c === undefined ? [] : [`Load: ${fmt(c.readings)} readings in ${c.loadSeconds ?? '–'} s; processing: ${c.processSeconds ?? '–'} s (${fmt(c.processRecordsPerSec)} readings/s, including the status repartition and every commit).`]),
+    '',
+    `Restore and failover (${describeRun(rf)}):`,
+    '',
+    `Restore after a kill (empty state directory): ${r.restoreRecords === null ? '–' : fmt(r.restoreRecords)} changelog records, ${r.restoreMBPerSec === null || restoreSeconds === null ? '–' : (r.restoreMBPerSec * restoreSeconds).toFixed(1)} MB in ${restoreSeconds === null ? '–' : restoreSeconds.toFixed(1)} s: ${r.restoreRecordsPerSec === null ? '–' : fmt(r.restoreRecordsPerSec)} records/s, ${r.restoreMBPerSec ?? '–'} MB/s (the stores of task 0_0, one after another; records/s over the time spent reading and applying their changelogs).`,
+    `Failover, SIGKILL to the first new output record: ${f.standby0 === null ? '–' : `${fmt(f.standby0)} ms`} without a standby (the new instance restores the whole changelog); ${f.standby1 === null ? `not measured${r.note === undefined ? '' : ` (${r.note})`}` : `${fmt(f.standby1)} ms with one standby (its checkpoints at the changelog ends before the kill)`}${f.standby0 !== null && f.standby1 !== null ? `: ${(f.standby0 / f.standby1).toFixed(1)}× faster` : ''}. Both include the group noticing the dead member (session timeout ${fmt(rf?.sessionTimeoutMs ?? SESSION_TIMEOUT_MS)} ms).`,
+    '',
+    'Figures under machine load (2 cores, shared with other work) are upper bounds on latency and lower bounds on rates.',
+    'Input: three stages (1 %, 10 %, 100 % of the devices; 10 %, 20 %, 70 % of the readings); each stage first brings in its new devices, then its devices take turns, 4 readings each, so every commit changes about as many keys whatever the state size. Event time stays in one 10 s window, so every device holds state throughout. A commit sample is bucketed when the keys held are within 2 % of the stage size.',
+  ].join('\n');
+}
+
+/**
+ * A check whether `standby`'s checkpoints of `tasks` (its standby copies) reached the ends of
+ * their changelogs: `lag` is the records between them, summed (Infinity while task 0_0 has no
+ * checkpoint yet).
+ */
+async function standbyCaughtUp(admin: Transport, applicationId: string, standby: Instance, tasks: readonly string[]): Promise<() => Promise<{ lag: number }>> {
+  return async () => {
+    let lag = 0;
+    for (const task of tasks) {
+      const saved = await new Checkpoint(join(standby.stateDir, applicationId, task)).read().catch(() => new Map<string, number>());
+      // A task without persistent changelogged stores has no standby (and no checkpoint); 0_0 has.
+      if (saved.size === 0 && task === '0_0') return { lag: Infinity };
+      for (const [key, offset] of saved) {
+        const { topic, partition } = Checkpoint.parseKey(key);
+        const end = (await admin.listOffsets(topic)).find((o) => o.partition === partition)?.latest ?? 0;
+        lag += Math.max(0, end - offset);
+      }
+    }
+    return { lag };
+  };
+}
+
 async function main(): Promise<void> {
   if (brokers.length === 0) {
     console.error('bench/scale.bench.ts: KAFKA_BROKERS is not set; run it through `bash scripts/kafka/with-kafka.sh npx vite-node bench/scale.bench.ts`');
@@ -337,84 +482,96 @@ async function main(): Promise<void> {
     const rssBytesPerKey = small === undefined || full.openKeys <= small.openKeys ? null : Math.round((full.rss - small.rss) / (full.openKeys - small.openKeys));
     log(`commits: ${JSON.stringify(commit)}; rss ${fmt(small?.rss ?? 0)} B at ${fmt(small?.openKeys ?? 0)} keys, ${fmt(full.rss)} B at ${fmt(full.openKeys)} keys`);
 
-    // 3. Failover without a standby: B starts empty, A dies.
-    const bDir = dir();
-    const b = launch('B', instanceConfig(bDir, 0));
-    instances.push(b);
-    await until('B joining the group', () => b.status().state === 'RUNNING' && a.status().state === 'RUNNING', 300_000);
-    await sleep(3000);
-    const taskA = a.status().tasks.includes('0_0') ? '0_0' : undefined;
-    if (taskA === undefined) throw new Error(`instance A does not hold task 0_0 (A: ${a.status().tasks.join(',')}; B: ${b.status().tasks.join(',')})`);
-    const standby0 = await failover(admin, topics, a, total, st);
-    await until('B running task 0_0', () => b.status().tasks.includes('0_0') && b.status().state === 'RUNNING', DEADLINE_MS);
-    const rf = restoreFigures(b.status().restores, '0_0');
-    const restoreRecordsPerSec = rf.records / Math.max(1e-9, rf.seconds);
-    const restoreMBPerSec = rf.bytes / 1e6 / Math.max(1e-9, rf.seconds);
-    log(`failover without a standby: ${fmt(standby0)} ms; B restored ${fmt(rf.records)} records (${(rf.bytes / 1e6).toFixed(1)} MB) in ${rf.seconds.toFixed(1)} s: ${fmt(restoreRecordsPerSec)} records/s, ${restoreMBPerSec.toFixed(1)} MB/s`);
-
-    // 4. Failover with one standby.
-    let standby1: number | null = null;
-    let note: string | undefined;
-    if (!b.status().standbySupported) {
-      note = 'standby1 not measured: this rivulet has no StreamsConfig.numStandbyReplicas yet (bench/scale-instance.ts passes it when RIVULET_SCALE runs with a rivulet that has it)';
-      log(note);
-    } else {
-      await b.close();
-      const b2 = launch('B2', instanceConfig(bDir, 1));
-      const c = launch('C', instanceConfig(dir(), 1));
-      instances.push(b2, c);
-      await until('B2 and C running', () => b2.status().state === 'RUNNING' && c.status().state === 'RUNNING', DEADLINE_MS);
-      // The standby follows the whole changelog first: give it the time the full restore took, and more.
-      const waitMs = Math.round(rf.seconds * 1500 + 10_000);
-      log(`B2 and C running; waiting ${fmt(waitMs)} ms for the standby to follow the changelog`);
-      await sleep(waitMs);
-      const holder = [b2, c].find((x) => x.status().tasks.includes('0_0'));
-      if (holder === undefined) throw new Error('no instance holds task 0_0');
-      standby1 = await failover(admin, topics, holder, total + TAIL, st);
-      log(`failover with one standby: ${fmt(standby1)} ms`);
-    }
-
-    const loadAvg = load.samples.length === 0 ? (load.start[0] as number) : load.samples.reduce((x, y) => x + y, 0) / load.samples.length;
-    const result = {
-      commit,
-      rssBytesPerKey,
-      restoreRecordsPerSec: Math.round(restoreRecordsPerSec),
-      restoreMBPerSec: round(restoreMBPerSec, 2),
-      restoreRecords: rf.records,
-      failoverMs: { standby0, standby1 },
-      ...(note === undefined ? {} : { note }),
-      keys: KEYS,
-      readings: total,
-      sessionTimeoutMs: SESSION_TIMEOUT_MS,
-      loadSeconds: round(loadSeconds),
-      processSeconds: round(runSeconds),
-      processRecordsPerSec: Math.round(total / runSeconds),
-      loadAverage: { atStart: round(load.start[0] as number, 2), meanDuringRun: round(loadAvg, 2), max: round(Math.max(...load.samples, 0), 2) },
-      date: new Date().toISOString(),
-      node: process.version,
+    const runMeta = (): RunMeta => {
+      const loadAvg = load.samples.length === 0 ? (load.start[0] as number) : load.samples.reduce((x, y) => x + y, 0) / load.samples.length;
+      return {
+        date: new Date().toISOString(),
+        keys: KEYS,
+        readings: total,
+        sessionTimeoutMs: SESSION_TIMEOUT_MS,
+        kafkaClient: kafkaClient(),
+        loadSeconds: round(loadSeconds),
+        processSeconds: round(runSeconds),
+        processRecordsPerSec: Math.round(total / runSeconds),
+        loadAverage: { atStart: round(load.start[0] as number, 2), meanDuringRun: round(loadAvg, 2), max: round(Math.max(...load.samples, 0), 2) },
+        node: process.version,
+      };
     };
     const out = join(root, 'bench', 'results');
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'scale.json'), `${JSON.stringify(result, null, 2)}\n`);
-    const p99Ratio = (commit[2]?.p99Ms ?? NaN) / (commit[0]?.p99Ms ?? NaN);
-    const md = [
-      `Scale benchmark: the IoT anomaly topology on Apache Kafka with ${fmt(KEYS)} device keys and ${fmt(total)} readings (one input partition, one instance; ${result.date}, node ${process.version}).`,
-      '',
-      '| keys held | commits | commit p50 ms | commit p99 ms | changelog records / commit | changelog bytes / commit |',
-      '| ---: | ---: | ---: | ---: | ---: | ---: |',
-      ...commit.map((c) => `| ${fmt(c.keys)} | ${c.commits} | ${c.p50Ms ?? '–'} | ${c.p99Ms ?? '–'} | ${fmt(c.changelogRecordsPerCommit)} | ${fmt(c.changelogBytesPerCommit)} |`),
-      '',
-      `Commit p99 at ${fmt(KEYS)} keys / at ${fmt(first.keys)} keys: ${Number.isFinite(p99Ratio) ? p99Ratio.toFixed(2) : '–'}.`,
-      `Resident memory per key held: ${rssBytesPerKey === null ? '–' : fmt(rssBytesPerKey)} bytes (RSS growth of the instance from ${fmt(small?.openKeys ?? 0)} to ${fmt(full.openKeys)} keys; three kernel stores hold every key).`,
-      `Restore after a kill (empty state directory): ${fmt(rf.records)} changelog records, ${(rf.bytes / 1e6).toFixed(1)} MB in ${rf.seconds.toFixed(1)} s: ${fmt(restoreRecordsPerSec)} records/s, ${restoreMBPerSec.toFixed(1)} MB/s.`,
-      `Failover, SIGKILL to the first new output record: ${fmt(standby0)} ms without a standby; ${standby1 === null ? `not measured (${note ?? ''})` : `${fmt(standby1)} ms with one standby`}. Both include the group noticing the dead member (session timeout ${fmt(SESSION_TIMEOUT_MS)} ms).`,
-      '',
-      `Load: ${fmt(total)} readings in ${loadSeconds.toFixed(1)} s; processing: ${runSeconds.toFixed(1)} s (${fmt(result.processRecordsPerSec)} readings/s, including the status repartition and every commit).`,
-      `Machine load average (2 cores, shared with other work): ${result.loadAverage.atStart} at the start, ${result.loadAverage.meanDuringRun} on average during the run, ${result.loadAverage.max} at most. Figures under such load are upper bounds on latency and lower bounds on rates.`,
-      'Input: three stages (1 %, 10 %, 100 % of the devices; 10 %, 20 %, 70 % of the readings); each stage first brings in its new devices, then its devices take turns, 4 readings each, so every commit changes about as many keys whatever the state size. Event time stays in one 10 s window, so every device holds state throughout. A commit sample is bucketed when the keys held are within 2 % of the stage size.',
-    ].join('\n');
-    writeFileSync(join(out, 'scale.md'), `${md}\n`);
-    console.log(`\n${md}`);
+    const previous = existsSync(join(out, 'scale.json')) ? (JSON.parse(readFileSync(join(out, 'scale.json'), 'utf8')) as Partial<ScaleResult>) : {};
+    const result: ScaleResult = mergePrevious(previous);
+    // Written after each phase, so a later phase that fails or hangs keeps the figures before it.
+    const save = (): void => {
+      mkdirSync(out, { recursive: true });
+      writeFileSync(join(out, 'scale.json'), `${JSON.stringify(result, null, 2)}\n`);
+      writeFileSync(join(out, 'scale.md'), `${markdown(result)}\n`);
+    };
+    if (PHASES.has('commit')) {
+      result.commit = commit;
+      result.rssBytesPerKey = rssBytesPerKey;
+      result.rssFrom = { keys: small?.openKeys ?? 0, bytes: small?.rss ?? 0 };
+      result.rssTo = { keys: full.openKeys, bytes: full.rss };
+      result.runs.commit = runMeta();
+    }
+
+    if (PHASES.has('restore') || PHASES.has('failover')) {
+      // 3. Failover without a standby: B starts empty, A dies.
+      // Without standbys the range split places both tasks on the member whose id sorts first,
+      // which may be B. The instance holding task 0_0 is killed; the other takes it over with
+      // an empty state directory: if that is A, its task directories are deleted first (A no
+      // longer owns them; Kafka Streams' state cleaner does the same after state.cleanup.delay.ms).
+      const b = launch('B', instanceConfig(dir(), 0));
+      instances.push(b);
+      await until('B joining the group', () => b.status().state === 'RUNNING' && a.status().state === 'RUNNING', 300_000);
+      await sleep(3000);
+      const holder = [a, b].find((x) => x.status().tasks.includes('0_0'));
+      if (holder === undefined) throw new Error(`neither A nor B holds task 0_0 (A: ${a.status().tasks.join(',')}; B: ${b.status().tasks.join(',')})`);
+      const survivor = holder === a ? b : a;
+      if (survivor.status().tasks.length > 0) throw new Error(`${survivor.name} holds tasks ${survivor.status().tasks.join(',')} next to ${holder.name}: expected one instance to hold every task`);
+      if (survivor === a) {
+        for (const name of readdirSync(join(a.stateDir, applicationId))) if (/^\d+_\d+$/.test(name)) rmSync(join(a.stateDir, applicationId, name), { recursive: true, force: true });
+        log(`B took every task when it joined: A's task directories deleted, B is killed and A takes over`);
+      }
+      const standby0 = await failover(admin, topics, holder, total, st);
+      await until(`${survivor.name} running task 0_0`, () => survivor.status().tasks.includes('0_0') && survivor.status().state === 'RUNNING', DEADLINE_MS);
+      const rf = restoreFigures(survivor.status().restores, '0_0');
+      const restoreRecordsPerSec = rf.records / Math.max(1e-9, rf.seconds);
+      const restoreMBPerSec = rf.bytes / 1e6 / Math.max(1e-9, rf.seconds);
+      log(`failover without a standby: ${fmt(standby0)} ms; ${survivor.name} restored ${fmt(rf.records)} records (${(rf.bytes / 1e6).toFixed(1)} MB) in ${rf.seconds.toFixed(1)} s: ${fmt(restoreRecordsPerSec)} records/s, ${restoreMBPerSec.toFixed(1)} MB/s`);
+      result.restoreRecordsPerSec = Math.round(restoreRecordsPerSec);
+      result.restoreMBPerSec = round(restoreMBPerSec, 2);
+      result.restoreRecords = rf.records;
+      result.restoreSeconds = round(rf.seconds, 2);
+      result.failoverMs = { standby0, standby1: null };
+      result.runs.restoreFailover = runMeta();
+      result.note = PHASES.has('failover') ? 'standby1 not measured: the run ended before the failover with a standby' : 'standby1 not measured: RIVULET_SCALE_PHASES did not include failover';
+      save();
+      const bDir = survivor.stateDir;
+
+      // 4. Failover with one standby.
+      if (PHASES.has('failover')) {
+        if (!survivor.status().standbySupported) throw new Error('this rivulet has no StreamsConfig.numStandbyReplicas: the failover with a standby cannot be measured');
+        await survivor.close();
+        const b2 = launch('B2', instanceConfig(bDir, 1));
+        const c = launch('C', instanceConfig(dir(), 1));
+        instances.push(b2, c);
+        await until('B2 and C running', () => b2.status().state === 'RUNNING' && c.status().state === 'RUNNING', DEADLINE_MS, () => `B2 ${b2.status().state} (${b2.status().tasks.join(',')}), C ${c.status().state} (${c.status().tasks.join(',')})`);
+        await until('one of B2 and C holding task 0_0', () => [b2, c].some((x) => x.status().tasks.includes('0_0')), DEADLINE_MS);
+        const holder = [b2, c].find((x) => x.status().tasks.includes('0_0')) as Instance;
+        const standby = holder === b2 ? c : b2;
+        const caughtUp = await standbyCaughtUp(admin, applicationId, standby, holder.status().tasks);
+        const followStarted = Date.now();
+        await until(`${standby.name}'s standby following the changelogs`, async () => (await caughtUp()).lag === 0, DEADLINE_MS, () => 'waiting');
+        log(`${holder.name} holds ${holder.status().tasks.join(', ')}; ${standby.name}'s standby checkpoints reached the changelog ends (${((Date.now() - followStarted) / 1000).toFixed(1)} s)`);
+        const standby1 = await failover(admin, topics, holder, total + TAIL, st);
+        log(`failover with one standby: ${fmt(standby1)} ms (${standby.name} took over; restored ${fmt(restoreFigures(standby.status().restores, '0_0').records)} tail records)`);
+        result.failoverMs = { standby0, standby1 };
+        delete result.note;
+      }
+      result.runs.restoreFailover = runMeta();
+    }
+    save();
+    console.log(`\n${markdown(result)}`);
   } finally {
     clearInterval(loadTimer);
     for (const i of instances) if (!i.dead()) await i.kill().catch(() => undefined);

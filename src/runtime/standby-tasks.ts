@@ -7,25 +7,41 @@
  *
  * Only persistent (LevelDB) stores are followed: an in-memory store has no
  * local copy that could outlive a standby, so it restores in full wherever
- * its task goes. Records go straight to LevelDB; no working store or
- * processor is built, so a standby costs disk writes, not memory.
+ * its task goes. Records go to LevelDB and to a working store kept in memory
+ * (a hot standby): when the task becomes active on this instance it takes
+ * those working stores over ({@link StandbyTasks.promote}) and reads only the
+ * changelog tail, instead of loading the whole local copy from LevelDB. A
+ * standby so costs the memory its stores take on the active instance, and no
+ * processor is built.
  * @module
  */
 import { join } from 'node:path';
 import { Checkpoint } from '../state/checkpoint.js';
 import { changelogTopic } from '../topology/store-definition.js';
+import type { StoreDefinition } from '../topology/store-definition.js';
 import type { Topology } from '../topology/topology.js';
 import type { ConsumerRecord, Reader, TopicPartitionOffset, Transport } from '../transport/transport.js';
+import { restoreRecords } from '../state/working-table.js';
+import { createWorkingStore, type TaskStore } from './state-factory.js';
 import { StorePersistence } from './store-persistence.js';
 import type { ResolvedConfig } from './streams-config.js';
 
 interface FollowedStore {
+  readonly def: StoreDefinition;
   readonly name: string;
   readonly topic: string;
   readonly persistence: StorePersistence;
   readonly task: StandbyTask;
+  /** The working store, up to date with LevelDB: what the task takes over when it becomes active here. */
+  state: TaskStore;
   /** Next changelog offset to apply. */
   offset: number;
+}
+
+/** A standby's working store handed to the active task, and the changelog offset it holds up to (exclusive). */
+export interface WarmStore {
+  readonly state: TaskStore;
+  readonly offset: number;
 }
 
 interface StandbyTask {
@@ -108,6 +124,8 @@ export class StandbyTasks {
         const ends = (await this.transport.listOffsets(s.topic)).find((o) => o.partition === task.partition);
         if (ends === undefined || (s.offset >= ends.earliest && s.offset <= ends.latest)) continue;
         await s.persistence.wipe();
+        s.state.close?.();
+        s.state = createWorkingStore(s.def);
         s.offset = ends.earliest;
         task.dirty = true;
       }
@@ -131,7 +149,10 @@ export class StandbyTasks {
       store.offset = r.offset + 1;
       store.task.dirty = true;
     }
-    for (const [store, list] of changes) await store.persistence.write(list);
+    for (const [store, list] of changes) {
+      restoreRecords(store.state, list);
+      await store.persistence.write(list);
+    }
     // Offsets also advance over transaction markers and aborted records.
     for (const store of this.#byChangelog.values()) {
       const position = reader.position({ topic: store.topic, partition: store.task.partition });
@@ -142,6 +163,29 @@ export class StandbyTasks {
     }
     this.applied += records.length;
     return records.length;
+  }
+
+  /**
+   * Stops following `names` that are standbys here (they become active on this instance) and
+   * hands over their working stores, per task and store, after checkpointing them: the active
+   * restore then reads only the changelog after each store's offset.
+   */
+  async promote(names: readonly string[]): Promise<Map<string, Map<string, WarmStore>>> {
+    const out = new Map<string, Map<string, WarmStore>>();
+    for (const name of names) {
+      const task = this.#tasks.get(name);
+      if (task === undefined) continue;
+      const stores = new Map<string, WarmStore>();
+      for (const s of task.stores) stores.set(s.name, { state: s.state, offset: s.offset });
+      try {
+        await this.#close(name, true, true);
+      } catch (e) {
+        for (const w of stores.values()) w.state.close?.();
+        throw e;
+      }
+      out.set(name, stores);
+    }
+    return out;
   }
 
   /** Writes the checkpoint of every standby that moved, after its LevelDB writes are durable. */
@@ -172,7 +216,8 @@ export class StandbyTasks {
     this.onOffsets(task.name, new Map(task.stores.map((s) => [s.name, s.offset])));
   }
 
-  async #close(name: string, checkpoint: boolean): Promise<void> {
+  /** Stops following task `name`; its working stores are closed unless `keepStates` (handed over). */
+  async #close(name: string, checkpoint: boolean, keepStates = false): Promise<void> {
     const task = this.#tasks.get(name);
     if (task === undefined) return;
     this.#tasks.delete(name);
@@ -181,7 +226,10 @@ export class StandbyTasks {
     try {
       if (checkpoint && task.dirty) await this.#writeCheckpoint(task);
     } finally {
-      for (const s of task.stores) await s.persistence.close();
+      for (const s of task.stores) {
+        if (!keepStates) s.state.close?.();
+        await s.persistence.close();
+      }
     }
   }
 
@@ -215,10 +263,16 @@ export class StandbyTasks {
           task.dirty = true;
         }
         from = Math.max(from, ends.earliest);
-        task.stores.push({ name: def.name, topic, persistence, task, offset: from });
+        const state = createWorkingStore(def);
+        task.stores.push({ def, name: def.name, topic, persistence, task, state, offset: from });
+        // The local copy up to the checkpoint goes into memory once, now, not at a failover.
+        await persistence.loadInto(state);
       }
     } catch (e) {
-      for (const s of task.stores) await s.persistence.close().catch(() => undefined);
+      for (const s of task.stores) {
+        s.state.close?.();
+        await s.persistence.close().catch(() => undefined);
+      }
       throw e;
     }
     if (task.stores.length === 0) return undefined;

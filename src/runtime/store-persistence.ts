@@ -1,6 +1,5 @@
 import { rm } from 'node:fs/promises';
 import { LevelKeyValueStore } from '../state/level-key-value-store.js';
-import type { ChangelogRecord } from '../state/changelog-record.js';
 import { restoreRecords, type PersistableState, type StoreChange } from '../state/working-table.js';
 
 /** Entries handed to a store per restore call while loading the local copy. */
@@ -24,17 +23,10 @@ export class StorePersistence {
   /** Loads every persisted entry into the working store; returns how many. */
   async loadInto(state: PersistableState): Promise<number> {
     let n = 0;
-    let batch: ChangelogRecord[] = [];
-    for await (const e of this.level.all()) {
-      batch.push(e);
-      if (batch.length >= LOAD_BATCH) {
-        n += batch.length;
-        restoreRecords(state, batch);
-        batch = [];
-      }
+    for await (const batch of this.level.batches(LOAD_BATCH)) {
+      n += batch.length;
+      restoreRecords(state, batch);
     }
-    n += batch.length;
-    restoreRecords(state, batch);
     return n;
   }
 

@@ -2,11 +2,10 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Topology, SubTopology } from '../topology/topology.js';
 import { changelogTopic } from '../topology/store-definition.js';
-import type { ConsumerRecord, Reader, Transport, TopicPartition } from '../transport/transport.js';
-import type { ChangelogRecord } from '../state/changelog-record.js';
+import type { Reader, Transport, TopicPartition } from '../transport/transport.js';
 import { Checkpoint } from '../state/checkpoint.js';
-import { StandbyTasks } from './standby-tasks.js';
-import { restoreRecords } from '../state/working-table.js';
+import { StandbyTasks, type WarmStore } from './standby-tasks.js';
+import { restoreChangelog, type RestoreCount } from './changelog-restore.js';
 import { StorePersistence } from './store-persistence.js';
 import { StreamTask, type TaskEnvironment } from './stream-task.js';
 import type { ResolvedConfig } from './streams-config.js';
@@ -14,21 +13,6 @@ import { taskIdString } from './task-id.js';
 import type { RestoreProgress } from '../metrics/instance-metrics.js';
 
 export type { RestoreProgress };
-
-/** Changelog records fetched and applied per step of a restore (one kernel call, one LevelDB batch). */
-const RESTORE_BATCH = 50_000;
-
-/** The records of `batch` that have a key (a changelog record without one restores nothing). */
-function keyed(batch: readonly ConsumerRecord[]): readonly ChangelogRecord[] {
-  for (const r of batch) if (r.key === null) return batch.filter((x): x is ConsumerRecord & { key: Uint8Array } => x.key !== null);
-  return batch as readonly ChangelogRecord[];
-}
-
-function recordBytes(batch: readonly ConsumerRecord[]): number {
-  let n = 0;
-  for (const r of batch) n += (r.key?.length ?? 0) + (r.value?.length ?? 0);
-  return n;
-}
 
 function progress(task: string, store: string, restored: number, total: number, bytes: number, ms: number): RestoreProgress {
   const secs = Math.max(0.001, ms / 1000);
@@ -86,28 +70,42 @@ export class TaskManager {
 
   /**
    * Creates and restores the tasks for newly assigned partitions, and follows
-   * `standbys` (task ids) from then on. Standbys that stop (some become active
-   * here) are checkpointed and closed first, so the active restore finds their
-   * LevelDB free and restores only the tail after their checkpoint.
+   * `standbys` (task ids) from then on. Standbys that stop are checkpointed and
+   * closed first, so the active restore finds their LevelDB free; a standby that
+   * becomes active here hands its working stores over, so its restore reads only
+   * the changelog tail after them.
    */
   async assign(partitions: readonly TopicPartition[], standbys: readonly string[] = []): Promise<void> {
-    await this.standbys.retain(standbys);
-    await this.assignActive(partitions);
+    const promoted = [...this.wantedTasks(partitions).keys()].filter((name) => !this.tasks.has(name));
+    const warm = await this.standbys.promote(promoted);
+    try {
+      await this.standbys.retain(standbys);
+      await this.assignActive(partitions, warm);
+    } finally {
+      // Working stores of a task whose restore failed: its retry restores from LevelDB.
+      for (const stores of warm.values()) for (const w of stores.values()) w.state.close?.();
+    }
     await this.standbys.open(standbys.filter((name) => !this.tasks.has(name)));
   }
 
-  private async assignActive(partitions: readonly TopicPartition[]): Promise<void> {
+  private wantedTasks(partitions: readonly TopicPartition[]): Map<string, { sub: SubTopology; partition: number }> {
     const wanted = new Map<string, { sub: SubTopology; partition: number }>();
     for (const tp of partitions) {
       const sub = this.subByTopic.get(tp.topic);
       if (sub !== undefined) wanted.set(taskIdString({ subtopology: sub.id, partition: tp.partition }), { sub, partition: tp.partition });
     }
-    for (const [name, { sub, partition }] of wanted) {
+    return wanted;
+  }
+
+  /** `warm`: working stores of standbys promoted here, per task; those used are removed from it. */
+  private async assignActive(partitions: readonly TopicPartition[], warm: Map<string, Map<string, WarmStore>>): Promise<void> {
+    for (const [name, { sub, partition }] of this.wantedTasks(partitions)) {
       if (this.tasks.has(name)) continue;
       const task = new StreamTask({ subtopology: sub.id, partition }, sub, this.topology, this.env);
       const managed: ManagedTask = { task, persistence: new Map(), checkpoint: new Checkpoint(this.taskDir(name)), changelogOffsets: new Map() };
       try {
-        await this.restore(managed);
+        await this.restore(managed, warm.get(name));
+        warm.delete(name);
       } catch (e) {
         // Not yet in `tasks`, so closeAll would miss its stores: release their locks for the retry.
         for (const p of managed.persistence.values()) await p.close().catch(() => undefined);
@@ -179,23 +177,32 @@ export class TaskManager {
     return byStore;
   }
 
-  private async restore(m: ManagedTask): Promise<void> {
+  private async restore(m: ManagedTask, warm?: Map<string, WarmStore>): Promise<void> {
     // LevelDB receives a commit's changes only after the commit (under exactly-once, after its
     // transaction committed), so a checkpoint never covers an aborted transaction's effects.
     const checkpoints = await this.readCheckpoint(m);
     const eos = this.config.processingGuarantee === 'exactly_once';
     let reader: Reader | undefined;
     try {
-      for (const [storeName, state] of m.task.stores) {
+      for (const [storeName, fresh] of m.task.stores) {
         const def = this.topology.store(storeName);
         if (def === undefined) continue;
+        let state = fresh;
         let from = 0;
         if (def.persistent) {
           const p = new StorePersistence(storeName, join(this.taskDir(m.task.name), storeName));
           await p.open();
           m.persistence.set(storeName, p);
           const cp = checkpoints.get(storeName);
-          if (cp !== undefined || !def.changelog) {
+          const w = warm?.get(storeName);
+          if (w !== undefined && cp === w.offset) {
+            // The standby's working store holds what LevelDB holds up to the checkpoint it just wrote.
+            warm?.delete(storeName);
+            fresh.close?.();
+            m.task.stores.set(storeName, w.state);
+            state = w.state;
+            from = cp;
+          } else if (cp !== undefined || !def.changelog) {
             await p.loadInto(state);
             from = cp ?? 0;
           } else {
@@ -218,41 +225,10 @@ export class TaskManager {
           continue;
         }
         reader ??= await this.transport.reader({ isolation: eos ? 'read_committed' : 'read_uncommitted', clientId: `${this.config.applicationId}-restore` });
-        reader.assign([{ topic, partition, offset: from }]);
         const total = end.latest - from;
-        const started = Date.now();
-        let restored = 0;
-        let bytes = 0;
-        let lastReport = started;
-        const persistence = m.persistence.get(storeName);
-        // The LevelDB write of a batch runs on libuv's threads while the next batch is
-        // fetched and applied; at most one is in flight, and all are done before the task runs.
-        let writing: Promise<void> | undefined;
-        try {
-          for (;;) {
-            const pos = reader.position({ topic, partition }) ?? from;
-            if (pos >= end.latest) break;
-            const batch = await reader.poll({ maxRecords: RESTORE_BATCH, timeoutMs: 200 });
-            if (batch.length === 0) continue;
-            const records = keyed(batch);
-            restoreRecords(state, records);
-            if (persistence !== undefined) {
-              await writing;
-              writing = persistence.write(records);
-            }
-            restored += batch.length;
-            bytes += recordBytes(batch);
-            const now = Date.now();
-            if (now - lastReport >= 1000) {
-              lastReport = now;
-              this.onRestore(progress(m.task.name, storeName, restored, total, bytes, now - started));
-            }
-          }
-        } finally {
-          await writing;
-        }
+        const report = (c: RestoreCount) => this.onRestore(progress(m.task.name, storeName, c.restored, total, c.bytes, c.ms));
+        report(await restoreChangelog(reader, { topic, partition, from, end: end.latest }, state, m.persistence.get(storeName), report));
         m.changelogOffsets.set(storeName, end.latest);
-        this.onRestore(progress(m.task.name, storeName, restored, total, bytes, Date.now() - started));
       }
     } finally {
       await reader?.close();

@@ -166,8 +166,8 @@ export class KernelStateStore<K> implements PersistableState {
       k = this.keySerde.deserialize(bytes);
       s = bytesToKey(bytes);
     }
-    const prior = this.ids.get(s);
     if (value === null) {
+      const prior = this.ids.get(s);
       if (prior !== undefined) {
         this.queueForget(prior);
         this.release(prior);
@@ -175,6 +175,14 @@ export class KernelStateStore<K> implements PersistableState {
       return;
     }
     let id = recordKeyId(value);
+    if (id !== undefined && this.idents[id] === s) {
+      // A later record of a key that already holds this id: nothing to book, and no Map lookup
+      // (hashing a fresh string) for it, as `ids` and `idents` agree.
+      this.opValues.push(value);
+      this.opIds.push(id);
+      return;
+    }
+    const prior = this.ids.get(s);
     if (id === undefined) {
       // Not a key record this kernel reads: the kernel's check names what is wrong.
       this.flushOps();

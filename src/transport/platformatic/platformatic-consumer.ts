@@ -48,6 +48,15 @@ import { hasKafkaError, toTransportError } from './platformatic-errors.js';
 import { Fetcher } from './platformatic-fetcher.js';
 
 /** What the consumer needs of its transport. */
+/**
+ * How long a rebalance waits for a live member to rejoin (Kafka's max.poll.interval.ms default).
+ * A member rejoins after its rebalance listener returns, and that includes restoring state:
+ * with the session timeout here, a restore longer than it (seconds on a short session timeout)
+ * had the member removed, and the members took tasks from each other in turn without end.
+ * A dead member still leaves at its session timeout.
+ */
+const REBALANCE_TIMEOUT_MS = 300_000;
+
 export interface ConsumerContext {
   tryPartitionCount(topic: string): Promise<number | undefined>;
   listOffsetsWith(api: string, topic: string, isolation: IsolationLevel): Promise<PartitionOffsets[]>;
@@ -251,7 +260,7 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
           CoordinatorType.GROUP,
           groupId,
           (c) =>
-            joinGroupV9.api.async(c, groupId, sessionTimeoutMs, sessionTimeoutMs, this.#memberId, null, 'consumer', [{ name: ASSIGNMENT_PROTOCOL, metadata: encodeSubscription(topics, this.config.assignor.subscriptionUserData?.()) }], null),
+            joinGroupV9.api.async(c, groupId, sessionTimeoutMs, Math.max(sessionTimeoutMs, REBALANCE_TIMEOUT_MS), this.#memberId, null, 'consumer', [{ name: ASSIGNMENT_PROTOCOL, metadata: encodeSubscription(topics, this.config.assignor.subscriptionUserData?.()) }], null),
           this.#pool,
         );
         break;

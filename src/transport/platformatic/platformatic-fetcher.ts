@@ -236,6 +236,8 @@ export class Fetcher {
         if ((b.attributes & TRANSACTIONAL) !== 0 && abortedProducers.has(b.producerId)) continue;
       } else if ((b.attributes & CONTROL) !== 0) continue;
       const appendTime = (b.attributes & LOG_APPEND_TIME) !== 0;
+      // Per record a Number add, not a BigInt one (a BigInt allocated per record).
+      const base = Number(appendTime ? b.maxTimestamp : b.firstTimestamp);
       for (const r of b.records) {
         const offset = first + r.offsetDelta;
         if (offset < from) continue;
@@ -251,7 +253,7 @@ export class Fetcher {
           offset,
           key: r.key,
           value: r.value,
-          timestamp: Number(appendTime ? b.maxTimestamp : b.firstTimestamp + r.timestampDelta),
+          timestamp: appendTime ? base : base + Number(r.timestampDelta),
           headers,
         });
       }

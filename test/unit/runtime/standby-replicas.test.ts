@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { StreamsBuilder } from '../../../src/dsl/streams-builder.js';
 import { KafkaStreams, type KafkaStreamsOptions } from '../../../src/runtime/kafka-streams.js';
 import type { RestoreProgress } from '../../../src/runtime/task-manager.js';
+import { StorePersistence } from '../../../src/runtime/store-persistence.js';
 import { StreamsAssignor } from '../../../src/runtime/streams-assignor.js';
 import { decodeAssignment, encodeInfo } from '../../../src/runtime/streams-assignor.js';
 import { Serdes } from '../../../src/serde/serdes.js';
@@ -63,7 +64,7 @@ describe('StreamsAssignor placement', () => {
 });
 
 describe('standby replicas (embedded broker)', () => {
-  it('the instance taking over a task it kept as standby restores only the tail, and counts stay exact', async () => {
+  it('the instance taking over a task it kept as standby takes its working stores over (no LevelDB load), restores only the tail, and counts stay exact', async () => {
     const id = `standby-${Date.now()}`;
     const admin = broker.transport();
     await admin.connect();
@@ -129,8 +130,15 @@ describe('standby replicas (embedded broker)', () => {
       }, 20_000, "b's standbys caught up");
 
       const before = restoresB.length;
+      const loads = vi.spyOn(StorePersistence.prototype, 'loadInto');
       await a.close();
       await eventually(() => b.state() === 'RUNNING' && b.metrics().tasks === 4, 20_000, 'b owning all 4 tasks');
+      // The standbys kept the stores in memory: the moved tasks load nothing from LevelDB (b's own
+      // tasks reopen from theirs: revoking closes every task).
+      const loaded = loads.mock.contexts.map((p) => (p as StorePersistence).location);
+      expect(loaded.filter((l) => aTasks.some((p) => l.includes(`${join(id, `0_${p}`)}`)))).toEqual([]);
+      expect(loaded).toHaveLength(2);
+      loads.mockRestore();
       await produceJson(admin, `${id}-in`, keys.map((key) => ({ key, value: {} })));
       await eventually(async () => {
         const c = await counts();

@@ -39,6 +39,30 @@ describe('LevelKeyValueStore', () => {
     await second.close();
   });
 
+  it('batches() hands out every entry ascending in arrays of at most the size asked, also past 16 KiB per array', async () => {
+    const store = new LevelKeyValueStore('bulk', join(dir, 'bulk'));
+    await store.open();
+    const value = new Uint8Array(200).fill(7);
+    const keys = Array.from({ length: 1000 }, (_, i) => new TextEncoder().encode(`k${String(i).padStart(4, '0')}`));
+    await store.restoreBatch([...keys].reverse().map((key) => ({ key, value })));
+    const sizes: number[] = [];
+    const seen: string[] = [];
+    for await (const batch of store.batches(300)) {
+      sizes.push(batch.length);
+      for (const r of batch) {
+        seen.push(new TextDecoder().decode(r.key));
+        expect([...(r.value ?? [])]).toEqual([...value]);
+      }
+    }
+    // 300 entries of 205 bytes are 60 KiB: more than LevelDB hands out per call by default.
+    expect(sizes).toEqual([300, 300, 300, 100]);
+    expect(seen).toEqual(keys.map((k) => new TextDecoder().decode(k)));
+    await expect(async () => {
+      for await (const _ of store.batches(0)) break;
+    }).rejects.toThrow(/size must be a whole number >= 1 \(got number 0\)/);
+    await store.close();
+  });
+
   it('rejects an empty location', () => {
     let caught: unknown;
     try {
