@@ -141,7 +141,11 @@ export function suppressProcessor<K, V>(o: SuppressOptions<K, V>): ProcessorSupp
         // Retractions collapse: the emitted change carries the value before the first buffered update.
         const oldValue = prev === undefined ? r.value.oldValue : prev.record.value.oldValue;
         hold(id, { ...r, value: { newValue: r.value.newValue, oldValue } }, prev?.firstBufferedAt ?? r.timestamp, prev?.order ?? order++);
-        emitDue();
+        // Updates an upstream cache forwards at flush arrive outside any record (no record
+        // metadata) and in cache order, not time order: a later window's update may come before
+        // an earlier window's last one, so closing windows on it would emit that window early
+        // (and once more when its update follows). Those close at the end of the flush.
+        if (ctx.recordMetadata() !== undefined) emitDue();
         enforceLimits();
       },
       flush: () => {

@@ -176,7 +176,7 @@ export class LevelKeyValueStore extends KeyValueStore {
 
   /**
    * Every entry, ascending, in arrays of up to `size`: a bulk load (a restore from the local
-   * copy) costs one native call per array. Keys and values may be Buffers.
+   * copy) costs one native call per array.
    */
   async *batches(size: number): AsyncGenerator<ChangelogRecord[]> {
     if (!Number.isInteger(size) || size < 1) throw invalidArgument('LevelKeyValueStore.batches', 'size', 'be a whole number >= 1', describeValue(size));
@@ -196,7 +196,9 @@ export class LevelKeyValueStore extends KeyValueStore {
         const out: ChangelogRecord[] = new Array(batch.length);
         for (let i = 0; i < batch.length; i++) {
           const [key, value] = batch[i] as [Uint8Array, Uint8Array];
-          out[i] = { key, value };
+          // As every other read of this store: plain Uint8Arrays (a Buffer's toString, slice
+          // and equality differ, and stores key their tables by those bytes).
+          out[i] = { key: plainBytes(key), value: plainBytes(value) };
         }
         yield out;
       }

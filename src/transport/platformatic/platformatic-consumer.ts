@@ -47,7 +47,6 @@ import { CoordinatorType, sleep, withCoordinator, type PlatformaticCluster } fro
 import { hasKafkaError, toTransportError } from './platformatic-errors.js';
 import { Fetcher } from './platformatic-fetcher.js';
 
-/** What the consumer needs of its transport. */
 /**
  * How long a rebalance waits for a live member to rejoin (Kafka's max.poll.interval.ms default).
  * A member rejoins after its rebalance listener returns, and that includes restoring state:
@@ -57,6 +56,7 @@ import { Fetcher } from './platformatic-fetcher.js';
  */
 const REBALANCE_TIMEOUT_MS = 300_000;
 
+/** What the consumer needs of its transport. */
 export interface ConsumerContext {
   tryPartitionCount(topic: string): Promise<number | undefined>;
   listOffsetsWith(api: string, topic: string, isolation: IsolationLevel): Promise<PartitionOffsets[]>;
@@ -120,7 +120,9 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
     private readonly config: PlatformaticConsumerConfig,
   ) {
     this.#fetcher = new Fetcher(cluster, config.isolation);
-    this.#pool = cluster.newPool(Math.max(cluster.connection.requestTimeout ?? 30_000, config.sessionTimeoutMs + 10_000));
+    // JoinGroup waits at the coordinator until every member rejoined or the rebalance timeout
+    // passed: the request must not time out before the broker answers.
+    this.#pool = cluster.newPool(Math.max(cluster.connection.requestTimeout ?? 30_000, Math.max(config.sessionTimeoutMs, REBALANCE_TIMEOUT_MS) + 10_000));
   }
 
   async subscribe(topics: readonly string[], listener: RebalanceListener = {}): Promise<void> {

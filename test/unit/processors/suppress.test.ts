@@ -107,6 +107,8 @@ class Real {
       forward: (r: Rec) => this.out.push({ key: show(r.key), newValue: r.value.newValue, oldValue: r.value.oldValue, timestamp: r.timestamp }),
       getStateStore: () => this.store,
       currentStreamTimeMs: () => this.taskStreamTime,
+      // Records arrive as they are processed (no upstream cache forwarding them at flush).
+      recordMetadata: () => ({ topic: 'in', partition: 0, offset: 0 }),
     } as unknown as ProcessorContext<WK | string, Change<number>>;
     this.p = suppressProcessor<WK | string, number>({ name: 'sup', ...this.s, keySerde: keySerde as never, valueSerde, storeName: 'buf' })();
     this.p.init?.(ctx);
@@ -212,10 +214,35 @@ describe('suppression buffer vs a brute-force model', () => {
     expect(failures).toBeGreaterThan(10);
   });
 
+  it('updates an upstream cache forwards at flush, out of time order, close windows only at the end of the flush', () => {
+    const out: { key: string; value: number | undefined }[] = [];
+    let taskStreamTime = 0;
+    // A flush: no record is being processed, so there is no record metadata.
+    const ctx = {
+      taskId: '0_0',
+      forward: (r: StreamRecord<WK, Change<number>>) => out.push({ key: `${r.key.key}@${r.key.window.start}`, value: r.value.newValue }),
+      currentStreamTimeMs: () => taskStreamTime,
+      recordMetadata: () => undefined,
+    } as unknown as ProcessorContext<WK, Change<number>>;
+    const p = suppressProcessor<WK, number>({ name: 'sup', suppressed: Suppressed.untilWindowCloses(), keySerde: keySerde as never, graceMs: 1000, inclusiveEnd: false })();
+    p.init?.(ctx);
+    const update = (key: string, start: number, value: number, timestamp: number) =>
+      p.process({ key: { key, window: { start, end: start + 10_000 } } as WK, value: { newValue: value, oldValue: undefined }, timestamp, headers: {} });
+    update('k1', 0, 999, 9980);
+    // k0's later window comes first in cache order; its timestamp passes window [0, 10000)'s close (11000)...
+    update('k0', 10_000, 1, 11_000);
+    // ...before k1's last update of window [0, 10000) arrives.
+    update('k1', 0, 1000, 9990);
+    expect(out).toEqual([]);
+    taskStreamTime = 11_000;
+    p.flush?.();
+    expect(out).toEqual([{ key: 'k1@0', value: 1000 }]);
+  });
+
   it('a record costs O(1) reads of buffered windows, not a scan of the buffer (2,000 buffered windows)', () => {
     let windowReads = 0;
     const out: unknown[] = [];
-    const ctx = { taskId: '0_0', forward: (r: unknown) => out.push(r), currentStreamTimeMs: () => 0 } as unknown as ProcessorContext<WK, Change<number>>;
+    const ctx = { taskId: '0_0', forward: (r: unknown) => out.push(r), currentStreamTimeMs: () => 0, recordMetadata: () => ({ topic: 'in', partition: 0, offset: 0 }) } as unknown as ProcessorContext<WK, Change<number>>;
     const p = suppressProcessor<WK, number>({ name: 'sup', suppressed: Suppressed.untilWindowCloses(), keySerde: keySerde as never, graceMs: 0, inclusiveEnd: false })();
     p.init?.(ctx);
     const n = 2000;

@@ -52,7 +52,18 @@ describe('checkpoints', () => {
     vi.spyOn(Level.prototype, 'batch').mockImplementation(function (this: Level<Uint8Array, Uint8Array>, ...args: unknown[]) {
       const options = args[1] as { sync?: boolean } | undefined;
       if (Array.isArray(args[0])) events.push({ kind: 'write', where: this.location, sync: options?.sync === true });
-      return batch.apply(this, args);
+      const result = batch.apply(this, args);
+      if (args.length === 0) {
+        // A chained batch (bulk writes): its write() is the write.
+        const chained = result as { write: (options?: { sync?: boolean }) => Promise<void> };
+        const chainedWrite = chained.write.bind(chained);
+        const where = this.location;
+        chained.write = (options?: { sync?: boolean }) => {
+          events.push({ kind: 'write', where, sync: options?.sync === true });
+          return chainedWrite(options);
+        };
+      }
+      return result;
     } as never);
     const write = Checkpoint.prototype.write;
     vi.spyOn(Checkpoint.prototype, 'write').mockImplementation(function (this: Checkpoint, ...args: Parameters<Checkpoint['write']>) {
