@@ -1,12 +1,37 @@
 /**
- * The connection failures every Kafka client reports alike once unwrapped:
+ * What every Kafka client reports alike once unwrapped: Kafka's protocol errors
+ * by name, and the connection failures:
  * TLS handshakes that fail and SASL exchanges the broker refuses. Each
  * client's error module finds them in its own error chain; the wording, and
  * what it tells the user to check, lives here once.
  * @module
  */
 import type { TransportError } from '../errors.js';
-import { TransportErrorCode, transportError } from './transport-error-codes.js';
+import { TransportErrorCode, type TransportErrorCodeValue, transportError } from './transport-error-codes.js';
+
+/** Kafka protocol errors by name, and what they mean to rivulet, whichever client reported them. */
+export const KAFKA_ERROR_CODES: Readonly<Record<string, TransportErrorCodeValue>> = {
+  INVALID_PRODUCER_EPOCH: TransportErrorCode.FENCED,
+  PRODUCER_FENCED: TransportErrorCode.FENCED,
+  INVALID_PRODUCER_ID_MAPPING: TransportErrorCode.FENCED,
+  TRANSACTION_COORDINATOR_FENCED: TransportErrorCode.FENCED,
+  REBALANCE_IN_PROGRESS: TransportErrorCode.COMMIT_FAILED,
+  ILLEGAL_GENERATION: TransportErrorCode.COMMIT_FAILED,
+  UNKNOWN_MEMBER_ID: TransportErrorCode.COMMIT_FAILED,
+  FENCED_INSTANCE_ID: TransportErrorCode.COMMIT_FAILED,
+  UNKNOWN_TOPIC_OR_PARTITION: TransportErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  OFFSET_OUT_OF_RANGE: TransportErrorCode.OFFSET_OUT_OF_RANGE,
+  INVALID_RECORD: TransportErrorCode.INVALID_RECORD,
+  CORRUPT_MESSAGE: TransportErrorCode.INVALID_RECORD,
+  MESSAGE_TOO_LARGE: TransportErrorCode.RECORD_TOO_LARGE,
+  RECORD_LIST_TOO_LARGE: TransportErrorCode.RECORD_TOO_LARGE,
+  INVALID_TIMESTAMP: TransportErrorCode.INVALID_RECORD,
+  INVALID_TXN_STATE: TransportErrorCode.ILLEGAL_STATE,
+  INVALID_TOPIC_EXCEPTION: TransportErrorCode.INVALID_ARGUMENT,
+  INVALID_PARTITIONS: TransportErrorCode.INVALID_ARGUMENT,
+  INVALID_REPLICATION_FACTOR: TransportErrorCode.INVALID_ARGUMENT,
+  INVALID_CONFIG: TransportErrorCode.INVALID_ARGUMENT,
+};
 
 /** Node's certificate verification failures (`tls.connect`'s error codes): they never heal by retrying. */
 const CERTIFICATE_CODES = new Set([

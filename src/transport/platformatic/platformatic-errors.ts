@@ -7,32 +7,13 @@
  * @module
  */
 import type { TransportError } from '../../errors.js';
-import { saslRefused, tlsFailure } from '../connection-errors.js';
+import { KAFKA_ERROR_CODES, saslRefused, tlsFailure } from '../connection-errors.js';
 import { TransportErrorCode, type TransportErrorCodeValue, transportError } from '../transport-error-codes.js';
 
 /** Kafka error names (`ProtocolError.apiId`) and what they mean to rivulet. */
 const BY_ID: Readonly<Record<string, TransportErrorCodeValue>> = {
-  INVALID_PRODUCER_EPOCH: TransportErrorCode.FENCED,
-  PRODUCER_FENCED: TransportErrorCode.FENCED,
-  INVALID_PRODUCER_ID_MAPPING: TransportErrorCode.FENCED,
-  TRANSACTION_COORDINATOR_FENCED: TransportErrorCode.FENCED,
-  REBALANCE_IN_PROGRESS: TransportErrorCode.COMMIT_FAILED,
-  ILLEGAL_GENERATION: TransportErrorCode.COMMIT_FAILED,
-  UNKNOWN_MEMBER_ID: TransportErrorCode.COMMIT_FAILED,
-  FENCED_INSTANCE_ID: TransportErrorCode.COMMIT_FAILED,
-  UNKNOWN_TOPIC_OR_PARTITION: TransportErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ...KAFKA_ERROR_CODES,
   UNKNOWN_TOPIC_ID: TransportErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-  OFFSET_OUT_OF_RANGE: TransportErrorCode.OFFSET_OUT_OF_RANGE,
-  INVALID_RECORD: TransportErrorCode.INVALID_RECORD,
-  CORRUPT_MESSAGE: TransportErrorCode.INVALID_RECORD,
-  MESSAGE_TOO_LARGE: TransportErrorCode.RECORD_TOO_LARGE,
-  RECORD_LIST_TOO_LARGE: TransportErrorCode.RECORD_TOO_LARGE,
-  INVALID_TIMESTAMP: TransportErrorCode.INVALID_RECORD,
-  INVALID_TXN_STATE: TransportErrorCode.ILLEGAL_STATE,
-  INVALID_TOPIC_EXCEPTION: TransportErrorCode.INVALID_ARGUMENT,
-  INVALID_PARTITIONS: TransportErrorCode.INVALID_ARGUMENT,
-  INVALID_REPLICATION_FACTOR: TransportErrorCode.INVALID_ARGUMENT,
-  INVALID_CONFIG: TransportErrorCode.INVALID_ARGUMENT,
   SASL_AUTHENTICATION_FAILED: TransportErrorCode.AUTHENTICATION_FAILED,
   UNSUPPORTED_SASL_MECHANISM: TransportErrorCode.AUTHENTICATION_FAILED,
   ILLEGAL_SASL_STATE: TransportErrorCode.AUTHENTICATION_FAILED,
