@@ -18,7 +18,7 @@ import type { ConsumerGenerationInfo, Producer, ProducerRecord, RecordMetadata, 
 import { TransportErrorCode, transportError } from '../transport-error-codes.js';
 import { checkOffset, checkTopicPartition, invalid } from '../validate.js';
 import { MAX_BATCH_BYTES, RECORD_OVERHEAD_BYTES, checkRecordSize } from '../record-size.js';
-import { toTransportError } from './kafkajs-errors.js';
+import { kafkaTypesOf, toTransportError } from './kafkajs-errors.js';
 import type { KafkaJsContext } from './kafkajs-context.js';
 import { withConsumerGeneration } from './kafkajs-kip447.js';
 import { withFastProduce } from './kafkajs-produce-encoder.js';
@@ -42,6 +42,14 @@ const MAX_UNANSWERED_ROUNDS = 10;
 
 /** Upper bound of the wait for transaction markers after commit/abort. */
 const MARKER_WAIT_MS = 10_000;
+
+/**
+ * How long `sendOffsets` waits out CONCURRENT_TRANSACTIONS. The coordinator
+ * answers it while it still writes the markers of the transaction before
+ * (EndTxn returns first); kafkajs fails AddOffsetsToTxn at once, where Kafka's
+ * own producer retries.
+ */
+const CONCURRENT_TRANSACTIONS_WAIT_MS = 30_000;
 
 /** A message as handed to kafkajs, with the timestamp as the number it is. */
 type OutMessage = Omit<Message, 'timestamp'> & { timestamp: number };
@@ -342,7 +350,8 @@ export class KafkaJsProducerClient implements Producer {
     if (byTopic.size === 0) return;
     this.#sentOffsets.set(groupId, [...(this.#sentOffsets.get(groupId) ?? []), ...offsets]);
     const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
-    await this.#run(api, () => withConsumerGeneration(consumerGenerationInfo, () => tx.sendOffsets({ consumerGroupId: groupId, topics })), TransportErrorCode.COMMIT_FAILED);
+    const send = (): Promise<void> => withConsumerGeneration(consumerGenerationInfo, () => tx.sendOffsets({ consumerGroupId: groupId, topics }));
+    await this.#run(api, () => retryConcurrentTransactions(send), TransportErrorCode.COMMIT_FAILED);
   }
 
   async commitTransaction(): Promise<void> {
@@ -450,6 +459,19 @@ export class KafkaJsProducerClient implements Producer {
       const err = toTransportError(api, e, fallback);
       if (err.code === TransportErrorCode.FENCED) this.#fenced = e;
       throw err;
+    }
+  }
+}
+
+/** Runs `call` again while the coordinator answers CONCURRENT_TRANSACTIONS (bounded, backing off). */
+async function retryConcurrentTransactions<T>(call: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + CONCURRENT_TRANSACTIONS_WAIT_MS;
+  for (let backoffMs = 20; ; backoffMs = Math.min(backoffMs * 2, 500)) {
+    try {
+      return await call();
+    } catch (e) {
+      if (!kafkaTypesOf(e).includes('CONCURRENT_TRANSACTIONS') || Date.now() + backoffMs > deadline) throw e;
+      await new Promise((r) => setTimeout(r, backoffMs));
     }
   }
 }

@@ -203,3 +203,38 @@ describe('KafkaJsProducerClient.send with requests in flight', () => {
     await expect(client.send(many.slice(0, 1))).rejects.toMatchObject({ code: 'RIVULET_TRANSPORT_ILLEGAL_STATE', retriable: true });
   });
 });
+
+describe('KafkaJsProducerClient.sendOffsets', () => {
+  /** A transactional kafkajs producer whose sendOffsets fails with `failures` in turn, then succeeds. */
+  function transactional(failures: { type: string; code: number }[]): { producer: KafkaJsProducer; calls: () => number } {
+    let calls = 0;
+    const tx = {
+      sendOffsets: async () => {
+        const f = failures[calls++];
+        if (f !== undefined) throw Object.assign(new Error(`broker said ${f.type}`), { name: 'KafkaJSProtocolError', ...f, retriable: true });
+      },
+      isActive: () => true,
+    };
+    const producer = { transaction: async () => tx, disconnect: async () => undefined } as unknown as KafkaJsProducer;
+    return { producer, calls: () => calls };
+  }
+
+  it('waits out CONCURRENT_TRANSACTIONS (the coordinator still writing the previous markers) and sends once it clears', async () => {
+    const { ctx } = fakeContext({ in: 1 }, true);
+    const concurrent = { type: 'CONCURRENT_TRANSACTIONS', code: 51 };
+    const { producer, calls } = transactional([concurrent, concurrent, concurrent]);
+    const client = new KafkaJsProducerClient(ctx, producer, true, () => undefined);
+    await client.beginTransaction();
+    await client.sendOffsets('g', [{ topic: 'in', partition: 0, offset: 5 }]);
+    expect(calls()).toBe(4);
+  });
+
+  it('does not retry other errors', async () => {
+    const { ctx } = fakeContext({ in: 1 }, true);
+    const { producer, calls } = transactional([{ type: 'ILLEGAL_GENERATION', code: 22 }]);
+    const client = new KafkaJsProducerClient(ctx, producer, true, () => undefined);
+    await client.beginTransaction();
+    await expect(client.sendOffsets('g', [{ topic: 'in', partition: 0, offset: 5 }])).rejects.toMatchObject({ code: 'RIVULET_TRANSPORT_COMMIT_FAILED' });
+    expect(calls()).toBe(1);
+  });
+});
