@@ -3,6 +3,8 @@ import { aggregateProcessor } from '../processors/aggregate.js';
 import type { ProcessorSupplier } from '../processors/processor.js';
 import { consoleOptions, consoleSinkProcessor } from '../processors/console-sink.js';
 import { suppressProcessor } from '../processors/suppress.js';
+import { suppressedEntrySerde } from '../serde/suppressed-entry-serde.js';
+import { latin1KeySerde } from '../state/byte-keys.js';
 import { tableMaterializeProcessor } from '../processors/table-source.js';
 import { tableTableJoinProcessor, type TableJoinMode } from '../processors/table-table-join.js';
 import { fkOtherUpdateProcessor, fkResultProcessor, fkSubscribeProcessor, fkSubscriptionProcessor, joinUpdateSerde, subscriptionKeySerde, subscriptionSerde } from '../processors/foreign-key-join.js';
@@ -222,14 +224,22 @@ export class KTableImpl<K, V> implements KTable<K, V> {
       const keySerde = (this.h.keySerde ?? internalSerde) as Serde<K>;
       // The buffer is a changelogged store (Kafka Streams' KTABLE-SUPPRESS-STATE-STORE): held-back
       // results survive rebalances and crashes instead of being lost with the task.
+      const valueSerde = (this.h.valueSerde ?? internalSerde) as Serde<V>;
       const store = ctx.addStore(
-        { name: named?.name === undefined ? undefined : `${named.name}-store`, prefix: 'KTABLE-SUPPRESS-STATE-STORE-', type: 'key-value', keySerde: undefined, valueSerde: undefined },
+        {
+          name: named?.name === undefined ? undefined : `${named.name}-store`,
+          prefix: 'KTABLE-SUPPRESS-STATE-STORE-',
+          type: 'key-value',
+          keySerde: latin1KeySerde as Serde<unknown>,
+          valueSerde: suppressedEntrySerde(keySerde, valueSerde, this.windowing !== undefined) as Serde<unknown>,
+          persistent: false,
+        },
         'KTable.suppress',
         `pass { name: 'my-suppress' } as suppress()'s second argument (Named), e.g. suppress(Suppressed.untilWindowCloses(), { name: 'final-counts' })`,
       );
       ctx.topology.addProcessor(
         name,
-        suppressProcessor<K, V>({ name, suppressed, keySerde, valueSerde: (this.h.valueSerde ?? internalSerde) as Serde<V>, graceMs: this.windowing?.graceMs ?? 0, inclusiveEnd: this.windowing?.inclusiveEnd ?? false, storeName: store.name }) as ProcessorSupplier,
+        suppressProcessor<K, V>({ name, suppressed, keySerde, valueSerde, graceMs: this.windowing?.graceMs ?? 0, inclusiveEnd: this.windowing?.inclusiveEnd ?? false, storeName: store.name }) as ProcessorSupplier,
         this.h.node,
       );
       ctx.topology.addStateStore(store, name);

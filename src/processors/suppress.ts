@@ -8,6 +8,7 @@ import type { Change } from './change.js';
 import type { ProcessorContext, ProcessorSupplier } from './processor.js';
 import type { StreamRecord } from './stream-record.js';
 import { SuppressionBuffer, type BufferedEntry } from './suppression-buffer.js';
+import type { SuppressedEntry } from '../serde/suppressed-entry-serde.js';
 
 export interface SuppressOptions<K, V> {
   /** The processor's name, for errors. */
@@ -29,11 +30,7 @@ export interface SuppressOptions<K, V> {
 }
 
 /** A buffered entry as stored (headers are not kept across restarts). */
-export interface StoredBuffered<K, V> {
-  readonly record: { readonly key: K; readonly value: Change<V>; readonly timestamp: number };
-  readonly firstBufferedAt: number;
-  readonly order: number;
-}
+export type StoredBuffered<K, V> = SuppressedEntry<K, V>;
 
 type Held<K, V> = StreamRecord<K, Change<V>>;
 
@@ -62,10 +59,19 @@ export function suppressProcessor<K, V>(o: SuppressOptions<K, V>): ProcessorSupp
     let order = 0;
     let streamTime = Number.NEGATIVE_INFINITY;
 
+    // A record updates many windows of one key in a row (60 for hopping 60 s / 1 s), so the
+    // last key's bytes are kept rather than serialized again for each window (primitive keys
+    // only: an object key equal by identity may have been mutated since).
+    let lastKey: unknown;
+    let lastKeyId = '';
     const keyId = (key: K): string => {
       if (s.kind === 'untilWindowCloses') {
         const wk = key as unknown as Windowed<unknown>;
-        return `${bytesToKey((o.keySerde as Serde<unknown>).serialize(wk.key))}@${wk.window.start}`;
+        if (wk.key !== lastKey || lastKey === undefined || typeof lastKey === 'object') {
+          lastKeyId = bytesToKey((o.keySerde as Serde<unknown>).serialize(wk.key));
+          lastKey = wk.key;
+        }
+        return `${lastKeyId}@${wk.window.start}`;
       }
       return bytesToKey(o.keySerde.serialize(key));
     };
@@ -77,8 +83,8 @@ export function suppressProcessor<K, V>(o: SuppressOptions<K, V>): ProcessorSupp
     // commit none. `stored` holds the ids the store has, so only those get a tombstone.
     const dirty = new Set<string>();
     const stored = new Set<string>();
-    const hold = (id: string, record: Held<K, V>, firstBufferedAt: number, ord: number): void => {
-      buffer.put(id, { record, dueAt: dueAt(record, firstBufferedAt), firstBufferedAt, order: ord, bytes: bytesOf(id, record) });
+    const hold = (id: string, record: Held<K, V>, firstBufferedAt: number, ord: number, prev?: BufferedEntry<Held<K, V>>): void => {
+      buffer.put(id, { record, dueAt: dueAt(record, firstBufferedAt), firstBufferedAt, order: ord, bytes: bytesOf(id, record) }, prev ?? buffer.get(id));
       if (store !== undefined) dirty.add(id);
     };
     const emit = (id: string, record: Held<K, V>): void => {
@@ -90,8 +96,8 @@ export function suppressProcessor<K, V>(o: SuppressOptions<K, V>): ProcessorSupp
       for (const id of dirty) {
         const e = buffer.get(id);
         if (e !== undefined) {
-          const r = e.record;
-          store.put(id, { record: { key: r.key, value: r.value, timestamp: r.timestamp }, firstBufferedAt: e.firstBufferedAt, order: e.order });
+          // The entry is a StoredBuffered already (its serde reads only those fields): no copy per write.
+          store.put(id, e);
           stored.add(id);
         } else if (stored.delete(id)) store.delete(id);
       }
@@ -140,7 +146,7 @@ export function suppressProcessor<K, V>(o: SuppressOptions<K, V>): ProcessorSupp
         const prev = buffer.get(id);
         // Retractions collapse: the emitted change carries the value before the first buffered update.
         const oldValue = prev === undefined ? r.value.oldValue : prev.record.value.oldValue;
-        hold(id, { ...r, value: { newValue: r.value.newValue, oldValue } }, prev?.firstBufferedAt ?? r.timestamp, prev?.order ?? order++);
+        hold(id, { ...r, value: { newValue: r.value.newValue, oldValue } }, prev?.firstBufferedAt ?? r.timestamp, prev?.order ?? order++, prev);
         // Updates an upstream cache forwards at flush arrive outside any record (no record
         // metadata) and in cache order, not time order: a later window's update may come before
         // an earlier window's last one, so closing windows on it would emit that window early

@@ -40,10 +40,10 @@ export class SuppressionBuffer<R> {
   /**
    * Adds or replaces an entry. A replacement keeps its place for early emission;
    * its due time may move (a session that grew keeps its start, so its id, but
-   * ends later), which leaves the old heap slot stale.
+   * ends later), which leaves the old heap slot stale. `prev`: what `get(id)`
+   * returned, when the caller has it.
    */
-  put(id: string, e: BufferedEntry<R>): void {
-    const prev = this.entries.get(id);
+  put(id: string, e: BufferedEntry<R>, prev: BufferedEntry<R> | undefined = this.entries.get(id)): void {
     if (prev !== undefined) this.totalBytes -= prev.bytes;
     if (prev === undefined || prev.dueAt !== e.dueAt) {
       this.queue.add(e.dueAt, id);

@@ -1,3 +1,5 @@
+import type { Serde } from '../serde/serde.js';
+
 /**
  * Keys of working stores are held as latin1 strings of their serialized bytes:
  * a JS string compares code unit by code unit, which for latin1 equals
@@ -21,6 +23,12 @@ export function keyToBytes(key: string): Uint8Array {
   for (let i = 0; i < key.length; i++) out[i] = key.charCodeAt(i);
   return out;
 }
+
+/**
+ * Keys that are already such latin1 strings (a suppression buffer's ids), stored
+ * as their bytes; a working store uses them as they are, without a round trip.
+ */
+export const latin1KeySerde: Serde<string> = { name: 'latin1-key', serialize: keyToBytes, deserialize: bytesToKey };
 
 /** 8-byte big-endian encoding of a non-negative or negative ms time that sorts numerically. */
 export function timeKey(ms: number): string {

@@ -1,5 +1,5 @@
 import type { Serde } from '../serde/serde.js';
-import { bytesToKey } from './byte-keys.js';
+import { bytesToKey, latin1KeySerde } from './byte-keys.js';
 import type { KeyValueEntry, KeyValueStore } from './store-api.js';
 import { WorkingTable, type PersistableState, type StoreChange } from './working-table.js';
 
@@ -14,6 +14,7 @@ export class WorkingKeyValueStore<K, V> implements KeyValueStore<K, V>, Persista
   ) {}
 
   private k(key: K): string {
+    if ((this.keySerde as Serde<unknown>) === latin1KeySerde) return key as unknown as string;
     return bytesToKey(this.keySerde.serialize(key));
   }
 
