@@ -3,7 +3,7 @@ import type { Serde } from '../serde/serde.js';
 import { WasmWindowKernel } from '../wasm/wasm-window-kernel.js';
 import { MAX_KEY_ID, type WindowSpec } from '../wasm/window-stats-kernel.js';
 import { isStringSerde } from '../serde/string-serde.js';
-import { bytesToKey, keyToBytes } from './byte-keys.js';
+import { KeyTable } from './key-table.js';
 import type { ChangelogRecord } from './changelog-record.js';
 import type { PersistableState, StoreChange } from './working-table.js';
 
@@ -28,15 +28,14 @@ const KEY_RECORD_TAG = 0x4b;
  */
 export class KernelStateStore<K> implements PersistableState {
   readonly kernel: WasmWindowKernel;
-  /** Key identity (the string itself under the string serde, else its bytes as a string) → id. */
-  private readonly ids = new Map<string, number>();
   /**
-   * Per id: the key and its identity; `undefined` when the id is free. The
-   * serialized key is derived from them at commit (only changed keys need it),
-   * not held per key: at a million keys that is a million arrays less.
+   * Serialized key ↔ id, in typed arrays: no JS object per key (at a million
+   * keys per store, strings and map entries were most of the heap and of the
+   * collector's work). Keys are decoded again when a result needs them.
    */
-  private readonly keys: (K | undefined)[] = [];
-  private readonly idents: (string | undefined)[] = [];
+  private readonly table = new KeyTable();
+  /** Ids below this are held or free. */
+  private highWater = 0;
   /** Kernel ops of the restore batch being built: a key record, or `null` to forget `opIds[i]`. */
   private readonly opValues: (Uint8Array | null)[] = [];
   private readonly opIds: number[] = [];
@@ -45,7 +44,7 @@ export class KernelStateStore<K> implements PersistableState {
   /** Records were restored since the free ids were last known. */
   private restored = false;
   private changed = false;
-  /** String keys under the UTF-8 string serde are their own identity: no serializing per record. */
+  /** String keys under the UTF-8 string serde: ASCII ones are looked up by their characters, no serializing per record. */
   private readonly byString: boolean;
 
   constructor(
@@ -60,31 +59,29 @@ export class KernelStateStore<K> implements PersistableState {
   /** The kernel id of `key`, assigning a free id to a new key. */
   intern(key: K): number {
     let bytes: Uint8Array | undefined;
-    let s: string;
-    if (this.byString && typeof key === 'string') {
-      s = key;
-    } else {
+    let id = this.byString && typeof key === 'string' ? this.table.findAscii(key) : -2;
+    if (id === -2) {
       bytes = this.keySerde.serialize(key);
-      s = bytesToKey(bytes);
+      id = this.table.find(bytes);
     }
-    let id = this.ids.get(s);
-    if (id === undefined) {
-      if (this.restored) this.collectFreeIds();
-      id = this.free.pop();
-      if (id === undefined) {
-        // Past the kernel's key space the kernel marks the record INVALID_KEY; the operator counts and drops it.
-        if (this.keys.length > MAX_KEY_ID) return MAX_KEY_ID + 1;
-        id = this.keys.length;
-      }
-      this.assign(id, key, s);
+    if (id >= 0) return id;
+    if (this.restored) this.collectFreeIds();
+    let fresh = this.free.pop();
+    if (fresh === undefined) {
+      // Past the kernel's key space the kernel marks the record INVALID_KEY; the operator counts and drops it.
+      if (this.highWater > MAX_KEY_ID) return MAX_KEY_ID + 1;
+      fresh = this.highWater++;
     }
-    return id;
+    if (bytes === undefined) this.table.bindAscii(fresh, key as string);
+    else this.table.bind(fresh, bytes);
+    return fresh;
   }
 
   keyOf(id: number): K {
-    const k = this.keys[id];
-    if (k === undefined) throw new StateError('RIVULET_STATE_UNKNOWN_KEY_ID', `${this.name}: kernel returned key id ${id}, which was never interned; the store state is inconsistent`);
-    return k;
+    if (!this.table.has(id)) throw new StateError('RIVULET_STATE_UNKNOWN_KEY_ID', `${this.name}: kernel returned key id ${id}, which was never interned; the store state is inconsistent`);
+    // ASCII is its own UTF-8: the string serde would decode the same string.
+    if (this.byString && this.table.isAscii(id)) return this.table.latin1Of(id) as K;
+    return this.keySerde.deserialize(this.table.bytesOf(id).slice());
   }
 
   /** Marks the kernel state as changed since the last commit. */
@@ -94,7 +91,7 @@ export class KernelStateStore<K> implements PersistableState {
 
   /** Keys holding an id. */
   size(): number {
-    return this.ids.size;
+    return this.table.size;
   }
 
   drainChanges(): StoreChange[] {
@@ -105,13 +102,13 @@ export class KernelStateStore<K> implements PersistableState {
     const out: StoreChange[] = [];
     // Tombstones first: an id they release may be reused by a record of the same commit.
     for (const { id, record } of keys) {
-      if (record !== null || this.idents[id] === undefined) continue;
+      if (record !== null || !this.table.has(id)) continue;
       out.push({ key: this.recordKey(id), value: null });
       this.release(id);
     }
     for (const { id, record } of keys) {
       if (record === null) continue;
-      if (this.idents[id] === undefined) throw new StateError('RIVULET_STATE_UNKNOWN_KEY_ID', `${this.name}: kernel changed key id ${id}, which was never interned; the store state is inconsistent`);
+      if (!this.table.has(id)) throw new StateError('RIVULET_STATE_UNKNOWN_KEY_ID', `${this.name}: kernel changed key id ${id}, which was never interned; the store state is inconsistent`);
       out.push({ key: this.recordKey(id), value: record.slice() });
     }
     out.push({ key: TASK_KEY, value: task.slice() });
@@ -151,38 +148,23 @@ export class KernelStateStore<K> implements PersistableState {
           : `${this.name}: changelog key must start with byte 0 (task) or 1 (key) (got ${key.length === 0 ? 'an empty key' : `byte ${key[0]}`}); the changelog was not written by this store: reset the application's state`,
       );
     }
-    let k: K;
-    let s: string;
-    const ascii = this.byString ? asciiAfterPrefix(key) : undefined;
-    if (ascii !== undefined) {
-      // ASCII is its own UTF-8: the string serde would decode the same string.
-      k = ascii as K;
-      s = ascii;
-    } else if (this.byString) {
-      k = this.keySerde.deserialize(key.subarray(1));
-      s = typeof k === 'string' ? k : bytesToKey(key.subarray(1));
-    } else {
-      const bytes = key.slice(1);
-      k = this.keySerde.deserialize(bytes);
-      s = bytesToKey(bytes);
-    }
+    const n = key.length;
     if (value === null) {
-      const prior = this.ids.get(s);
-      if (prior !== undefined) {
+      const prior = this.table.find(key, 1, n);
+      if (prior >= 0) {
         this.queueForget(prior);
         this.release(prior);
       }
       return;
     }
     let id = recordKeyId(value);
-    if (id !== undefined && this.idents[id] === s) {
-      // A later record of a key that already holds this id: nothing to book, and no Map lookup
-      // (hashing a fresh string) for it, as `ids` and `idents` agree.
+    if (id !== undefined && this.table.holds(id, key, 1, n)) {
+      // A later record of a key that already holds this id: nothing to book.
       this.opValues.push(value);
       this.opIds.push(id);
       return;
     }
-    const prior = this.ids.get(s);
+    const prior = this.table.find(key, 1, n);
     if (id === undefined) {
       // Not a key record this kernel reads: the kernel's check names what is wrong.
       this.flushOps();
@@ -191,14 +173,14 @@ export class KernelStateStore<K> implements PersistableState {
       this.opValues.push(value);
       this.opIds.push(id);
     }
-    if (prior !== undefined && prior !== id) {
+    if (prior >= 0 && prior !== id) {
       this.queueForget(prior);
       this.release(prior);
     }
-    const owner = this.idents[id];
     // The id's previous holder left the changelog without a tombstone we saw (a cut-short write).
-    if (owner !== undefined && owner !== s) this.ids.delete(owner);
-    this.assign(id, k, s);
+    this.table.unbind(id);
+    this.table.bind(id, key, 1, n);
+    if (id >= this.highWater) this.highWater = id + 1;
   }
 
   private queueForget(id: number): void {
@@ -220,21 +202,9 @@ export class KernelStateStore<K> implements PersistableState {
     this.kernel.close();
   }
 
-  private assign(id: number, key: K, s: string): void {
-    while (this.keys.length < id) {
-      this.keys.push(undefined);
-      this.idents.push(undefined);
-    }
-    this.ids.set(s, id);
-    this.keys[id] = key;
-    this.idents[id] = s;
-  }
-
   /** The changelog key of id `id`: the prefix byte, then the serialized key. */
   private recordKey(id: number): Uint8Array {
-    const key = this.keys[id];
-    // Under the string serde the identity is the key itself, else the latin1 string of its bytes.
-    const bytes = this.byString && typeof key === 'string' ? this.keySerde.serialize(key) : keyToBytes(this.idents[id] as string);
+    const bytes = this.table.bytesOf(id);
     const k = new Uint8Array(bytes.length + 1);
     k[0] = KEY_PREFIX;
     k.set(bytes, 1);
@@ -242,36 +212,18 @@ export class KernelStateStore<K> implements PersistableState {
   }
 
   private release(id: number): void {
-    const s = this.idents[id];
-    if (s !== undefined && this.ids.get(s) === id) this.ids.delete(s);
-    this.keys[id] = undefined;
-    this.idents[id] = undefined;
+    this.table.unbind(id);
     if (!this.restored) this.free.push(id);
   }
 
   /** After a restore, the ids below the highest one that no key holds. */
   private collectFreeIds(): void {
     this.restored = false;
-    while (this.keys.length > 0 && this.idents[this.keys.length - 1] === undefined) {
-      this.keys.pop();
-      this.idents.pop();
-    }
+    while (this.highWater > 0 && !this.table.has(this.highWater - 1)) this.highWater--;
     const free: number[] = [];
-    for (let id = this.keys.length - 1; id >= 0; id--) if (this.idents[id] === undefined) free.push(id);
+    for (let id = this.highWater - 1; id >= 0; id--) if (!this.table.has(id)) free.push(id);
     this.free = free;
   }
-}
-
-/**
- * The text of `key` after its prefix byte when it is short ASCII, else
- * `undefined`. One `fromCharCode` call builds a flat string: appending
- * character by character builds a rope that every Map lookup then flattens.
- */
-function asciiAfterPrefix(key: Uint8Array): string | undefined {
-  const n = key.length;
-  if (n > 129) return undefined;
-  for (let i = 1; i < n; i++) if ((key[i] as number) > 0x7f) return undefined;
-  return String.fromCharCode.apply(null, key.subarray(1) as unknown as number[]);
 }
 
 /** The key id a kernel key record holds (bytes 2..6, little-endian), or `undefined` when it is no key record in range. */
