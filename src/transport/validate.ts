@@ -70,3 +70,11 @@ export function checkAssignor(api: string, value: unknown): GroupAssignor | unde
   }
   return a as GroupAssignor;
 }
+
+/** `topics` to subscribe to, checked, without repeats and sorted. */
+export function checkTopics(api: string, topics: readonly string[]): string[] {
+  if (!Array.isArray(topics) || topics.some((t) => typeof t !== 'string' || t.length === 0)) {
+    invalid(`${api}: topics must be an array of non-empty strings (got ${JSON.stringify(topics)})`);
+  }
+  return [...new Set(topics)].sort();
+}

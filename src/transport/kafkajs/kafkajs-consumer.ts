@@ -28,6 +28,7 @@
  * @module
  */
 import type { Consumer as KafkaJsConsumer } from 'kafkajs';
+import { SinglePoll } from '../single-poll.js';
 import type {
   ConsumerGenerationInfo,
   ConsumerRecord,
@@ -40,7 +41,7 @@ import type {
   TopicPartitionOffset,
 } from '../transport.js';
 import { TransportErrorCode, transportError } from '../transport-error-codes.js';
-import { checkOffset, checkPollOptions, checkTopicPartition, invalid, tpKey } from '../validate.js';
+import { checkOffset, checkPollOptions, checkTopics, checkTopicPartition, invalid, tpKey } from '../validate.js';
 import { decodeMemberAssignment, rivuletAssigner } from './kafkajs-assigner.js';
 import type { KafkaJsContext } from './kafkajs-context.js';
 import { toTransportError } from './kafkajs-errors.js';
@@ -94,7 +95,7 @@ export class KafkaJsGroupConsumer implements GroupConsumer {
   #memberId: string | undefined;
   #generation: ConsumerGenerationInfo | undefined;
 
-  #polling: Promise<void> | undefined;
+  readonly #polling = new SinglePoll();
   #closing = false;
   #closed = false;
 
@@ -107,10 +108,7 @@ export class KafkaJsGroupConsumer implements GroupConsumer {
   async subscribe(topics: readonly string[], listener: RebalanceListener = {}): Promise<void> {
     const api = 'GroupConsumer.subscribe';
     this.#usable(api);
-    if (!Array.isArray(topics) || topics.some((t) => typeof t !== 'string' || t.length === 0)) {
-      invalid(`${api}: topics must be an array of non-empty strings (got ${JSON.stringify(topics)})`);
-    }
-    this.#topics = [...new Set(topics)].sort();
+    this.#topics = checkTopics(api, topics);
     this.#listener = listener;
     this.#resubscribe = true;
   }
@@ -118,16 +116,10 @@ export class KafkaJsGroupConsumer implements GroupConsumer {
   async poll(options?: PollOptions): Promise<ConsumerRecord[]> {
     const api = 'GroupConsumer.poll';
     this.#usable(api);
-    if (this.#polling !== undefined) throw transportError(TransportErrorCode.ILLEGAL_STATE, `${api}: another poll is running; poll is not re-entrant`);
-    const { maxRecords, timeoutMs } = checkPollOptions(api, options);
-    let done!: () => void;
-    this.#polling = new Promise((r) => (done = r));
-    try {
-      return await this.#poll(api, maxRecords, Date.now() + timeoutMs);
-    } finally {
-      this.#polling = undefined;
-      done();
-    }
+    return this.#polling.run(api, () => {
+      const { maxRecords, timeoutMs } = checkPollOptions(api, options);
+      return this.#poll(api, maxRecords, Date.now() + timeoutMs);
+    });
   }
 
   async #poll(api: string, maxRecords: number, deadline: number): Promise<ConsumerRecord[]> {
@@ -384,7 +376,7 @@ export class KafkaJsGroupConsumer implements GroupConsumer {
     if (this.#closing) return;
     this.#closing = true;
     this.#session.signal();
-    await this.#polling;
+    await this.#polling.idle();
     try {
       if (this.#assignment.length > 0) await this.#revoke(false);
     } finally {

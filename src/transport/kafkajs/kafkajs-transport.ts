@@ -22,6 +22,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
+import { PartitionCounts } from '../partition-counts.js';
 import kafkajs from 'kafkajs';
 import type { Admin, Kafka, KafkaConfig, logLevel as LogLevel } from 'kafkajs';
 import type {
@@ -122,7 +123,7 @@ class KafkaTransport implements Transport, KafkaJsContext {
   #admin: Admin | undefined;
   #connecting: Promise<void> | undefined;
   readonly #clients = new Set<Client>();
-  readonly #partitions = new Map<string, number>();
+  readonly #partitions = new PartitionCounts((topic) => this.#lookupPartitionCount(topic));
   readonly #offsetClusters = new Map<IsolationLevel, Promise<OffsetsCluster>>();
   #seq = 0;
 
@@ -203,7 +204,7 @@ class KafkaTransport implements Transport, KafkaJsContext {
     const admin = this.#require(api);
     const existing = new Set(await guard(api, () => admin.listTopics()));
     const present = topics.filter((t) => existing.has(t));
-    for (const t of topics) this.#partitions.delete(t);
+    this.#partitions.forget(topics);
     if (present.length === 0) return;
     try {
       await admin.deleteTopics({ topics: present, timeout: 30_000 });
@@ -219,19 +220,17 @@ class KafkaTransport implements Transport, KafkaJsContext {
 
   /** @internal KafkaJsContext */
   async tryPartitionCount(topic: string): Promise<number | undefined> {
+    return this.#partitions.fetch(topic);
+  }
+
+  async #lookupPartitionCount(topic: string): Promise<number | undefined> {
     const api = 'Transport.partitionCount';
     const admin = this.#require(api);
     const existing = await guard(api, () => admin.listTopics());
-    if (!existing.includes(topic)) {
-      this.#partitions.delete(topic);
-      return undefined;
-    }
+    if (!existing.includes(topic)) return undefined;
     try {
       const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-      const n = topics[0]?.partitions.length;
-      if (n === undefined) return undefined;
-      this.#partitions.set(topic, n);
-      return n;
+      return topics[0]?.partitions.length;
     } catch (e) {
       if (kafkaCodeOf(e) === TransportErrorCode.UNKNOWN_TOPIC_OR_PARTITION) return undefined;
       throw toTransportError(api, e);
@@ -240,16 +239,12 @@ class KafkaTransport implements Transport, KafkaJsContext {
 
   /** @internal KafkaJsContext */
   cachedPartitionCount(topic: string): number | undefined {
-    return this.#partitions.get(topic);
+    return this.#partitions.cached(topic);
   }
 
   /** @internal KafkaJsContext */
   async requirePartitionCount(topic: string, api: string, refresh = false): Promise<number> {
-    const cached = refresh ? undefined : this.#partitions.get(topic);
-    if (cached !== undefined) return cached;
-    const n = await this.tryPartitionCount(topic);
-    if (n === undefined) throw transportError(TransportErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${api}: topic '${topic}' does not exist; create it first`);
-    return n;
+    return this.#partitions.require(topic, api, refresh);
   }
 
   async listOffsets(topic: string, options?: ListOffsetsOptions): Promise<PartitionOffsets[]> {

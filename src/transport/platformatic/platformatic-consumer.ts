@@ -41,7 +41,8 @@ import type {
   TopicPartitionOffset,
 } from '../transport.js';
 import { TransportErrorCode, transportError } from '../transport-error-codes.js';
-import { checkOffset, checkPollOptions, checkTopicPartition, invalid, tpKey } from '../validate.js';
+import { SinglePoll } from '../single-poll.js';
+import { checkOffset, checkPollOptions, checkTopics, checkTopicPartition, invalid, tpKey } from '../validate.js';
 import { ASSIGNMENT_PROTOCOL, decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription, planAssignment } from './platformatic-assignment.js';
 import { CoordinatorType, sleep, withCoordinator, type PlatformaticCluster } from './platformatic-cluster.js';
 import { hasKafkaError, toTransportError } from './platformatic-errors.js';
@@ -110,7 +111,7 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
   #heartbeat: NodeJS.Timeout | undefined;
   #heartbeating = false;
   #lastPollAt = Date.now();
-  #polling: Promise<void> | undefined;
+  readonly #polling = new SinglePoll();
   #closing = false;
   #closed = false;
 
@@ -128,10 +129,7 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
   async subscribe(topics: readonly string[], listener: RebalanceListener = {}): Promise<void> {
     const api = 'GroupConsumer.subscribe';
     this.#usable(api);
-    if (!Array.isArray(topics) || topics.some((t) => typeof t !== 'string' || t.length === 0)) {
-      invalid(`${api}: topics must be an array of non-empty strings (got ${JSON.stringify(topics)})`);
-    }
-    this.#topics = [...new Set(topics)].sort();
+    this.#topics = checkTopics(api, topics);
     this.#listener = listener;
     this.#needsJoin = true;
   }
@@ -139,18 +137,15 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
   async poll(options?: PollOptions): Promise<ConsumerRecord[]> {
     const api = 'GroupConsumer.poll';
     this.#usable(api);
-    if (this.#polling !== undefined) throw transportError(TransportErrorCode.ILLEGAL_STATE, `${api}: another poll is running; poll is not re-entrant`);
-    const { maxRecords, timeoutMs } = checkPollOptions(api, options);
-    let done!: () => void;
-    this.#polling = new Promise((r) => (done = r));
-    this.#lastPollAt = Date.now();
-    try {
-      return await this.#poll(api, maxRecords, Date.now() + timeoutMs);
-    } finally {
+    return this.#polling.run(api, async () => {
+      const { maxRecords, timeoutMs } = checkPollOptions(api, options);
       this.#lastPollAt = Date.now();
-      this.#polling = undefined;
-      done();
-    }
+      try {
+        return await this.#poll(api, maxRecords, Date.now() + timeoutMs);
+      } finally {
+        this.#lastPollAt = Date.now();
+      }
+    });
   }
 
   async #poll(api: string, maxRecords: number, deadline: number): Promise<ConsumerRecord[]> {
@@ -369,7 +364,7 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
     const member = this.#member;
     if (member === undefined || this.#heartbeating || this.#closing) return;
     // As Kafka's max.poll.interval: a member that stopped polling stops heartbeating and is evicted.
-    if (this.#polling === undefined && Date.now() - this.#lastPollAt > this.config.sessionTimeoutMs) return;
+    if (!this.#polling.running && Date.now() - this.#lastPollAt > this.config.sessionTimeoutMs) return;
     this.#heartbeating = true;
     try {
       await withCoordinator(this.cluster, CoordinatorType.GROUP, this.config.groupId, (c) => heartbeatV4.api.async(c, this.config.groupId, member.generationId, member.memberId, null), this.#pool);
@@ -467,7 +462,7 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
     if (this.#closed || this.#closing) return;
     this.#closing = true;
     this.#fetcher.interrupt();
-    await this.#polling;
+    await this.#polling.idle();
     try {
       if (this.#assignment.length > 0) await this.#revoke(false);
     } finally {

@@ -13,6 +13,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
+import { PartitionCounts } from '../partition-counts.js';
 import type {
   CommittedOffset,
   ConsumerOptions,
@@ -79,7 +80,7 @@ export class PlatformaticTransport implements Transport {
   #cluster: PlatformaticCluster | undefined;
   #connecting: Promise<void> | undefined;
   readonly #clients = new Set<Client>();
-  readonly #partitions = new Map<string, number>();
+  readonly #partitions = new PartitionCounts((topic) => this.#lookupPartitionCount(topic));
   #seq = 0;
 
   constructor(
@@ -177,7 +178,7 @@ export class PlatformaticTransport implements Transport {
     const cluster = this.require(api);
     const existing = new Set(await guard(api, () => cluster.admin.listTopics()));
     const present = topics.filter((t) => existing.has(t));
-    for (const t of topics) this.#partitions.delete(t);
+    this.#partitions.forget(topics);
     if (present.length === 0) return;
     try {
       await cluster.admin.deleteTopics({ topics: present });
@@ -193,19 +194,17 @@ export class PlatformaticTransport implements Transport {
 
   /** @internal */
   async tryPartitionCount(topic: string): Promise<number | undefined> {
+    return this.#partitions.fetch(topic);
+  }
+
+  async #lookupPartitionCount(topic: string): Promise<number | undefined> {
     const api = 'Transport.partitionCount';
     const cluster = this.require(api);
     const existing = await guard(api, () => cluster.admin.listTopics());
-    if (!existing.includes(topic)) {
-      this.#partitions.delete(topic);
-      return undefined;
-    }
+    if (!existing.includes(topic)) return undefined;
     try {
       const meta = await cluster.metadata([topic], true);
-      const n = meta.topics.get(topic)?.partitionsCount;
-      if (n === undefined) return undefined;
-      this.#partitions.set(topic, n);
-      return n;
+      return meta.topics.get(topic)?.partitionsCount;
     } catch (e) {
       if (kafkaCodeOf(e) === TransportErrorCode.UNKNOWN_TOPIC_OR_PARTITION) return undefined;
       throw toTransportError(api, e);
@@ -214,16 +213,12 @@ export class PlatformaticTransport implements Transport {
 
   /** @internal */
   cachedPartitionCount(topic: string): number | undefined {
-    return this.#partitions.get(topic);
+    return this.#partitions.cached(topic);
   }
 
   /** @internal */
   async requirePartitionCount(topic: string, api: string, refresh = false): Promise<number> {
-    const cached = refresh ? undefined : this.#partitions.get(topic);
-    if (cached !== undefined) return cached;
-    const n = await this.tryPartitionCount(topic);
-    if (n === undefined) throw transportError(TransportErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${api}: topic '${topic}' does not exist; create it first`);
-    return n;
+    return this.#partitions.require(topic, api, refresh);
   }
 
   async listOffsets(topic: string, options?: ListOffsetsOptions): Promise<PartitionOffsets[]> {
