@@ -153,9 +153,12 @@ export interface ConsumerOptions {
   /** Default `read_uncommitted`; exactly-once pipelines use `read_committed`. */
   readonly isolation?: IsolationLevel;
   /**
-   * A member that does not call `poll` for this long is removed from the group
-   * and its partitions reassigned (Kafka's `max.poll.interval.ms` and
-   * `session.timeout.ms` rolled into one). Default 30 000.
+   * A member whose heartbeats stop for this long (its process died or hangs) is
+   * removed from the group and its partitions reassigned (Kafka's
+   * `session.timeout.ms`). Default 30 000. A live member that stops calling
+   * `poll`: on @platformatic/kafka it stops heartbeating after 300 s (Kafka's
+   * default `max.poll.interval.ms`); on kafkajs it keeps heartbeating; on the
+   * embedded broker, which has no heartbeats, it is removed after this timeout.
    */
   readonly sessionTimeoutMs?: number;
   /** Where to start a partition without a committed (or a valid) offset. Default `earliest`. */

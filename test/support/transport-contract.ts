@@ -466,6 +466,26 @@ export function describeTransport(
         expect(joins['a']).toBeGreaterThanOrEqual(2);
       });
 
+      it('a live member that pauses polling longer than its session timeout keeps its partitions (heartbeats go on; poll gaps are bounded by max.poll.interval, not the session)', async () => {
+        const t = await connect();
+        const topic = await topicWith(t, 2);
+        const groupId = uniqueName('group');
+        const a = await t.consumer({ groupId, sessionTimeoutMs: 6000 });
+        let revoked = 0;
+        let assigned = false;
+        await a.subscribe([topic], { onPartitionsAssigned: () => void (assigned = true), onPartitionsRevoked: () => void revoked++ });
+        await pollUntil(a, () => assigned, waitMs);
+        const generation = a.generation()!.generationId;
+        // A commit or a standby's catch-up between two polls can outlast a short session timeout.
+        // Past two session timeouts: a member that stopped heartbeating after one would be gone.
+        await new Promise((r) => setTimeout(r, 15_000));
+        // Long enough for a heartbeat to learn of an eviction and the member to rejoin.
+        for (const until = Date.now() + 5000; Date.now() < until; ) await a.poll({ timeoutMs: 200 });
+        expect(revoked).toBe(0);
+        expect(a.assignment()).toHaveLength(2);
+        expect(a.generation()!.generationId).toBe(generation);
+      }, 60_000);
+
       it('rebalance callbacks report the partitions given up and received', async () => {
         const t = await connect();
         const topic = await topicWith(t, 2);

@@ -363,8 +363,11 @@ export class PlatformaticGroupConsumer implements GroupConsumer {
   async #beat(): Promise<void> {
     const member = this.#member;
     if (member === undefined || this.#heartbeating || this.#closing) return;
-    // As Kafka's max.poll.interval: a member that stopped polling stops heartbeating and is evicted.
-    if (!this.#polling.running && Date.now() - this.#lastPollAt > this.config.sessionTimeoutMs) return;
+    // As Kafka's max.poll.interval.ms (which is also its rebalance timeout): a member that stopped
+    // polling stops heartbeating and is evicted. Not the session timeout: a commit or a standby's
+    // catch-up between two polls may take longer than a short session timeout, and a member
+    // evicted for it took tasks from the others in turn without end.
+    if (!this.#polling.running && Date.now() - this.#lastPollAt > Math.max(this.config.sessionTimeoutMs, REBALANCE_TIMEOUT_MS)) return;
     this.#heartbeating = true;
     try {
       await withCoordinator(this.cluster, CoordinatorType.GROUP, this.config.groupId, (c) => heartbeatV4.api.async(c, this.config.groupId, member.generationId, member.memberId, null), this.#pool);
