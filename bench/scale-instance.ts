@@ -27,7 +27,15 @@ export interface ScaleInstanceConfig {
 export const OPEN_KEYS_STORE = 'device-stats-tumbling-10s';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ScaleInstanceConfig;
-const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: (m, f) => console.error(m, f ?? ''), error: (m, f) => console.error(m, f ?? '') };
+// RIVULET_SCALE_LOG=info also prints the instances' info lines (rebalances, restores) to stderr.
+const info = process.env['RIVULET_SCALE_LOG'] === 'info';
+const name = (config.stateDir ?? '').slice(-6);
+const quiet: Logger = {
+  debug: () => undefined,
+  info: info ? (m, f) => console.error(`[${name} ${new Date().toISOString().slice(11, 23)}] ${m}`, f === undefined ? '' : JSON.stringify(f)) : () => undefined,
+  warn: (m, f) => console.error(m, f ?? ''),
+  error: (m, f) => console.error(m, f ?? ''),
+};
 const streamsConfig: StreamsConfig = {
   applicationId: config.applicationId,
   brokers: [...config.brokers],
