@@ -21,6 +21,8 @@ export interface BrokerPlan {
 }
 
 export interface PeersPlan {
+  /** Workloads run through each system's test driver: all five in the full run, memory alone by default. */
+  readonly engineWorkloads: readonly PeerEngineWorkload[];
   /** Test-driver input files (bench/peers/data.ts PEER_SIZES × scale). */
   readonly engineScale: number;
   /** Open window accumulators of the memory workload (real keys, nothing multiplied). */
@@ -56,6 +58,9 @@ export interface BenchPlan {
   readonly suppress: SuppressPlan;
 }
 
+export const PEER_ENGINE_WORKLOADS = ['W1', 'W2', 'wordcount', 'join', 'memory'] as const;
+export type PeerEngineWorkload = (typeof PEER_ENGINE_WORKLOADS)[number];
+
 export const FULL_SUPPRESS_CASES = 'runtime:100:10000:3,runtime:500:40000:3,driver:50:4000:3';
 export const DEFAULT_SUPPRESS_CASES = 'runtime:100:10000:1,runtime:500:40000:1,driver:50:4000:3';
 
@@ -76,6 +81,17 @@ function positive(env: BenchEnv, name: string): number | undefined {
   return n;
 }
 
+/** `RIVULET_PEERS_ENGINE_WORKLOADS=W1,memory`: the test-driver workloads to run. */
+function engineWorkloads(env: BenchEnv, full: boolean): PeerEngineWorkload[] {
+  const raw = env['RIVULET_PEERS_ENGINE_WORKLOADS'];
+  // Test-driver speed is the drivers' (Kafka Streams' commits after every record), not the engines', and costs
+  // minutes: the default run keeps only the memory workload, the one figure the broker runs do not give.
+  if (raw === undefined || raw.trim() === '') return full ? [...PEER_ENGINE_WORKLOADS] : ['memory'];
+  const names = raw.split(',').map((w) => w.trim()).filter((w) => w.length > 0);
+  for (const w of names) if (!(PEER_ENGINE_WORKLOADS as readonly string[]).includes(w)) throw new Error(`RIVULET_PEERS_ENGINE_WORKLOADS: unknown workload '${w}' (one of ${PEER_ENGINE_WORKLOADS.join(', ')})`);
+  return PEER_ENGINE_WORKLOADS.filter((w) => names.includes(w));
+}
+
 /** The sizes of every part for this environment (pure: reads only `env`). */
 export function benchPlan(env: BenchEnv): BenchPlan {
   const full = fullRequested(env);
@@ -89,16 +105,17 @@ export function benchPlan(env: BenchEnv): BenchPlan {
       ? 'Full run (RIVULET_BENCH_FULL=1).'
       : 'Default run: smaller sizes than the full run, so that `npm run bench` finishes within 15 minutes on 2 cores; RIVULET_BENCH_FULL=1 gives the full sizes.',
     kernel: { scale: scale ?? (full ? 1 : 0.02) },
-    broker: { records: Math.round(positive(env, 'RIVULET_BROKER_BENCH_RECORDS') ?? (full ? 2_000_000 : 200_000)) },
+    broker: { records: Math.round(positive(env, 'RIVULET_BROKER_BENCH_RECORDS') ?? (full ? 2_000_000 : 100_000)) },
     peers: {
+      engineWorkloads: engineWorkloads(env, full),
       engineScale,
       memoryKeys: Math.round(positive(env, 'RIVULET_PEERS_MEMORY_KEYS') ?? (full ? 1_000_000 : 100_000)),
       brokerEngineScale: positive(env, 'RIVULET_PEERS_BROKER_ENGINE_SCALE') ?? (scale !== undefined ? Math.min(scale, 0.05) : full ? 0.05 : 0.01),
-      brokerEngineSeconds: positive(env, 'RIVULET_PEERS_BROKER_ENGINE_SECONDS') ?? (full ? 20 : 10),
-      javaWarmupSeconds: Math.round(positive(env, 'RIVULET_PEERS_JAVA_WARMUP_S') ?? (full ? 10 : 3)),
+      brokerEngineSeconds: positive(env, 'RIVULET_PEERS_BROKER_ENGINE_SECONDS') ?? (full ? 20 : 6),
+      javaWarmupSeconds: Math.round(positive(env, 'RIVULET_PEERS_JAVA_WARMUP_S') ?? (full ? 10 : 2)),
       reps: Math.round(positive(env, 'RIVULET_PEERS_REPS') ?? (full ? 3 : 1)),
-      brokerRecords: Math.max(1_000, Math.round(positive(env, 'RIVULET_PEERS_BROKER_RECORDS') ?? 2_000_000 * (scale ?? (full ? 1 : 0.1)))),
-      brokerSeconds: positive(env, 'RIVULET_PEERS_BROKER_SECONDS') ?? (full ? 60 : 15),
+      brokerRecords: Math.max(1_000, Math.round(positive(env, 'RIVULET_PEERS_BROKER_RECORDS') ?? 2_000_000 * (scale ?? (full ? 1 : 0.05)))),
+      brokerSeconds: positive(env, 'RIVULET_PEERS_BROKER_SECONDS') ?? (full ? 60 : 10),
       latencySeconds: positive(env, 'RIVULET_PEERS_LATENCY_S') ?? (full ? (engineScale < 0.5 ? 10 : 20) : 5),
     },
     suppress: { cases: env['RIVULET_BENCH_SUPPRESS_CASES'] ?? (full ? FULL_SUPPRESS_CASES : DEFAULT_SUPPRESS_CASES) },

@@ -6,7 +6,7 @@
  * scripts/kafka/with-kafka.sh). Writes bench/results/broker.json and
  * bench/results/broker.md. Measures only; nothing here asserts a timing.
  *
- * 1. Load (not timed): RIVULET_BROKER_BENCH_RECORDS readings (default 200 000, 2 000 000
+ * 1. Load (not timed): RIVULET_BROKER_BENCH_RECORDS readings (default 100 000, 2 000 000
  *    with RIVULET_BENCH_FULL=1) from
  *    examples/iot-anomaly's generator, no malformed records, into
  *    `stream_data_topic` with RIVULET_BROKER_BENCH_PARTITIONS partitions (default 6).
@@ -69,7 +69,7 @@ const envInt = (name: string, dflt: number): number => {
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number >= 0 (got ${JSON.stringify(raw)})`);
   return n;
 };
-// 200 000 readings in the default run, 2 000 000 with RIVULET_BENCH_FULL=1 (bench/bench-plan.ts).
+// 100 000 readings in the default run, 2 000 000 with RIVULET_BENCH_FULL=1 (bench/bench-plan.ts).
 const plan = benchPlan(process.env);
 const RECORDS = plan.broker.records;
 const PARTITIONS = envInt('RIVULET_BROKER_BENCH_PARTITIONS', 6);

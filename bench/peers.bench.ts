@@ -9,9 +9,10 @@
  * 2. The Java runners are built by bench/peers/java/build.sh; a failed build marks
  *    the Java systems failed.
  * 3. Engine part: W1, W2, wordcount, join, memory through each processor's own
- *    test driver (rivulet, kafka-streams, kafkats-flow, nodefluent).
+ *    test driver (rivulet, kafka-streams, kafkats-flow, nodefluent); the default
+ *    run keeps memory alone, RIVULET_BENCH_FULL=1 runs all five.
  * 4. Broker part (needs KAFKA_BROKERS; scripts/bench.sh starts a broker): loads
- *    max(1000, 2 000 000 × scale) IoT readings into a fresh topic; per system a
+ *    2 000 000 IoT readings (100 000 in the default run; bench/bench-plan.ts) into a fresh topic; per system a
  *    throughput run (fresh group and output topics; from `{"event":"running"}` until
  *    the group's committed offsets reach the input's end offsets, checked every
  *    50 ms) and a latency run (fresh topics; readings produced at a fixed rate with
@@ -64,7 +65,7 @@ const RESULTS = join(root, 'bench', 'results');
 const TIMEOUT_BASE_S = envNum('RIVULET_PEERS_TIMEOUT_S', 180);
 const PARTITIONS = Math.round(envNum('RIVULET_PEERS_PARTITIONS', 6));
 const DEVICES = 100;
-/** Readings pre-loaded for the broker part: 2 000 000 in the full run, 200 000 by default, 2 000 000 × RIVULET_BENCH_SCALE if set (not the engine scale). */
+/** Readings pre-loaded for the broker part: 2 000 000 in the full run, 100 000 by default, 2 000 000 × RIVULET_BENCH_SCALE if set (not the engine scale). */
 const BROKER_RECORDS = plan.peers.brokerRecords;
 /**
  * Longest throughput run per system (s). A system that has not caught up by then
@@ -365,7 +366,11 @@ async function throughputRun(admin: Admin, system: System, input: string): Promi
   const ends = new Map((await withTimeout(admin.fetchTopicOffsets(input), 30_000, 'fetchTopicOffsets')).map((p) => [p.partition, Number(p.high)]));
   let lastProgress = 'runner starting';
   const progress = new Progress(`peers: iot-broker ${system}: throughput over ${BROKER_RECORDS} readings (at most ${BROKER_SECONDS} s)`, () => lastProgress);
-  const child = await startRunner(system, topics, base).finally(() => (lastProgress = 'runner running, offsets not read yet'));
+  const child = await startRunner(system, topics, base).catch((e: unknown) => {
+    progress.stop();
+    throw e;
+  });
+  lastProgress = 'runner running, offsets not read yet';
   if (typeof child === 'string') {
     progress.stop();
     return { workload, system, failed: child };
@@ -570,10 +575,12 @@ function peersMarkdown(rows: readonly PeerRow[], meta: { scale: number; when: st
   const cell = (r: PeerRow | undefined, v: (r: PeerRow) => string) => (r === undefined ? '' : r.failed !== undefined ? 'failed' : v(r));
   const out: string[] = [];
   out.push(`Peer benchmark (scale ${meta.scale}; ${meta.when}; ${meta.machine}; node ${meta.node}; ${meta.java})`, '');
-  out.push(plan.full ? plan.label : `${plan.label} The full run: test drivers at scale 0.01, memory at 1 000 000 keys, engines on the broker at scale 0.05 for at most 20 s after a 10 s JVM warm-up, 3 runs each, IoT topology over 2 000 000 readings for at most 60 s, latency runs of 10 s.`, '');
+  out.push(plan.full ? plan.label : `${plan.label} The full run: W1, W2, wordcount and join through the test drivers as well (scale 0.01), memory at 1 000 000 keys, engines on the broker at scale 0.05 for at most 20 s after a 10 s JVM warm-up, 3 runs each, IoT topology over 2 000 000 readings for at most 60 s, latency runs of 10 s.`, '');
   out.push('Test-driver speed only: in-process, each system through its own test driver (records/s; outputs = records read from the output topic). This measures the drivers (Kafka Streams\' commits and flushes after every piped record), not the engines: the engines are compared on the broker below.', '');
-  out.push('| workload | system | records | records/s | outputs | rivulet / system |', '| --- | --- | ---: | ---: | ---: | ---: |');
-  for (const w of ENGINE_WORKLOADS.filter((x) => x !== 'memory')) {
+  const driverWorkloads = ENGINE_WORKLOADS.filter((x) => x !== 'memory' && rows.some((r) => r.workload === x));
+  if (driverWorkloads.length === 0) out.push('(No test-driver workload in this run: the default run keeps only the memory workload; RIVULET_BENCH_FULL=1 or RIVULET_PEERS_ENGINE_WORKLOADS=W1,W2,wordcount,join,memory runs them.)', '');
+  else out.push('| workload | system | records | records/s | outputs | rivulet / system |', '| --- | --- | ---: | ---: | ---: | ---: |');
+  for (const w of driverWorkloads) {
     const riv = find(w, 'rivulet');
     for (const s of PROCESSORS) {
       const r = find(w, s);
@@ -656,7 +663,7 @@ async function main(): Promise<void> {
   const javaFailure = [...PROCESSORS, ...BROKER_SYSTEMS].some((s) => JAVA.includes(s)) || (PARTS.includes('broker-engines') && BROKER_ENGINE_SYSTEMS.some((s) => s.startsWith('kafka-streams') && (SELECTED.length === 0 || SELECTED.includes(s)))) ? await buildJava() : undefined;
   if (javaFailure !== undefined) console.log(`peers: Java systems marked failed: ${javaFailure}`);
   const rows: PeerRow[] = [];
-  for (const workload of PARTS.includes('engine') ? ENGINE_WORKLOADS : []) {
+  for (const workload of PARTS.includes('engine') ? ENGINE_WORKLOADS.filter((w) => plan.peers.engineWorkloads.includes(w)) : []) {
     for (const system of PROCESSORS) {
       const row = await withProgress(`peers: ${workload} ${system} (test driver, ${sizes[workload]} records)`, () => engineRun(system, workload, sizes[workload], javaFailure));
       rows.push(row);

@@ -226,9 +226,11 @@ async function oneRun(deps: BrokerEngineDeps, system: BrokerEngineSystem, worklo
   let end: number | undefined;
   let failed: string | undefined;
   let polls = 0;
+  let firstCheck: number | undefined;
   try {
     for (;;) {
       const now = performance.now();
+      firstCheck ??= now;
       const outs = sum(await endOffsets(deps.admin, output));
       if (outs !== lastOutputs) {
         lastOutputs = outs;
@@ -260,7 +262,8 @@ async function oneRun(deps: BrokerEngineDeps, system: BrokerEngineSystem, worklo
           }
         }
         if (internalDone) {
-          if (polls === 0) failed = 'all input was committed before the first check after {"event":"running"}: too little input to time (raise RIVULET_PEERS_BROKER_ENGINE_SCALE)';
+          // Outputs that never grew after the first check were all written before it: nothing to time (a 0.001 s run otherwise).
+          if (polls === 0 || lastGrowth === firstCheck) failed = 'all input was committed, or all output written, before the first check after {"event":"running"}: too little input to time (raise RIVULET_PEERS_BROKER_ENGINE_SCALE)';
           end = lastGrowth;
           break;
         }
