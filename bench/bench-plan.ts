@@ -27,6 +27,8 @@ export interface PeersPlan {
   readonly engineScale: number;
   /** Open window accumulators of the memory workload (real keys, nothing multiplied). */
   readonly memoryKeys: number;
+  /** Systems of the engine runs on the broker: all six in the full run; by default without Kafka Streams' in-memory and EOS variants. */
+  readonly brokerEngineSystems: readonly string[];
   /** Input files of the engine workloads on the broker. */
   readonly brokerEngineScale: number;
   /** Longest engine run on the broker; a system still behind is rated on what it committed. */
@@ -41,6 +43,8 @@ export interface PeersPlan {
   readonly brokerSeconds: number;
   /** Seconds of readings produced at the fixed rate in each latency run. */
   readonly latencySeconds: number;
+  /** Longest wait for alerts after the last reading of a latency run (a system far behind is not waited out). */
+  readonly latencyDrainSeconds: number;
 }
 
 export interface SuppressPlan {
@@ -60,6 +64,10 @@ export interface BenchPlan {
 
 export const PEER_ENGINE_WORKLOADS = ['W1', 'W2', 'wordcount', 'join', 'memory'] as const;
 export type PeerEngineWorkload = (typeof PEER_ENGINE_WORKLOADS)[number];
+
+/** bench/peers/broker-engines.ts BROKER_ENGINE_SYSTEMS, and the default run's subset. */
+export const FULL_BROKER_ENGINE_SYSTEMS = ['rivulet', 'rivulet-eos', 'kafka-streams', 'kafka-streams-inmem', 'kafka-streams-eos', 'kafkats-flow'] as const;
+export const DEFAULT_BROKER_ENGINE_SYSTEMS = ['rivulet', 'rivulet-eos', 'kafka-streams', 'kafkats-flow'] as const;
 
 export const FULL_SUPPRESS_CASES = 'runtime:100:10000:3,runtime:500:40000:3,driver:50:4000:3';
 export const DEFAULT_SUPPRESS_CASES = 'runtime:100:10000:1,runtime:500:40000:1,driver:50:4000:3';
@@ -109,6 +117,8 @@ export function benchPlan(env: BenchEnv): BenchPlan {
     peers: {
       engineWorkloads: engineWorkloads(env, full),
       engineScale,
+      // Each engine run on the broker costs 10-15 s of process start and stop beyond its cap.
+      brokerEngineSystems: full ? [...FULL_BROKER_ENGINE_SYSTEMS] : [...DEFAULT_BROKER_ENGINE_SYSTEMS],
       memoryKeys: Math.round(positive(env, 'RIVULET_PEERS_MEMORY_KEYS') ?? (full ? 1_000_000 : 100_000)),
       brokerEngineScale: positive(env, 'RIVULET_PEERS_BROKER_ENGINE_SCALE') ?? (scale !== undefined ? Math.min(scale, 0.05) : full ? 0.05 : 0.01),
       brokerEngineSeconds: positive(env, 'RIVULET_PEERS_BROKER_ENGINE_SECONDS') ?? (full ? 20 : 6),
@@ -117,6 +127,7 @@ export function benchPlan(env: BenchEnv): BenchPlan {
       brokerRecords: Math.max(1_000, Math.round(positive(env, 'RIVULET_PEERS_BROKER_RECORDS') ?? 2_000_000 * (scale ?? (full ? 1 : 0.05)))),
       brokerSeconds: positive(env, 'RIVULET_PEERS_BROKER_SECONDS') ?? (full ? 60 : 10),
       latencySeconds: positive(env, 'RIVULET_PEERS_LATENCY_S') ?? (full ? (engineScale < 0.5 ? 10 : 20) : 5),
+      latencyDrainSeconds: full ? 30 : 10,
     },
     suppress: { cases: env['RIVULET_BENCH_SUPPRESS_CASES'] ?? (full ? FULL_SUPPRESS_CASES : DEFAULT_SUPPRESS_CASES) },
   };

@@ -484,8 +484,8 @@ async function latencyRun(kafka: Kafka, admin: Admin, system: System): Promise<{
     await produceAtRate(kafka, topics.input);
     const sentAt = Date.now();
     if (consumer !== undefined) {
-      // Until no alert came for 3 s (at most 30 s after the last send).
-      while (Date.now() - sentAt < 30_000 && Date.now() - Math.max(lastAlertAt, sentAt) < 3_000 && !child.done) await sleep(100);
+      // Until no alert came for 3 s (at most 30 s after the last send; 10 s in the default run).
+      while (Date.now() - sentAt < plan.peers.latencyDrainSeconds * 1000 && Date.now() - Math.max(lastAlertAt, sentAt) < 3_000 && !child.done) await sleep(100);
     } else {
       await sleep(3_000);
     }
@@ -575,7 +575,7 @@ function peersMarkdown(rows: readonly PeerRow[], meta: { scale: number; when: st
   const cell = (r: PeerRow | undefined, v: (r: PeerRow) => string) => (r === undefined ? '' : r.failed !== undefined ? 'failed' : v(r));
   const out: string[] = [];
   out.push(`Peer benchmark (scale ${meta.scale}; ${meta.when}; ${meta.machine}; node ${meta.node}; ${meta.java})`, '');
-  out.push(plan.full ? plan.label : `${plan.label} The full run: W1, W2, wordcount and join through the test drivers as well (scale 0.01), memory at 1 000 000 keys, engines on the broker at scale 0.05 for at most 20 s after a 10 s JVM warm-up, 3 runs each, IoT topology over 2 000 000 readings for at most 60 s, latency runs of 10 s.`, '');
+  out.push(plan.full ? plan.label : `${plan.label} The full run: W1, W2, wordcount and join through the test drivers as well (scale 0.01), memory at 1 000 000 keys, engines on the broker at scale 0.05 for at most 20 s after a 10 s JVM warm-up, 3 runs each, with Kafka Streams' in-memory and EOS variants as well, IoT topology over 2 000 000 readings for at most 60 s, latency runs of 10 s.`, '');
   out.push('Test-driver speed only: in-process, each system through its own test driver (records/s; outputs = records read from the output topic). This measures the drivers (Kafka Streams\' commits and flushes after every piped record), not the engines: the engines are compared on the broker below.', '');
   const driverWorkloads = ENGINE_WORKLOADS.filter((x) => x !== 'memory' && rows.some((r) => r.workload === x));
   if (driverWorkloads.length === 0) out.push('(No test-driver workload in this run: the default run keeps only the memory workload; RIVULET_BENCH_FULL=1 or RIVULET_PEERS_ENGINE_WORKLOADS=W1,W2,wordcount,join,memory runs them.)', '');
@@ -674,7 +674,8 @@ async function main(): Promise<void> {
   if (PARTS.includes('broker-engines')) {
     const dataDir = `${DATA}-broker`;
     await withProgress(`peers: writing the broker engine input files (scale ${BROKER_ENGINE_SCALE}) unless they are there`, () => writePeerData(dataDir, BROKER_ENGINE_SCALE, { memory: false }));
-    const systems = BROKER_ENGINE_SYSTEMS.filter((s) => SELECTED.length === 0 || SELECTED.includes(s));
+    // RIVULET_PEERS_SYSTEMS picks them; else the plan's (the default run leaves out Kafka Streams' in-memory and EOS variants).
+    const systems = BROKER_ENGINE_SYSTEMS.filter((s) => (SELECTED.length === 0 ? plan.peers.brokerEngineSystems.includes(s) : SELECTED.includes(s)));
     const workloads = BROKER_ENGINE_WORKLOADS.filter((w) => (process.env['RIVULET_PEERS_BROKER_ENGINE_WORKLOADS'] ?? w).split(',').includes(w));
     engineRows = await brokerEnginePart({ brokers, root, partitions: PARTITIONS, dataDir, reps: REPS, maxSeconds: BROKER_ENGINE_SECONDS, warmupSeconds: JAVA_WARMUP_SECONDS, startupTimeoutS: TIMEOUT_BASE_S, systems, workloads, runId, start: (label, cmd, args) => new Child(label, cmd, args), javaFailure, log: (l) => console.log(l) });
   }

@@ -13,7 +13,7 @@
 # and RIVULET_SCALE_READINGS make it smaller), or all (default: every part but scale).
 #
 # The default run is sized to finish within 15 minutes on a 2-core machine (kernel at scale
-# 0.02, 100 000 broker readings, one run per peer system, memory alone of the peers' test-driver
+# 0.02, 100 000 broker readings, one run per peer system (no Kafka Streams variants), memory alone of the peers' test-driver
 # workloads at 100 000 keys, shorter caps; bench/bench-plan.ts). RIVULET_BENCH_FULL=1 runs the
 # full sizes (kernel at scale 1, 2 000 000 readings, every test-driver workload, 1 000 000 keys,
 # three runs per peer system, 60 s caps; well over an hour).

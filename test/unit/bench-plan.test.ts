@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { benchPlan, DEFAULT_SUPPRESS_CASES, FULL_SUPPRESS_CASES } from '../../bench/bench-plan.js';
+import { BROKER_ENGINE_SYSTEMS } from '../../bench/peers/broker-engines.js';
 import { peerSizes } from '../../bench/peers/data.js';
 
 describe('npm run bench sizes (bench/bench-plan.ts)', () => {
@@ -11,6 +12,7 @@ describe('npm run bench sizes (bench/bench-plan.ts)', () => {
     expect(p.peers).toEqual({
       engineWorkloads: ['memory'],
       engineScale: 0.005,
+      brokerEngineSystems: ['rivulet', 'rivulet-eos', 'kafka-streams', 'kafkats-flow'],
       memoryKeys: 100_000,
       brokerEngineScale: 0.01,
       brokerEngineSeconds: 6,
@@ -19,6 +21,7 @@ describe('npm run bench sizes (bench/bench-plan.ts)', () => {
       brokerRecords: 100_000,
       brokerSeconds: 10,
       latencySeconds: 5,
+      latencyDrainSeconds: 10,
     });
     expect(p.suppress.cases).toBe(DEFAULT_SUPPRESS_CASES);
     expect(p.label).toMatch(/RIVULET_BENCH_FULL=1 gives the full sizes/);
@@ -33,6 +36,7 @@ describe('npm run bench sizes (bench/bench-plan.ts)', () => {
     expect(p.peers).toEqual({
       engineWorkloads: ['W1', 'W2', 'wordcount', 'join', 'memory'],
       engineScale: 0.01,
+      brokerEngineSystems: [...BROKER_ENGINE_SYSTEMS],
       memoryKeys: 1_000_000,
       brokerEngineScale: 0.05,
       brokerEngineSeconds: 20,
@@ -41,6 +45,7 @@ describe('npm run bench sizes (bench/bench-plan.ts)', () => {
       brokerRecords: 2_000_000,
       brokerSeconds: 60,
       latencySeconds: 10,
+      latencyDrainSeconds: 30,
     });
     expect(p.suppress.cases).toBe(FULL_SUPPRESS_CASES);
     expect(peerSizes(p.peers.engineScale, p.peers.memoryKeys).memory).toBe(1_000_000);
