@@ -27,7 +27,8 @@ case "$parts" in
   kernel | broker | peers | suppress | scale | all) ;;
   *) echo "bench.sh: RIVULET_BENCH must be kernel, broker, peers, suppress, scale or all (got '$parts')" >&2; exit 2 ;;
 esac
-case "${RIVULET_BENCH_FULL:-0}" in
+full_flag=${RIVULET_BENCH_FULL:-0}
+case "${full_flag,,}" in
   1 | true) size="full sizes (RIVULET_BENCH_FULL=1)" ;;
   0 | false | "") size="default sizes (RIVULET_BENCH_FULL=1 for the full ones)" ;;
   *) echo "bench.sh: RIVULET_BENCH_FULL must be 1 (full sizes) or 0 (default run) (got '$RIVULET_BENCH_FULL')" >&2; exit 2 ;;
