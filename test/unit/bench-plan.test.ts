@@ -14,7 +14,7 @@ describe('npm run bench sizes (bench/bench-plan.ts)', () => {
       engineScale: 0.005,
       brokerEngineSystems: ['rivulet', 'rivulet-eos', 'kafka-streams', 'kafkats-flow'],
       memoryKeys: 100_000,
-      brokerEngineScale: 0.01,
+      brokerEngineScale: 0.02,
       brokerEngineSeconds: 6,
       javaWarmupSeconds: 2,
       reps: 1,
