@@ -6,7 +6,8 @@
  * scripts/kafka/with-kafka.sh). Writes bench/results/broker.json and
  * bench/results/broker.md. Measures only; nothing here asserts a timing.
  *
- * 1. Load (not timed): RIVULET_BROKER_BENCH_RECORDS readings (default 500 000) from
+ * 1. Load (not timed): RIVULET_BROKER_BENCH_RECORDS readings (default 100 000, 2 000 000
+ *    with RIVULET_BENCH_FULL=1) from
  *    examples/iot-anomaly's generator, no malformed records, into
  *    `stream_data_topic` with RIVULET_BROKER_BENCH_PARTITIONS partitions (default 6).
  * 2. Warm-up (not timed; RIVULET_BROKER_BENCH_WARMUP=0 skips it): one full pass of
@@ -56,6 +57,8 @@ import { EmbeddedBroker } from '../src/transport/embedded/embedded-broker.js';
 import { generateReadings, loadReadings } from './iot-load.js';
 import { ClientPipe, defaultTransport, meanRecordBytes, type PipeKind } from './broker-pipe.js';
 import { mergeIntoPeers, type BrokerRow } from './broker-rows.js';
+import { benchPlan } from './bench-plan.js';
+import { withProgress } from './progress.js';
 
 const { Kafka: KafkaClass, logLevel } = kafkajs;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -66,7 +69,9 @@ const envInt = (name: string, dflt: number): number => {
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number >= 0 (got ${JSON.stringify(raw)})`);
   return n;
 };
-const RECORDS = envInt('RIVULET_BROKER_BENCH_RECORDS', 500_000);
+// 100 000 readings in the default run, 2 000 000 with RIVULET_BENCH_FULL=1 (bench/bench-plan.ts).
+const plan = benchPlan(process.env);
+const RECORDS = plan.broker.records;
 const PARTITIONS = envInt('RIVULET_BROKER_BENCH_PARTITIONS', 6);
 const DEVICES = envInt('RIVULET_BROKER_BENCH_DEVICES', 100);
 const WARMUP = envInt('RIVULET_BROKER_BENCH_WARMUP', 1) > 0;
@@ -93,6 +98,8 @@ interface Result extends BrokerRow {
 const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: (m, f) => console.warn(m, f ?? ''), error: (m, f) => console.error(m, f ?? '') };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const runId = Date.now().toString(36);
+/** How far the running step is, for its progress lines. */
+let status = '';
 
 async function load(kafka: Kafka, admin: Admin): Promise<void> {
   const seconds = await loadReadings(kafka, admin, { topic: TOPICS.input, records: RECORDS, partitions: PARTITIONS, devices: DEVICES });
@@ -121,6 +128,7 @@ async function bareConsumer(kafka: Kafka, groupId: string): Promise<number> {
         if (key !== null && value !== null) sink += value.value;
       }
       seen += batch.messages.length;
+      status = `${seen}/${RECORDS} read`;
       if (seen >= RECORDS) finish(performance.now());
     },
   });
@@ -177,6 +185,7 @@ async function waitCommitted(admin: Admin, groupId: string, ends: Map<number, nu
   for (;;) {
     const [offsets] = await admin.fetchOffsets({ groupId, topics: [TOPICS.input] });
     const done = (offsets?.partitions ?? []).filter((p) => Number(p.offset) >= (ends.get(p.partition) ?? Infinity)).length === ends.size;
+    status = `${(offsets?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0)}/${RECORDS} committed`;
     if (done) return performance.now();
     const f = failed();
     if (f !== undefined) throw new Error(`${what}: failed`, { cause: f });
@@ -337,12 +346,15 @@ async function main(): Promise<void> {
   const started = new Date().toISOString();
   const load0 = (await import('node:os')).loadavg();
   try {
-    await load(kafka, admin);
+    const step = <T>(label: string, fn: () => Promise<T>): Promise<T> => {
+      status = '';
+      return withProgress(`broker: ${label}`, fn, () => status);
+    };
+    await step(`loading ${RECORDS} readings`, () => load(kafka, admin));
     if (WARMUP) {
-      const s = await bareConsumer(kafka, `bench-warmup-${runId}`);
+      const s = await step('warm-up: kafkajs consumer', () => bareConsumer(kafka, `bench-warmup-${runId}`));
       console.log(`warm-up: kafkajs consumer ${Math.round(RECORDS / s).toLocaleString('en-US')} records/s`);
-      await warmUpTopology();
-      console.log('warm-up: topology on the embedded broker over 20000 readings');
+      await step('warm-up: topology on the embedded broker over 20000 readings', () => warmUpTopology());
     }
     const all: Result[] = [];
     const fmt = (x: number) => x.toLocaleString('en-US');
@@ -350,18 +362,18 @@ async function main(): Promise<void> {
       all.push(r);
       console.log(`${r.system}: ${fmt(r.recordsPerSec)} records/s (${r.seconds} s)`);
     };
-    if (selected('kafkajs-consumer')) report(result('kafkajs-consumer', await bareConsumer(kafka, `bench-kafkajs-${runId}`)));
+    if (selected('kafkajs-consumer')) report(result('kafkajs-consumer', await step(`kafkajs-consumer over ${RECORDS} readings`, () => bareConsumer(kafka, `bench-kafkajs-${runId}`))));
     let written: Written | undefined;
     const notes: string[] = [];
     if (selected('rivulet')) {
-      const run = await rivulet(admin, false);
+      const run = await step(`rivulet over ${RECORDS} readings`, () => rivulet(admin, false));
       written = run.written;
       notes.push(run.written.text);
       report(result('rivulet', run.seconds, { outputs: run.written.outputs }));
     }
     if (selected('rivulet-kafkajs')) {
       // The same run on the other built-in client: the default is the faster one.
-      const run = await rivulet(admin, false, 'kafkajs');
+      const run = await step(`rivulet-kafkajs over ${RECORDS} readings`, () => rivulet(admin, false, 'kafkajs'));
       notes.push(`kafkajs: ${run.written.text}`);
       report(result('rivulet-kafkajs', run.seconds, { outputs: run.written.outputs }));
     }
@@ -370,16 +382,16 @@ async function main(): Promise<void> {
     notes.push(shape);
     console.log(shape);
     if (selected('client-pipe')) {
-      const run = await clientPipe(admin, kinds, false);
+      const run = await step(`client-pipe over ${RECORDS} readings`, () => clientPipe(admin, kinds, false));
       report(result('client-pipe', run.seconds, { outputs: run.produced }));
     }
     if (selected('rivulet-eos')) {
-      const run = await rivulet(admin, true);
+      const run = await step(`rivulet-eos over ${RECORDS} readings`, () => rivulet(admin, true));
       notes.push(run.written.text);
       report(result('rivulet-eos', run.seconds, { outputs: run.written.outputs }));
     }
     if (selected('client-pipe-eos')) {
-      const run = await clientPipe(admin, kinds, true);
+      const run = await step(`client-pipe-eos over ${RECORDS} readings`, () => clientPipe(admin, kinds, true));
       report(result('client-pipe-eos', run.seconds, { outputs: run.produced }));
     }
     const load1 = (await import('node:os')).loadavg();
@@ -400,6 +412,8 @@ async function main(): Promise<void> {
       '| workload | system | records | seconds | records/s |',
       '| --- | --- | ---: | ---: | ---: |',
       ...all.map((r) => `| ${r.workload} | ${r.system} | ${fmt(r.records)} | ${r.seconds.toFixed(2)} | ${fmt(r.recordsPerSec)} |`),
+      '',
+      `${plan.label}${plan.full ? '' : ' The full run loads 2,000,000 readings.'}`,
       '',
       ...ratios.map((l) => `${l}  `),
       '',

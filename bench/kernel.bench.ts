@@ -13,13 +13,18 @@ import b from 'benny';
 import { ReferenceKernel } from '../src/wasm/reference-kernel.js';
 import { WasmWindowKernel } from '../src/wasm/wasm-window-kernel.js';
 import type { WindowSpec, WindowStatsKernel } from '../src/wasm/window-stats-kernel.js';
+import { benchPlan } from './bench-plan.js';
+import { Progress } from './progress.js';
 import { runPass } from './run-kernel.js';
-import { encodeColumns, kernelWorkloads, type Workload } from './workloads.js';
+import { encodeColumns, KERNEL_RECORDS, kernelWorkloads, type Workload } from './workloads.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BATCH = 10_000;
-// RIVULET_BENCH_SCALE shrinks every workload (density kept); the default full size takes ~40 min on 2 cores.
-const scale = Number(process.env['RIVULET_BENCH_SCALE'] ?? '1');
+// The default run is at scale 0.02 (about a minute); RIVULET_BENCH_FULL=1 runs scale 1 (about
+// 30 min on 2 cores: the TS reference needs minutes per pass on W2 and W3); RIVULET_BENCH_SCALE
+// picks any scale (records and event-time span shrink together, density kept).
+const plan = benchPlan(process.env);
+const scale = plan.kernel.scale;
 
 type Impl = 'wasm' | 'ts' | 'native';
 interface Result {
@@ -43,12 +48,16 @@ const WARMUP_RECORDS = 200_000;
  * long-running processor runs optimized code, so each implementation first
  * processes a prefix of the workload untimed, as native code needs no warm-up.
  */
-function warmUp(w: Workload): void {
+function warmUp(w: Workload, progress: Progress, at: { impl: string; done: number; of: number }): void {
   const m = Math.min(WARMUP_RECORDS, w.columns.keys.length);
   const prefix = { keys: w.columns.keys.subarray(0, m), timestamps: w.columns.timestamps.subarray(0, m), values: w.columns.values.subarray(0, m) };
   for (const impl of Object.keys(factories) as (keyof typeof factories)[]) {
+    Object.assign(at, { impl: `${impl} warm-up`, done: 0, of: m });
     const k = factories[impl](w.spec);
-    runPass(k, prefix, BATCH);
+    runPass(k, prefix, BATCH, (done) => {
+      at.done = done;
+      progress.tick();
+    });
     k.close();
   }
 }
@@ -56,13 +65,19 @@ function warmUp(w: Workload): void {
 async function measureJs(w: Workload): Promise<Result[]> {
   const n = w.columns.keys.length;
   const results: Result[] = [];
-  warmUp(w);
+  const at = { impl: '', done: 0, of: n };
+  const progress = new Progress(`kernel ${w.name}: wasm and ts reference over ${n.toLocaleString('en-US')} records`, () => `${at.impl}: ${at.done.toLocaleString('en-US')} of ${at.of.toLocaleString('en-US')} records of this pass`);
+  warmUp(w, progress, at);
   const cases = (Object.keys(factories) as (keyof typeof factories)[]).map((impl) =>
     b.add(
       impl,
       () => {
+        Object.assign(at, { impl, done: 0, of: n });
         const k = factories[impl](w.spec);
-        runPass(k, w.columns, BATCH);
+        runPass(k, w.columns, BATCH, (done) => {
+          at.done = done;
+          progress.tick();
+        });
         k.close();
       },
       // A pass takes seconds (minutes for the TS reference on W2/W3): benchmark.js's
@@ -81,6 +96,7 @@ async function measureJs(w: Workload): Promise<Result[]> {
       }
     }),
   );
+  console.log(`kernel ${w.name}: wasm and ts reference done in ${progress.stop().toFixed(0)} s`);
   return results;
 }
 
@@ -115,7 +131,9 @@ async function main(): Promise<void> {
   const rate = (w: string, impl: Impl) => all.find((r) => r.workload === w && r.impl === impl)?.recordsPerSec;
   const fmt = (x: number | undefined) => (x === undefined ? 'n/a' : x.toLocaleString('en-US'));
   const lines = [
-    `Kernel benchmark (records/s, batches of ${BATCH}, emit final, scale ${scale}, JS implementations warmed up on ${WARMUP_RECORDS.toLocaleString('en-US')} records first; ${new Date().toISOString()}, node ${process.version})`,
+    `Kernel benchmark (records/s, batches of ${BATCH}, emit final, scale ${scale}: ${Math.round(KERNEL_RECORDS * scale).toLocaleString('en-US')} records per workload, JS implementations warmed up on ${Math.min(WARMUP_RECORDS, Math.round(KERNEL_RECORDS * scale)).toLocaleString('en-US')} records first; ${new Date().toISOString()}, node ${process.version})`,
+    '',
+    `${plan.label}${plan.full ? '' : ' The full run is at scale 1.'}`,
     '',
     '| workload | wasm | ts reference | native | wasm/ts | native/wasm |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',

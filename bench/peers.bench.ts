@@ -9,9 +9,10 @@
  * 2. The Java runners are built by bench/peers/java/build.sh; a failed build marks
  *    the Java systems failed.
  * 3. Engine part: W1, W2, wordcount, join, memory through each processor's own
- *    test driver (rivulet, kafka-streams, kafkats-flow, nodefluent).
+ *    test driver (rivulet, kafka-streams, kafkats-flow, nodefluent); the default
+ *    run keeps memory alone, RIVULET_BENCH_FULL=1 runs all five.
  * 4. Broker part (needs KAFKA_BROKERS; scripts/bench.sh starts a broker): loads
- *    max(1000, 2 000 000 × scale) IoT readings into a fresh topic; per system a
+ *    2 000 000 IoT readings (100 000 in the default run; bench/bench-plan.ts) into a fresh topic; per system a
  *    throughput run (fresh group and output topics; from `{"event":"running"}` until
  *    the group's committed offsets reach the input's end offsets, checked every
  *    50 ms) and a latency run (fresh topics; readings produced at a fixed rate with
@@ -34,6 +35,8 @@ import { deleteTopicIfExists, generateReadings, loadReadings } from './iot-load.
 import { peerSizes, writePeerData } from './peers/data.js';
 import { BROKER_ENGINE_SYSTEMS, BROKER_ENGINE_WORKLOADS, brokerEngineMarkdown, brokerEnginePart, type BrokerEngineRow } from './peers/broker-engines.js';
 import { carriedPipeRows, carriedPipeSection } from './broker-rows.js';
+import { benchPlan } from './bench-plan.js';
+import { Progress, withProgress } from './progress.js';
 
 const { Kafka: KafkaClass, logLevel } = kafkajs;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -45,28 +48,33 @@ const envNum = (name: string, dflt: number): number => {
   if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a number > 0 (got ${JSON.stringify(raw)})`);
   return n;
 };
+/** Sizes of this run: the default run's (about 6 min) or RIVULET_BENCH_FULL=1's (bench/bench-plan.ts). */
+const plan = benchPlan(process.env);
 /**
- * Engine inputs: RIVULET_PEERS_SCALE, else RIVULET_BENCH_SCALE capped at 0.01 (test-driver speed only; the engines are compared on the broker) —
+ * Engine inputs: RIVULET_PEERS_SCALE, else RIVULET_BENCH_SCALE capped at 0.01, else 0.01 in the full run and
+ * 0.005 by default (test-driver speed only; the engines are compared on the broker) —
  * Kafka Streams' test driver commits after every record and runs W2 at a few
  * hundred records/s, so full-size files would take hours; rates are per record.
  */
-const SCALE = envNum('RIVULET_PEERS_SCALE', Math.min(envNum('RIVULET_BENCH_SCALE', 1), 0.01));
+const SCALE = plan.peers.engineScale;
+/** Keys of the memory workload: 1 000 000 in the full run, 100 000 by default (RIVULET_PEERS_MEMORY_KEYS). */
+const MEMORY_KEYS = plan.peers.memoryKeys;
 const DATA = join(root, 'bench', '.data', 'peers');
 const RESULTS = join(root, 'bench', 'results');
 /** Added to every per-run timeout (seconds). */
 const TIMEOUT_BASE_S = envNum('RIVULET_PEERS_TIMEOUT_S', 180);
 const PARTITIONS = Math.round(envNum('RIVULET_PEERS_PARTITIONS', 6));
 const DEVICES = 100;
-/** Readings pre-loaded for the broker part: 2 000 000 × RIVULET_BENCH_SCALE (not the engine scale). */
-const BROKER_RECORDS = Math.max(1_000, Math.round(envNum('RIVULET_PEERS_BROKER_RECORDS', 2_000_000 * envNum('RIVULET_BENCH_SCALE', 1))));
+/** Readings pre-loaded for the broker part: 2 000 000 in the full run, 100 000 by default, 2 000 000 × RIVULET_BENCH_SCALE if set (not the engine scale). */
+const BROKER_RECORDS = plan.peers.brokerRecords;
 /**
  * Longest throughput run per system (s). A system that has not caught up by then
  * is measured on what it committed so far (committed records / elapsed), so slow
  * peers cost minutes, not hours; the row says so.
  */
-const BROKER_SECONDS = envNum('RIVULET_PEERS_BROKER_SECONDS', 60);
+const BROKER_SECONDS = plan.peers.brokerSeconds;
 const LATENCY_RATE = Math.round(envNum('RIVULET_PEERS_LATENCY_RATE', 1_000));
-const LATENCY_SECONDS = envNum('RIVULET_PEERS_LATENCY_S', SCALE < 0.5 ? 10 : 20);
+const LATENCY_SECONDS = plan.peers.latencySeconds;
 const brokers = (process.env['KAFKA_BROKERS'] ?? '').split(',').map((b) => b.trim()).filter((b) => b.length > 0);
 const runId = Date.now().toString(36);
 
@@ -83,9 +91,10 @@ const BROKER_SYSTEMS = ALL_BROKER_SYSTEMS.filter(selected);
 /** RIVULET_PEERS_PARTS=engine, broker-engines or broker (comma-separated) runs only those parts. */
 const PARTS = (process.env['RIVULET_PEERS_PARTS'] ?? 'engine,broker-engines,broker').split(',').map((p) => p.trim());
 /** Engine workloads on the broker: input files at this scale (W1 2 000 000 × scale records, …), RIVULET_PEERS_REPS runs each. */
-const BROKER_ENGINE_SCALE = envNum('RIVULET_PEERS_BROKER_ENGINE_SCALE', Math.min(envNum('RIVULET_BENCH_SCALE', 1), 0.05));
-const REPS = Math.round(envNum('RIVULET_PEERS_REPS', 1));
-const BROKER_ENGINE_SECONDS = envNum('RIVULET_PEERS_BROKER_ENGINE_SECONDS', 20);
+const BROKER_ENGINE_SCALE = plan.peers.brokerEngineScale;
+const REPS = plan.peers.reps;
+const BROKER_ENGINE_SECONDS = plan.peers.brokerEngineSeconds;
+const JAVA_WARMUP_SECONDS = plan.peers.javaWarmupSeconds;
 const BARE: readonly System[] = ['kafkajs-consumer', 'java-consumer'];
 const JAVA: readonly System[] = ['kafka-streams', 'java-consumer'];
 
@@ -260,16 +269,18 @@ function runnerMissing(system: System, javaFailure: string | undefined): string 
 // ---------------------------------------------------------------------------------------------
 // Java harness
 
-function buildJava(): string | undefined {
+async function buildJava(): Promise<string | undefined> {
   const script = join(root, 'bench', 'peers', 'java', 'build.sh');
   if (!existsSync(script)) return 'bench/peers/java/build.sh does not exist';
-  console.log('peers: building the Java runners (bench/peers/java/build.sh)');
-  const r = spawnSync('bash', [script], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: TIMEOUT_BASE_S * 1000 * 5, killSignal: 'SIGKILL', maxBuffer: 64 << 20 });
-  if (r.error !== undefined) return `Java build failed: ${r.error.message}`;
-  if (r.status !== 0) {
-    const tail = `${r.stderr}\n${r.stdout}`.trim().split('\n').filter((l) => l.trim().length > 0).slice(-3).join(' | ').slice(0, 400);
-    return `Java build failed (exit ${r.status}): ${tail}`;
-  }
+  // Asynchronous, so the progress lines keep coming during a Maven build of minutes.
+  const r = await withProgress('peers: building the Java runners (bench/peers/java/build.sh; nothing to do when they are current)', async () => {
+    const child = new Child('java build', 'bash', [script]);
+    const ended = await child.waitExit(TIMEOUT_BASE_S * 1000 * 5);
+    const { code } = await child.exited;
+    return { ended, code, child };
+  });
+  if (!r.ended) return r.child.reason(`Java build failed: timeout after ${TIMEOUT_BASE_S * 5} s`);
+  if (r.code !== 0) return r.child.reason(`Java build failed (exit ${r.code})`);
   if (!existsSync(JAR)) return `Java build did not write ${JAR.slice(root.length + 1)}`;
   return undefined;
 }
@@ -353,14 +364,22 @@ async function throughputRun(admin: Admin, system: System, input: string): Promi
   const outputs = [topics.windowed, topics.alerts, topics.status];
   await createTopics(admin, outputs);
   const ends = new Map((await withTimeout(admin.fetchTopicOffsets(input), 30_000, 'fetchTopicOffsets')).map((p) => [p.partition, Number(p.high)]));
-  const child = await startRunner(system, topics, base);
-  if (typeof child === 'string') return { workload, system, failed: child };
+  let lastProgress = 'runner starting';
+  const progress = new Progress(`peers: iot-broker ${system}: throughput over ${BROKER_RECORDS} readings (at most ${BROKER_SECONDS} s)`, () => lastProgress);
+  const child = await startRunner(system, topics, base).catch((e: unknown) => {
+    progress.stop();
+    throw e;
+  });
+  lastProgress = 'runner running, offsets not read yet';
+  if (typeof child === 'string') {
+    progress.stop();
+    return { workload, system, failed: child };
+  }
   const started = performance.now();
   const timeoutMs = BROKER_SECONDS * 1000;
   const deadline = Date.now() + timeoutMs;
   let failed: string | undefined;
   let end: number | undefined;
-  let lastProgress = '';
   let committed = 0;
   try {
     for (;;) {
@@ -384,6 +403,8 @@ async function throughputRun(admin: Admin, system: System, input: string): Promi
     }
   } catch (e) {
     failed = `orchestrator: ${(e as Error).message}`;
+  } finally {
+    progress.stop();
   }
   const clean = await child.terminate();
   if (failed !== undefined || end === undefined) return { workload, system, failed: failed ?? 'no end' };
@@ -463,8 +484,8 @@ async function latencyRun(kafka: Kafka, admin: Admin, system: System): Promise<{
     await produceAtRate(kafka, topics.input);
     const sentAt = Date.now();
     if (consumer !== undefined) {
-      // Until no alert came for 3 s (at most 30 s after the last send).
-      while (Date.now() - sentAt < 30_000 && Date.now() - Math.max(lastAlertAt, sentAt) < 3_000 && !child.done) await sleep(100);
+      // Until no alert came for 3 s (at most 30 s after the last send; 10 s in the default run).
+      while (Date.now() - sentAt < plan.peers.latencyDrainSeconds * 1000 && Date.now() - Math.max(lastAlertAt, sentAt) < 3_000 && !child.done) await sleep(100);
     } else {
       await sleep(3_000);
     }
@@ -500,7 +521,7 @@ async function brokerPart(javaFailure: string | undefined): Promise<PeerRow[]> {
   try {
     let loadS: number;
     try {
-      loadS = await withTimeout(loadReadings(kafka, admin, { topic: input, records: BROKER_RECORDS, partitions: PARTITIONS, devices: DEVICES }), (TIMEOUT_BASE_S + BROKER_RECORDS / 1_000) * 1000, 'loading readings');
+      loadS = await withProgress(`peers: iot-broker: loading ${BROKER_RECORDS} readings`, () => withTimeout(loadReadings(kafka, admin, { topic: input, records: BROKER_RECORDS, partitions: PARTITIONS, devices: DEVICES }), (TIMEOUT_BASE_S + BROKER_RECORDS / 1_000) * 1000, 'loading readings'));
     } catch (e) {
       const failed = `orchestrator: loading the input failed: ${(e as Error).message}`;
       console.log(`peers: ${failed}`);
@@ -514,10 +535,9 @@ async function brokerPart(javaFailure: string | undefined): Promise<PeerRow[]> {
         console.log(`peers: iot-broker ${system}: failed: ${missing}`);
         continue;
       }
-      console.log(`peers: iot-broker ${system}: throughput and latency runs ...`);
       const row = await throughputRun(admin, system, input).catch((e: unknown): PeerRow => ({ workload: 'iot-broker', system, failed: `orchestrator: ${(e as Error).message}` }));
       if (row.failed === undefined) {
-        const lat = await latencyRun(kafka, admin, system).catch((e: unknown) => `orchestrator: ${(e as Error).message}`);
+        const lat = await withProgress(`peers: iot-broker ${system}: latency run (${LATENCY_RATE} readings/s for ${LATENCY_SECONDS} s)`, () => latencyRun(kafka, admin, system).catch((e: unknown) => `orchestrator: ${(e as Error).message}`));
         if (typeof lat === 'string') row.latencyFailed = lat;
         else Object.assign(row, { p50Ms: lat.p50Ms, p99Ms: lat.p99Ms, latencySamples: lat.samples });
       }
@@ -555,9 +575,12 @@ function peersMarkdown(rows: readonly PeerRow[], meta: { scale: number; when: st
   const cell = (r: PeerRow | undefined, v: (r: PeerRow) => string) => (r === undefined ? '' : r.failed !== undefined ? 'failed' : v(r));
   const out: string[] = [];
   out.push(`Peer benchmark (scale ${meta.scale}; ${meta.when}; ${meta.machine}; node ${meta.node}; ${meta.java})`, '');
+  out.push(plan.full ? plan.label : `${plan.label} The full run: W1, W2, wordcount and join through the test drivers as well (scale 0.01), memory at 1 000 000 keys, engines on the broker at scale 0.05 for at most 20 s after a 10 s JVM warm-up, 3 runs each, with Kafka Streams' in-memory and EOS variants as well, IoT topology over 2 000 000 readings for at most 60 s, latency runs of 10 s.`, '');
   out.push('Test-driver speed only: in-process, each system through its own test driver (records/s; outputs = records read from the output topic). This measures the drivers (Kafka Streams\' commits and flushes after every piped record), not the engines: the engines are compared on the broker below.', '');
-  out.push('| workload | system | records | records/s | outputs | rivulet / system |', '| --- | --- | ---: | ---: | ---: | ---: |');
-  for (const w of ENGINE_WORKLOADS.filter((x) => x !== 'memory')) {
+  const driverWorkloads = ENGINE_WORKLOADS.filter((x) => x !== 'memory' && rows.some((r) => r.workload === x));
+  if (driverWorkloads.length === 0) out.push('(No test-driver workload in this run: the default run keeps only the memory workload; RIVULET_BENCH_FULL=1 or RIVULET_PEERS_ENGINE_WORKLOADS=W1,W2,wordcount,join,memory runs them.)', '');
+  else out.push('| workload | system | records | records/s | outputs | rivulet / system |', '| --- | --- | ---: | ---: | ---: | ---: |');
+  for (const w of driverWorkloads) {
     const riv = find(w, 'rivulet');
     for (const s of PROCESSORS) {
       const r = find(w, s);
@@ -575,7 +598,8 @@ function peersMarkdown(rows: readonly PeerRow[], meta: { scale: number; when: st
       : '';
     out.push('', `Output counts differ on ${differ.join('; ')}.${wc}`);
   }
-  out.push('', `Memory at ${fmt(peerSizes(meta.scale).memory)} real keys (nothing multiplied): 1 000 000 open window accumulators (W1 topology, no window closed), through the test driver. RSS: after processing and a full GC minus before the first record. JVM: fixed heap (-Xms4g -Xmx4g); live heap = Java heap used after a full GC minus before the first record (with a fixed heap the JVM's RSS is mostly the heap it touched, not state). rivulet / system compares rivulet's RSS with the system's live heap where it has one, else its RSS:`, '');
+  const memKeys = peerSizes(meta.scale, MEMORY_KEYS).memory;
+  out.push('', `Memory at ${fmt(memKeys)} real keys (${memKeys === 1_000_000 ? 'nothing multiplied' : 'figures per 1 000 000 scaled from them; the full run holds 1 000 000'}): ${fmt(memKeys)} open window accumulators (W1 topology, no window closed), through the test driver. RSS: after processing and a full GC minus before the first record. JVM: fixed heap (-Xms4g -Xmx4g); live heap = Java heap used after a full GC minus before the first record (with a fixed heap the JVM's RSS is mostly the heap it touched, not state). rivulet / system compares rivulet's RSS with the system's live heap where it has one, else its RSS:`, '');
   out.push('| system | RSS growth | live heap growth | records/s | rivulet / system |', '| --- | ---: | ---: | ---: | ---: |');
   const rivMem = find('memory', 'rivulet');
   for (const s of PROCESSORS) {
@@ -633,16 +657,15 @@ function updateReadme(md: string): void {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  await writePeerData(DATA, SCALE);
-  const sizes = peerSizes(SCALE);
+  await withProgress(`peers: writing the input files (scale ${SCALE}, memory ${MEMORY_KEYS} keys) unless they are there`, () => writePeerData(DATA, SCALE, { memoryKeys: MEMORY_KEYS }));
+  const sizes = peerSizes(SCALE, MEMORY_KEYS);
   console.log(`peers: input files in ${DATA.slice(root.length + 1)} (scale ${SCALE})`);
-  const javaFailure = [...PROCESSORS, ...BROKER_SYSTEMS].some((s) => JAVA.includes(s)) || (PARTS.includes('broker-engines') && BROKER_ENGINE_SYSTEMS.some((s) => s.startsWith('kafka-streams') && (SELECTED.length === 0 || SELECTED.includes(s)))) ? buildJava() : undefined;
+  const javaFailure = [...PROCESSORS, ...BROKER_SYSTEMS].some((s) => JAVA.includes(s)) || (PARTS.includes('broker-engines') && BROKER_ENGINE_SYSTEMS.some((s) => s.startsWith('kafka-streams') && (SELECTED.length === 0 || SELECTED.includes(s)))) ? await buildJava() : undefined;
   if (javaFailure !== undefined) console.log(`peers: Java systems marked failed: ${javaFailure}`);
   const rows: PeerRow[] = [];
-  for (const workload of PARTS.includes('engine') ? ENGINE_WORKLOADS : []) {
+  for (const workload of PARTS.includes('engine') ? ENGINE_WORKLOADS.filter((w) => plan.peers.engineWorkloads.includes(w)) : []) {
     for (const system of PROCESSORS) {
-      console.log(`peers: ${workload} ${system} (test driver, ${sizes[workload]} records) ...`);
-      const row = await engineRun(system, workload, sizes[workload], javaFailure);
+      const row = await withProgress(`peers: ${workload} ${system} (test driver, ${sizes[workload]} records)`, () => engineRun(system, workload, sizes[workload], javaFailure));
       rows.push(row);
       console.log(`peers: ${workload} ${system}: ${describe(row)}`);
     }
@@ -650,10 +673,11 @@ async function main(): Promise<void> {
   let engineRows: BrokerEngineRow[] = [];
   if (PARTS.includes('broker-engines')) {
     const dataDir = `${DATA}-broker`;
-    await writePeerData(dataDir, BROKER_ENGINE_SCALE, { memory: false });
-    const systems = BROKER_ENGINE_SYSTEMS.filter((s) => SELECTED.length === 0 || SELECTED.includes(s));
+    await withProgress(`peers: writing the broker engine input files (scale ${BROKER_ENGINE_SCALE}) unless they are there`, () => writePeerData(dataDir, BROKER_ENGINE_SCALE, { memory: false }));
+    // RIVULET_PEERS_SYSTEMS picks them; else the plan's (the default run leaves out Kafka Streams' in-memory and EOS variants).
+    const systems = BROKER_ENGINE_SYSTEMS.filter((s) => (SELECTED.length === 0 ? plan.peers.brokerEngineSystems.includes(s) : SELECTED.includes(s)));
     const workloads = BROKER_ENGINE_WORKLOADS.filter((w) => (process.env['RIVULET_PEERS_BROKER_ENGINE_WORKLOADS'] ?? w).split(',').includes(w));
-    engineRows = await brokerEnginePart({ brokers, root, partitions: PARTITIONS, dataDir, reps: REPS, maxSeconds: BROKER_ENGINE_SECONDS, startupTimeoutS: TIMEOUT_BASE_S, systems, workloads, runId, start: (label, cmd, args) => new Child(label, cmd, args), javaFailure, log: (l) => console.log(l) });
+    engineRows = await brokerEnginePart({ brokers, root, partitions: PARTITIONS, dataDir, reps: REPS, maxSeconds: BROKER_ENGINE_SECONDS, warmupSeconds: JAVA_WARMUP_SECONDS, startupTimeoutS: TIMEOUT_BASE_S, systems, workloads, runId, start: (label, cmd, args) => new Child(label, cmd, args), javaFailure, log: (l) => console.log(l) });
   }
   if (PARTS.includes('broker')) rows.push(...(await brokerPart(javaFailure)));
   // The rows first: a report that fails to render loses no measurement.
@@ -670,14 +694,15 @@ async function main(): Promise<void> {
     machine: `${cpu.length} × ${cpu[0]?.model.trim() ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
     brokerRecords: BROKER_RECORDS,
     latency: `${fmt(LATENCY_RATE)} readings/s for ${LATENCY_SECONDS} s into a fresh topic`,
-    brokerEngines: brokerEngineMarkdown(engineRows, { scale: BROKER_ENGINE_SCALE, reps: REPS, maxSeconds: BROKER_ENGINE_SECONDS, partitions: PARTITIONS }),
+    brokerEngines: brokerEngineMarkdown(engineRows, { scale: BROKER_ENGINE_SCALE, reps: REPS, maxSeconds: BROKER_ENGINE_SECONDS, partitions: PARTITIONS, warmupSeconds: JAVA_WARMUP_SECONDS }),
   });
   // Kafka Streams' profile and the tunings tried (written by hand from profiling runs; bench/peers/kafka-streams-profile.md).
   const profile = join(root, 'bench', 'peers', 'kafka-streams-profile.md');
   const load = `Machine load while this ran (shared with other engineers' tests): load average ${loadavg().map((x) => x.toFixed(1)).join(', ')} (1, 5, 15 min) on ${cpu.length} cores at the end; peers part took ${((Date.now() - started) / 1000).toFixed(0)} s.`;
   writeFileSync(join(RESULTS, 'peers.md'), `${md}${carriedSection}\n${load}\n${existsSync(profile) ? `\n${readFileSync(profile, 'utf8')}` : ''}`);
-  // A partial run (some systems or one part) leaves README.md as it is.
-  if (SELECTED.length === 0 && PARTS.includes('engine') && PARTS.includes('broker-engines') && PARTS.includes('broker')) {
+  // A partial run (some systems or one part) and the default run's smaller sizes leave README.md as it is: its table holds the full run's figures.
+  if (!plan.full) console.log('peers: default run (smaller sizes): README.md not updated (RIVULET_BENCH_FULL=1 updates its peers table)');
+  else if (SELECTED.length === 0 && PARTS.includes('engine') && PARTS.includes('broker-engines') && PARTS.includes('broker')) {
     updateReadme(md);
     console.log("peers: README.md's peers table updated");
   }

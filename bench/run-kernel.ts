@@ -10,8 +10,10 @@ export interface PassResult {
 /**
  * Feeds every record through the batch API in batches of `batchSize`, draining
  * after each batch as a task does at commit, then closes all windows.
+ * `onBatch` gets the records done so far after each batch (progress lines: a
+ * pass is synchronous, so no timer fires while it runs).
  */
-export function runPass(kernel: WindowStatsKernel, c: Columns, batchSize: number): PassResult {
+export function runPass(kernel: WindowStatsKernel, c: Columns, batchSize: number, onBatch?: (done: number) => void): PassResult {
   const n = c.keys.length;
   let emitted = 0;
   for (let i = 0; i < n; i += batchSize) {
@@ -22,6 +24,7 @@ export function runPass(kernel: WindowStatsKernel, c: Columns, batchSize: number
     cols.values.set(c.values.subarray(i, i + m));
     kernel.ingest(m);
     emitted += kernel.drain().length;
+    onBatch?.(i + m);
   }
   kernel.advanceStreamTime(Number.MAX_SAFE_INTEGER);
   emitted += kernel.drain().length;

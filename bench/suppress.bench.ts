@@ -18,6 +18,8 @@ import { Serdes } from '../src/serde/serdes.js';
 import { KafkaStreams } from '../src/runtime/kafka-streams.js';
 import { TopologyTestDriver } from '../src/testing/topology-test-driver.js';
 import { EmbeddedBroker } from '../src/transport/embedded/embedded-broker.js';
+import { benchPlan } from './bench-plan.js';
+import { withProgress } from './progress.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WINDOWS = TimeWindows.ofSizeAndGrace('60s', '5s').advanceBy('1s');
@@ -104,9 +106,10 @@ async function measure(mode: Mode, keys: number, records: number, passes: number
   const count: number[] = [];
   const sup: number[] = [];
   let finalWindows = 0;
+  const what = `suppress bench (${mode}, ${keys} keys, ${records} records)`;
   for (let p = 0; p < passes; p++) {
-    count.push((await pass(false, records)).ms);
-    const s = await pass(true, records);
+    count.push((await withProgress(`${what}: pass ${p + 1}/${passes}, count()`, () => pass(false, records))).ms);
+    const s = await withProgress(`${what}: pass ${p + 1}/${passes}, count() + suppress`, () => pass(true, records));
     sup.push(s.ms);
     finalWindows = s.outputs;
   }
@@ -126,8 +129,10 @@ async function measure(mode: Mode, keys: number, records: number, passes: number
 }
 
 // mode:keys:records:passes; each case runs past 65 s of event time (records / keys), so windows close steadily.
-// The whole part takes about three minutes on this machine.
-const cases = (process.env['RIVULET_BENCH_SUPPRESS_CASES'] ?? 'runtime:100:10000:3,runtime:500:40000:3,driver:50:4000:3')
+// One pass per runtime case in the default run (about a minute), three with RIVULET_BENCH_FULL=1
+// (about two minutes on this machine).
+const plan = benchPlan(process.env);
+const cases = plan.suppress.cases
   .split(',')
   .map((c) => c.split(':'))
   .map(([mode, keys, records, passes]) => [mode as Mode, Number(keys), Number(records), Number(passes ?? 3)] as const);
@@ -143,6 +148,8 @@ writeFileSync(join(dir, 'suppress.json'), `${JSON.stringify(results, null, 2)}\n
 const fmt = (n: number) => n.toLocaleString('en-US');
 const md = [
   `count() + suppress(untilWindowCloses()) vs count() alone, hopping 60 s / 1 s windows with 5 s grace, each key one record per second of event time; median of alternating passes (count, count + suppress, ...); ${new Date().toISOString()}, node ${process.version}`,
+  '',
+  `${plan.label}${plan.full ? '' : ' The full run makes 3 passes of every case.'}`,
   '',
   '- runtime: KafkaStreams on the embedded broker (in process), LevelDB stores, a commit every second (window updates coalesce per commit before they reach the buffer); CPU time of the process from start to caught up, so the rates are records per CPU-second.',
   '- driver: TopologyTestDriver, a commit after every record: all 60 window updates of a record reach the buffer and its store (the worst case); CPU time as well.',

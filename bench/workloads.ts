@@ -36,7 +36,8 @@ export function readings(n: number, keys: number, spanMs: number, disorderMs: nu
   return { keys: k, timestamps: ts, values: v };
 }
 
-const RECORDS = 2_000_000;
+/** Records of each kernel workload at scale 1. */
+export const KERNEL_RECORDS = 2_000_000;
 const SPAN_MS = 200_000; // 10 000 records/s of event time
 const DISORDER_MS = 2_000;
 const GRACE_MS = 2_000; // covers the disorder, so few records are late
@@ -47,7 +48,7 @@ const GRACE_MS = 2_000; // covers the disorder, so few records are late
  * cost depends on) stay those of the full workload; only the run is shorter.
  */
 export function kernelWorkloads(scale = 1): Workload[] {
-  const n = Math.round(RECORDS * scale);
+  const n = Math.round(KERNEL_RECORDS * scale);
   const span = Math.max(1, Math.round(SPAN_MS * scale));
   return [
     {

@@ -18,6 +18,7 @@ import kafkajs from 'kafkajs';
 import type { Admin, Kafka } from 'kafkajs';
 import { deleteTopicIfExists } from '../iot-load.js';
 import { readPeerRecords, type PeerRecord } from './data.js';
+import { withProgress } from '../progress.js';
 
 const { CompressionTypes } = kafkajs;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -34,7 +35,7 @@ export type BrokerEngineSystem = (typeof BROKER_ENGINE_SYSTEMS)[number];
 export const BROKER_ENGINE_CONFIG: Record<BrokerEngineSystem, string> = {
   rivulet: 'one KafkaStreams instance (kafkajs transport), at-least-once, commit interval 1 s, LevelDB stores with its write-back cache (defaults)',
   'rivulet-eos': 'as rivulet, processingGuarantee exactly_once (one transaction per commit interval, 1 s)',
-  'kafka-streams': 'Kafka Streams 4.2.0, one stream thread, at-least-once, commit.interval.ms 1000, statestore.cache.max.bytes 64 MB (every store cached; stream-stream join stores cannot be), RocksDB stores (its default), -Xms2g -Xmx2g, warmed up first by running the same topology over the same input under another application id for up to 10 s (same JVM)',
+  'kafka-streams': 'Kafka Streams 4.2.0, one stream thread, at-least-once, commit.interval.ms 1000, statestore.cache.max.bytes 64 MB (every store cached; stream-stream join stores cannot be), RocksDB stores (its default), -Xms2g -Xmx2g, warmed up first by running the same topology over the same input under another application id for up to WARMUP s (same JVM)',
   'kafka-streams-inmem': 'as kafka-streams with in-memory stores (dsl.store.suppliers.class InMemoryDslStoreSuppliers)',
   'kafka-streams-eos': 'as kafka-streams with processing.guarantee exactly_once_v2 and commit.interval.ms 1000 (its EOS default is 100)',
   'kafkats-flow': '@kafkats/flow 0.12, one worker, at-least-once, auto-commit every 1 s, in-memory stores, binary stats codec, producer lingerMs 100 / maxBatchBytes 1 MiB; suppress and grace in user code (it has none)',
@@ -72,6 +73,8 @@ export interface BrokerEngineOptions {
   readonly reps: number;
   /** Longest run (s): a system still behind then is rated on the input it committed. */
   readonly maxSeconds: number;
+  /** Kafka Streams' JVM warm-up (s) before each run. */
+  readonly warmupSeconds: number;
   readonly startupTimeoutS: number;
   readonly systems: readonly BrokerEngineSystem[];
   readonly workloads: readonly BrokerEngineWorkload[];
@@ -206,7 +209,7 @@ async function oneRun(deps: BrokerEngineDeps, system: BrokerEngineSystem, worklo
   const ends = new Map<string, Map<number, number>>();
   for (const t of loaded.inputs) ends.set(t, await endOffsets(deps.admin, t));
   const c = command(deps, system);
-  const args = [...c.args, 'broker-engine', '--workload', workload, '--brokers', deps.brokers.join(','), '--inputs', loaded.inputs.join(','), '--output', output, '--app-id', base, ...c.extra, ...(java ? ['--warmup-output', warmupOutput, '--warmup-seconds', '10'] : [])];
+  const args = [...c.args, 'broker-engine', '--workload', workload, '--brokers', deps.brokers.join(','), '--inputs', loaded.inputs.join(','), '--output', output, '--app-id', base, ...c.extra, ...(java ? ['--warmup-output', warmupOutput, '--warmup-seconds', String(deps.warmupSeconds)] : [])];
   const child = deps.start(`${system} ${workload}-broker`, c.cmd, args);
   const running = await child.waitFor((j) => j['event'] === 'running', (deps.startupTimeoutS + (java ? 10 : 0)) * 1000);
   if (running === undefined) {
@@ -223,9 +226,11 @@ async function oneRun(deps: BrokerEngineDeps, system: BrokerEngineSystem, worklo
   let end: number | undefined;
   let failed: string | undefined;
   let polls = 0;
+  let firstCheck: number | undefined;
   try {
     for (;;) {
       const now = performance.now();
+      firstCheck ??= now;
       const outs = sum(await endOffsets(deps.admin, output));
       if (outs !== lastOutputs) {
         lastOutputs = outs;
@@ -257,7 +262,8 @@ async function oneRun(deps: BrokerEngineDeps, system: BrokerEngineSystem, worklo
           }
         }
         if (internalDone) {
-          if (polls === 0) failed = 'all input was committed before the first check after {"event":"running"}: too little input to time (raise RIVULET_PEERS_BROKER_ENGINE_SCALE)';
+          // Outputs that never grew after the first check were all written before it: nothing to time (a 0.001 s run otherwise).
+          if (polls === 0 || lastGrowth === firstCheck) failed = 'all input was committed, or all output written, before the first check after {"event":"running"}: too little input to time (raise RIVULET_PEERS_BROKER_ENGINE_SCALE)';
           end = lastGrowth;
           break;
         }
@@ -325,7 +331,7 @@ async function runAll(deps: BrokerEngineDeps): Promise<BrokerEngineRow[]> {
     let loaded: Loaded;
     const t0 = Date.now();
     try {
-      loaded = await preload(deps, workload);
+      loaded = await withProgress(`peers: ${name}: pre-loading the input`, () => preload(deps, workload));
     } catch (e) {
       const failed = `orchestrator: pre-loading ${workload} failed: ${(e as Error).message}`;
       deps.log(`peers: ${name}: ${failed}`);
@@ -341,8 +347,9 @@ async function runAll(deps: BrokerEngineDeps): Promise<BrokerEngineRow[]> {
       const results: RunResult[] = [];
       let failed: string | undefined;
       for (let rep = 0; rep < deps.reps && failed === undefined; rep++) {
-        deps.log(`peers: ${name} ${system}: run ${rep + 1}/${deps.reps} ...`);
-        const r = await oneRun(deps, system, workload, loaded, rep).catch((e: unknown) => `orchestrator: ${(e as Error).message}`);
+        const r = await withProgress(`peers: ${name} ${system}: run ${rep + 1}/${deps.reps} (at most ${deps.maxSeconds} s${system.startsWith('kafka-streams') ? ` after a ${deps.warmupSeconds} s JVM warm-up` : ''})`, () =>
+          oneRun(deps, system, workload, loaded, rep).catch((e: unknown) => `orchestrator: ${(e as Error).message}`),
+        );
         if (typeof r === 'string') failed = r;
         else results.push(r);
       }
@@ -374,7 +381,7 @@ export function spread(r: BrokerEngineRow): string {
 const fmt = (x: number | undefined) => (x === undefined ? '' : Math.round(x).toLocaleString('en-US'));
 
 /** The broker engine table of peers.md: per workload every system, with rivulet's ratio to it and the repetitions' spread. */
-export function brokerEngineMarkdown(rows: readonly BrokerEngineRow[], meta: { scale: number; reps: number; maxSeconds: number; partitions: number }): string {
+export function brokerEngineMarkdown(rows: readonly BrokerEngineRow[], meta: { scale: number; reps: number; maxSeconds: number; partitions: number; warmupSeconds: number }): string {
   if (rows.length === 0) return '';
   const out: string[] = [];
   out.push(
@@ -396,7 +403,7 @@ export function brokerEngineMarkdown(rows: readonly BrokerEngineRow[], meta: { s
   }
   out.push('', 'Configuration of each system on the broker:', '');
   const present = new Set(rows.map((r) => r.system));
-  for (const s of BROKER_ENGINE_SYSTEMS.filter((x) => present.has(x))) out.push(`- ${s}: ${BROKER_ENGINE_CONFIG[s]}`);
+  for (const s of BROKER_ENGINE_SYSTEMS.filter((x) => present.has(x))) out.push(`- ${s}: ${BROKER_ENGINE_CONFIG[s].replace('WARMUP', String(meta.warmupSeconds))}`);
   const notes = rows.filter((r) => r.note !== undefined || r.failed !== undefined);
   if (notes.length > 0) {
     out.push('');

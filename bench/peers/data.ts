@@ -92,23 +92,24 @@ function* distinct(n: number, seed: number): Generator<string> {
 }
 
 /**
- * Record counts at `scale` (at least 1 000 each). `memory` does not scale: its
- * 1 000 000 keys are measured as they are, nothing multiplied.
+ * Record counts at `scale` (at least 1 000 each). `memory` does not scale: it is
+ * `memoryKeys` real keys (1 000 000 unless the default benchmark run asks for fewer).
  */
-export function peerSizes(scale: number): Record<keyof typeof PEER_SIZES, number> {
+export function peerSizes(scale: number, memoryKeys: number = PEER_SIZES.memory): Record<keyof typeof PEER_SIZES, number> {
   const out = {} as Record<keyof typeof PEER_SIZES, number>;
-  for (const [k, v] of Object.entries(PEER_SIZES)) out[k as keyof typeof PEER_SIZES] = k === 'memory' ? v : Math.max(1_000, Math.round(v * scale));
+  for (const [k, v] of Object.entries(PEER_SIZES)) out[k as keyof typeof PEER_SIZES] = k === 'memory' ? memoryKeys : Math.max(1_000, Math.round(v * scale));
   return out;
 }
 
 /** Writes the files under `dir` for `scale` unless they are there already. */
-export async function writePeerData(dir: string, scale: number, opts: { memory?: boolean } = {}): Promise<void> {
+export async function writePeerData(dir: string, scale: number, opts: { memory?: boolean; memoryKeys?: number } = {}): Promise<void> {
   const marker = join(dir, '.done');
-  // v2: memory.csv holds 1 000 000 keys at every scale.
-  const stamp = `${scale} v2${opts.memory === false ? ' no-memory' : ''}`;
+  const memoryKeys = opts.memoryKeys ?? PEER_SIZES.memory;
+  // v2: memory.csv holds 1 000 000 keys at every scale (or the keys the stamp names).
+  const stamp = `${scale} v2${opts.memory === false ? ' no-memory' : memoryKeys === PEER_SIZES.memory ? '' : ` memory ${memoryKeys}`}`;
   if (existsSync(marker) && readFileSync(marker, 'utf8').trim() === stamp) return;
   mkdirSync(dir, { recursive: true });
-  const n = peerSizes(scale);
+  const n = peerSizes(scale, memoryKeys);
   await writeLines(join(dir, 'W1.csv'), readings(n.W1, 10_000, 10_000, 2_000, 1));
   await writeLines(join(dir, 'W2.csv'), readings(n.W2, 1_000, 1_000, 2_000, 2));
   await writeLines(join(dir, 'wordcount.txt'), lines(n.wordcount, 3));
