@@ -21,7 +21,7 @@ describeTransport('embedded broker', () => {
     compact: async (topic) => broker.compact(topic),
     close: async () => broker.close(),
   };
-});
+}, { pollIsHeartbeat: true });
 
 const WAIT = 5_000;
 const values = (records: readonly ConsumerRecord[]): (string | null)[] => records.map((r) => text(r.value));
