@@ -222,9 +222,9 @@ export class KTableImpl<K, V> implements KTable<K, V> {
       ctx.topology.addProcessor(name, passThroughProcessor() as ProcessorSupplier, this.h.node);
     } else {
       const keySerde = (this.h.keySerde ?? internalSerde) as Serde<K>;
+      const valueSerde = (this.h.valueSerde ?? internalSerde) as Serde<V>;
       // The buffer is a changelogged store (Kafka Streams' KTABLE-SUPPRESS-STATE-STORE): held-back
       // results survive rebalances and crashes instead of being lost with the task.
-      const valueSerde = (this.h.valueSerde ?? internalSerde) as Serde<V>;
       const store = ctx.addStore(
         {
           name: named?.name === undefined ? undefined : `${named.name}-store`,

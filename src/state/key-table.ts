@@ -88,29 +88,33 @@ export class KeyTable {
   /** Binds the unbound `id` to the key `bytes[from, to)` (copied), which no id holds. */
   bind(id: number, bytes: Uint8Array, from = 0, to = bytes.length): void {
     const n = to - from;
-    this.ensureId(id);
-    if (this.arenaUsed + n > this.arena.length) this.growArena(n);
+    const start = this.reserve(id, n);
     const arena = this.arena;
-    const start = this.arenaUsed;
     for (let i = 0; i < n; i++) arena[start + i] = bytes[from + i] as number;
-    this.starts[id] = start;
-    this.lengths[id] = n;
-    this.hashes[id] = hashBytes(bytes, from, to);
-    this.arenaUsed += n;
-    this.insertSlot(id);
+    this.index(id, start, n);
   }
 
   /** Binds the unbound `id` to the ASCII string `s`, which no id holds. */
   bindAscii(id: number, s: string): void {
     const n = s.length;
+    const start = this.reserve(id, n);
+    const arena = this.arena;
+    for (let i = 0; i < n; i++) arena[start + i] = s.charCodeAt(i);
+    this.index(id, start, n);
+  }
+
+  /** Room for `id` and `n` key bytes; returns where in the arena they go. */
+  private reserve(id: number, n: number): number {
     this.ensureId(id);
     if (this.arenaUsed + n > this.arena.length) this.growArena(n);
-    const arena = this.arena;
-    const start = this.arenaUsed;
-    for (let i = 0; i < n; i++) arena[start + i] = s.charCodeAt(i);
+    return this.arenaUsed;
+  }
+
+  /** Binds `id` to the `n` bytes just written at `start`. */
+  private index(id: number, start: number, n: number): void {
     this.starts[id] = start;
     this.lengths[id] = n;
-    this.hashes[id] = hashBytes(arena, start, start + n);
+    this.hashes[id] = hashBytes(this.arena, start, start + n);
     this.arenaUsed += n;
     this.insertSlot(id);
   }
