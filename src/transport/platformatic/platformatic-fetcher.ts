@@ -1,6 +1,7 @@
 /**
  * Fetches assigned partitions from their leaders with the library's Fetch
- * request (v12, full fetches without sessions) and hands out records in
+ * request (v12, full fetches without sessions; responses decoded by
+ * fetch-response.ts) and hands out records in
  * offset order per partition. One fetch per leader runs ahead while the caller
  * processes (prefetch); a seek, pause or revocation discards what was fetched
  * for that partition. Under read_committed it drops control batches and the
@@ -8,11 +9,9 @@
  * aborted-transaction list.
  * @module
  */
-import { fetchV12, type ConnectionPool } from '@platformatic/kafka';
-
-type FetchResponse = fetchV12.FetchResponse;
-type FetchResponsePartition = fetchV12.FetchResponsePartition;
-import type { ConsumerRecord, IsolationLevel, RecordHeaders, TopicPartition } from '../transport.js';
+import type { ConnectionPool } from '@platformatic/kafka';
+import type { ConsumerRecord, IsolationLevel, TopicPartition } from '../transport.js';
+import { controlType, decodeRecords, fetchApi, type FetchedPartition, type FetchResponse } from './fetch-response.js';
 import { tpKey } from '../validate.js';
 import type { PlatformaticCluster } from './platformatic-cluster.js';
 
@@ -43,8 +42,6 @@ export interface PartitionProblem {
   readonly state: PartitionState;
   readonly error: string;
 }
-
-const dec = new TextDecoder();
 
 export class Fetcher {
   readonly states = new Map<string, PartitionState>();
@@ -183,16 +180,17 @@ export class Fetcher {
         for (const { s, from } of asked) {
           request.set(s.tp.topic, [...(request.get(s.tp.topic) ?? []), { partition: s.tp.partition, currentLeaderEpoch: -1, fetchOffset: BigInt(from), lastFetchedEpoch: -1, partitionMaxBytes: PARTITION_FETCH_BYTES }]);
         }
-        let response: FetchResponse | undefined;
+        let response: FetchResponse;
         try {
           const conn = await this.cluster.brokerConnection(leader, meta, this.#pool);
-          response = await fetchV12.api.async(conn, maxWaitMs, 1, MAX_FETCH_BYTES, this.isolation === 'read_committed' ? 1 : 0, 0, -1, [...request].map(([topicId, partitions]) => ({ topicId, partitions })), [], '');
-        } catch (e) {
-          response = (e as { response?: FetchResponse }).response;
-          if (response === undefined) {
-            stale = true;
-            return;
-          }
+          response = await fetchApi.async(conn, maxWaitMs, 1, MAX_FETCH_BYTES, this.isolation === 'read_committed' ? 1 : 0, 0, -1, [...request].map(([topicId, partitions]) => ({ topicId, partitions })), [], '');
+        } catch {
+          stale = true;
+          return;
+        }
+        if (response.errorCode !== 0) {
+          stale = true;
+          return;
         }
         for (const t of response.responses) {
           for (const p of t.partitions) {
@@ -212,58 +210,34 @@ export class Fetcher {
     if (stale) await this.cluster.leaders(topics, true).catch(() => undefined);
   }
 
-  #apply(s: PartitionState, from: number, p: FetchResponsePartition): void {
-    s.end = Number(this.isolation === 'read_committed' ? p.lastStableOffset : p.highWatermark);
-    const batches = p.records ?? [];
+  #apply(s: PartitionState, from: number, p: FetchedPartition): void {
+    s.end = this.isolation === 'read_committed' ? p.lastStableOffset : p.highWatermark;
+    const batches = p.batches;
     if (batches.length === 0) return;
-    const aborted = [...p.abortedTransactions].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : 1));
+    const aborted = [...p.abortedTransactions].sort((a, b) => a.firstOffset - b.firstOffset);
     const abortedProducers = new Set<bigint>();
     const records: ConsumerRecord[] = [];
     let next = from;
     for (const b of batches) {
-      const first = Number(b.firstOffset);
+      const first = b.firstOffset;
       const last = first + b.lastOffsetDelta;
       if (last < from) continue;
       next = Math.max(next, last + 1);
       if (this.isolation === 'read_committed') {
-        while (aborted.length > 0 && Number(aborted[0]!.firstOffset) <= last) abortedProducers.add(aborted.shift()!.producerId);
+        while (aborted.length > 0 && aborted[0]!.firstOffset <= last) abortedProducers.add(aborted.shift()!.producerId);
         if ((b.attributes & CONTROL) !== 0) {
           // An ABORT marker (control type 0) ends that producer's aborted transaction.
-          const key = b.records[0]?.key;
-          if (key !== null && key !== undefined && key.length >= 4 && key.readInt16BE(2) === 0) abortedProducers.delete(b.producerId);
+          if (controlType(b) === 0) abortedProducers.delete(b.producerId);
           continue;
         }
         if ((b.attributes & TRANSACTIONAL) !== 0 && abortedProducers.has(b.producerId)) continue;
       } else if ((b.attributes & CONTROL) !== 0) continue;
-      const appendTime = (b.attributes & LOG_APPEND_TIME) !== 0;
-      // Per record a Number add, not a BigInt one (a BigInt allocated per record).
-      const base = Number(appendTime ? b.maxTimestamp : b.firstTimestamp);
-      for (const r of b.records) {
-        const offset = first + r.offsetDelta;
-        if (offset < from) continue;
-        let headers: RecordHeaders = EMPTY;
-        if (r.headers.length > 0) {
-          const h: Record<string, Uint8Array> = {};
-          for (const [k, v] of r.headers) if (k !== null) h[dec.decode(k)] = v ?? new Uint8Array(0);
-          headers = h;
-        }
-        records.push({
-          topic: s.tp.topic,
-          partition: s.tp.partition,
-          offset,
-          key: r.key,
-          value: r.value,
-          timestamp: appendTime ? base : base + Number(r.timestampDelta),
-          headers,
-        });
-      }
+      decodeRecords(b, s.tp.topic, s.tp.partition, from, (b.attributes & LOG_APPEND_TIME) !== 0, records);
     }
     s.buffer = records;
     s.bufferEnd = next;
   }
 }
-
-const EMPTY: RecordHeaders = Object.freeze({});
 
 const ERROR_NAMES: Record<number, string> = {
   1: 'OFFSET_OUT_OF_RANGE',
