@@ -41,8 +41,10 @@ export interface PeersPlan {
   readonly brokerRecords: number;
   /** Longest iot-broker throughput run per system. */
   readonly brokerSeconds: number;
-  /** Seconds of readings produced at the fixed rate in each latency run. */
+  /** Seconds of readings produced at the fixed rate in each latency run, after the warm-up: the measured window. */
   readonly latencySeconds: number;
+  /** Seconds of readings produced at the same rate before the measured window (their alerts are not samples). */
+  readonly latencyWarmupSeconds: number;
   /** Longest wait for alerts after the last reading of a latency run (a system far behind is not waited out). */
   readonly latencyDrainSeconds: number;
 }
@@ -126,7 +128,8 @@ export function benchPlan(env: BenchEnv): BenchPlan {
       reps: Math.round(positive(env, 'RIVULET_PEERS_REPS') ?? (full ? 3 : 1)),
       brokerRecords: Math.max(1_000, Math.round(positive(env, 'RIVULET_PEERS_BROKER_RECORDS') ?? 2_000_000 * (scale ?? (full ? 1 : 0.05)))),
       brokerSeconds: positive(env, 'RIVULET_PEERS_BROKER_SECONDS') ?? (full ? 60 : 10),
-      latencySeconds: positive(env, 'RIVULET_PEERS_LATENCY_S') ?? (full ? (engineScale < 0.5 ? 10 : 20) : 5),
+      latencySeconds: positive(env, 'RIVULET_PEERS_LATENCY_S') ?? (full ? 60 : 5),
+      latencyWarmupSeconds: positive(env, 'RIVULET_PEERS_LATENCY_WARMUP_S') ?? (full ? 10 : 2),
       latencyDrainSeconds: full ? 30 : 10,
     },
     suppress: { cases: env['RIVULET_BENCH_SUPPRESS_CASES'] ?? (full ? FULL_SUPPRESS_CASES : DEFAULT_SUPPRESS_CASES) },

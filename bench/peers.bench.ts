@@ -75,6 +75,7 @@ const BROKER_RECORDS = plan.peers.brokerRecords;
 const BROKER_SECONDS = plan.peers.brokerSeconds;
 const LATENCY_RATE = Math.round(envNum('RIVULET_PEERS_LATENCY_RATE', 1_000));
 const LATENCY_SECONDS = plan.peers.latencySeconds;
+const LATENCY_WARMUP_SECONDS = plan.peers.latencyWarmupSeconds;
 const brokers = (process.env['KAFKA_BROKERS'] ?? '').split(',').map((b) => b.trim()).filter((b) => b.length > 0);
 const runId = Date.now().toString(36);
 
@@ -418,11 +419,11 @@ async function throughputRun(admin: Admin, system: System, input: string): Promi
   return row;
 }
 
-/** Produces LATENCY_RATE readings per second for LATENCY_SECONDS into `topic`, `timestamp` = send time. */
-async function produceAtRate(kafka: Kafka, topic: string): Promise<number> {
+/** Produces LATENCY_RATE readings per second for `seconds` into `topic`, `timestamp` = send time. */
+async function produceAtRate(kafka: Kafka, topic: string, seconds: number): Promise<number> {
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await withTimeout(producer.connect(), 30_000, 'producer.connect');
-  const total = Math.round(LATENCY_RATE * LATENCY_SECONDS);
+  const total = Math.round(LATENCY_RATE * seconds);
   const gen = generateReadings(total, DEVICES);
   let sent = 0;
   const start = Date.now();
@@ -458,6 +459,7 @@ async function latencyRun(kafka: Kafka, admin: Admin, system: System): Promise<{
   if (typeof child === 'string') return child;
   const bare = BARE.includes(system);
   const latencies: number[] = [];
+  let measureFrom = Infinity;
   let lastAlertAt = Date.now();
   const consumer = bare ? undefined : kafka.consumer({ groupId: `${base}-reader`, allowAutoTopicCreation: false });
   try {
@@ -475,13 +477,18 @@ async function latencyRun(kafka: Kafka, admin: Admin, system: System): Promise<{
           for (const m of batch.messages) {
             if (m.value === null) continue;
             const ts = Date.parse((JSON.parse(m.value.toString('utf8')) as { timestamp: string }).timestamp);
-            if (Number.isFinite(ts)) latencies.push(now - ts);
+            // Alerts of warm-up readings are not samples.
+            if (Number.isFinite(ts) && ts >= measureFrom) latencies.push(now - ts);
           }
         },
       });
       await withTimeout(join, 60_000, 'alerts reader joining its group');
     }
-    await produceAtRate(kafka, topics.input);
+    // Readings go out at the same rate through the warm-up and the measured window; the
+    // samples are the alerts of readings sent after the warm-up (bare consumers print theirs
+    // over the records of their last 60 s, which is the measured window when it lasts 60 s).
+    measureFrom = Date.now() + LATENCY_WARMUP_SECONDS * 1000;
+    await produceAtRate(kafka, topics.input, LATENCY_WARMUP_SECONDS + LATENCY_SECONDS);
     const sentAt = Date.now();
     if (consumer !== undefined) {
       // Until no alert came for 3 s (at most 30 s after the last send; 10 s in the default run).
@@ -537,7 +544,7 @@ async function brokerPart(javaFailure: string | undefined): Promise<PeerRow[]> {
       }
       const row = await throughputRun(admin, system, input).catch((e: unknown): PeerRow => ({ workload: 'iot-broker', system, failed: `orchestrator: ${(e as Error).message}` }));
       if (row.failed === undefined) {
-        const lat = await withProgress(`peers: iot-broker ${system}: latency run (${LATENCY_RATE} readings/s for ${LATENCY_SECONDS} s)`, () => latencyRun(kafka, admin, system).catch((e: unknown) => `orchestrator: ${(e as Error).message}`));
+        const lat = await withProgress(`peers: iot-broker ${system}: latency run (${LATENCY_RATE} readings/s for ${LATENCY_WARMUP_SECONDS} s of warm-up and ${LATENCY_SECONDS} s measured)`, () => latencyRun(kafka, admin, system).catch((e: unknown) => `orchestrator: ${(e as Error).message}`));
         if (typeof lat === 'string') row.latencyFailed = lat;
         else Object.assign(row, { p50Ms: lat.p50Ms, p99Ms: lat.p99Ms, latencySamples: lat.samples });
       }
@@ -562,7 +569,7 @@ function describe(r: PeerRow): string {
   const parts = [`${fmt(r.recordsPerSec)} records/s`];
   if (r.outputs !== undefined) parts.push(`${fmt(r.outputs)} outputs`);
   if (r.rssBytes !== undefined) parts.push(`${fmtMB(r.rssBytes)} per 1 M accumulators`);
-  if (r.p50Ms !== undefined) parts.push(`latency p50 ${fmtMs(r.p50Ms)} ms, p99 ${fmtMs(r.p99Ms)} ms`);
+  if (r.p50Ms !== undefined) parts.push(`latency p50 ${fmtMs(r.p50Ms)} ms, p99 ${fmtMs(r.p99Ms)} ms over ${fmt(r.latencySamples)} samples`);
   if (r.latencyFailed !== undefined) parts.push(`latency failed: ${r.latencyFailed}`);
   return parts.join(', ');
 }
@@ -575,7 +582,7 @@ function peersMarkdown(rows: readonly PeerRow[], meta: { scale: number; when: st
   const cell = (r: PeerRow | undefined, v: (r: PeerRow) => string) => (r === undefined ? '' : r.failed !== undefined ? 'failed' : v(r));
   const out: string[] = [];
   out.push(`Peer benchmark (scale ${meta.scale}; ${meta.when}; ${meta.machine}; node ${meta.node}; ${meta.java})`, '');
-  out.push(plan.full ? plan.label : `${plan.label} The full run: W1, W2, wordcount and join through the test drivers as well (scale 0.01), memory at 1 000 000 keys, engines on the broker at scale 0.05 for at most 20 s after a 10 s JVM warm-up, 3 runs each, with Kafka Streams' in-memory and EOS variants as well, IoT topology over 2 000 000 readings for at most 60 s, latency runs of 10 s.`, '');
+  out.push(plan.full ? plan.label : `${plan.label} The full run: W1, W2, wordcount and join through the test drivers as well (scale 0.01), memory at 1 000 000 keys, engines on the broker at scale 0.05 for at most 20 s after a 10 s JVM warm-up, 3 runs each, with Kafka Streams' in-memory and EOS variants as well, IoT topology over 2 000 000 readings for at most 60 s, latency runs of 60 s after a 10 s warm-up.`, '');
   out.push('Test-driver speed only: in-process, each system through its own test driver (records/s; outputs = records read from the output topic). This measures the drivers (Kafka Streams\' commits and flushes after every piped record), not the engines: the engines are compared on the broker below.', '');
   const driverWorkloads = ENGINE_WORKLOADS.filter((x) => x !== 'memory' && rows.some((r) => r.workload === x));
   if (driverWorkloads.length === 0) out.push('(No test-driver workload in this run: the default run keeps only the memory workload; RIVULET_BENCH_FULL=1 or RIVULET_PEERS_ENGINE_WORKLOADS=W1,W2,wordcount,join,memory runs them.)', '');
@@ -609,12 +616,12 @@ function peersMarkdown(rows: readonly PeerRow[], meta: { scale: number; when: st
   }
   if (meta.brokerEngines !== '') out.push('', meta.brokerEngines.trimEnd());
   out.push('', `On the broker: the IoT topology (examples/iot-anomaly) over ${fmt(meta.brokerRecords)} readings on one Kafka broker, one instance, at-least-once, commit every 1 s; bare consumers only read and JSON-parse. Throughput: from partitions assigned until the group's committed offsets reach the input's end, for at most ${BROKER_SECONDS} s (a system still behind then is rated on the readings it committed). Latency: ${meta.latency}; processors: alert received − reading's timestamp; bare consumers: record received − timestamp.`, '');
-  out.push('| system | records/s | outputs | p50 ms | p99 ms | rivulet / system (records/s) |', '| --- | ---: | ---: | ---: | ---: | ---: |');
+  out.push('| system | records/s | outputs | p50 ms | p99 ms | latency samples | rivulet / system (records/s) |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   const rivB = find('iot-broker', 'rivulet');
   for (const s of BROKER_SYSTEMS) {
     const r = find('iot-broker', s);
     if (r === undefined) continue;
-    out.push(`| ${s} | ${cell(r, (x) => fmt(x.recordsPerSec))} | ${cell(r, (x) => fmt(x.outputs))} | ${cell(r, (x) => fmtMs(x.p50Ms))} | ${cell(r, (x) => fmtMs(x.p99Ms))} | ${s === 'rivulet' || r.failed !== undefined || rivB?.failed !== undefined ? '' : ratio(rivB?.recordsPerSec, r.recordsPerSec)} |`);
+    out.push(`| ${s} | ${cell(r, (x) => fmt(x.recordsPerSec))} | ${cell(r, (x) => fmt(x.outputs))} | ${cell(r, (x) => fmtMs(x.p50Ms))} | ${cell(r, (x) => fmtMs(x.p99Ms))} | ${cell(r, (x) => fmt(x.latencySamples))} | ${s === 'rivulet' || r.failed !== undefined || rivB?.failed !== undefined ? '' : ratio(rivB?.recordsPerSec, r.recordsPerSec)} |`);
   }
   const noted = rows.filter((r) => r.note !== undefined && r.failed === undefined);
   if (noted.length > 0) {
@@ -693,7 +700,7 @@ async function main(): Promise<void> {
     java: javaVersion(),
     machine: `${cpu.length} × ${cpu[0]?.model.trim() ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
     brokerRecords: BROKER_RECORDS,
-    latency: `${fmt(LATENCY_RATE)} readings/s for ${LATENCY_SECONDS} s into a fresh topic`,
+    latency: `${fmt(LATENCY_RATE)} readings/s into a fresh topic for ${LATENCY_WARMUP_SECONDS} s of warm-up, then ${LATENCY_SECONDS} s measured (samples: the alerts of readings sent in the measured window; bare consumers: their records of the last 60 s before they were stopped)`,
     brokerEngines: brokerEngineMarkdown(engineRows, { scale: BROKER_ENGINE_SCALE, reps: REPS, maxSeconds: BROKER_ENGINE_SECONDS, partitions: PARTITIONS, warmupSeconds: JAVA_WARMUP_SECONDS }),
   });
   // Kafka Streams' profile and the tunings tried (written by hand from profiling runs; bench/peers/kafka-streams-profile.md).

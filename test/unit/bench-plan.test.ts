@@ -21,6 +21,7 @@ describe('npm run bench sizes (bench/bench-plan.ts)', () => {
       brokerRecords: 100_000,
       brokerSeconds: 10,
       latencySeconds: 5,
+      latencyWarmupSeconds: 2,
       latencyDrainSeconds: 10,
     });
     expect(p.suppress.cases).toBe(DEFAULT_SUPPRESS_CASES);
@@ -44,7 +45,8 @@ describe('npm run bench sizes (bench/bench-plan.ts)', () => {
       reps: 3,
       brokerRecords: 2_000_000,
       brokerSeconds: 60,
-      latencySeconds: 10,
+      latencySeconds: 60,
+      latencyWarmupSeconds: 10,
       latencyDrainSeconds: 30,
     });
     expect(p.suppress.cases).toBe(FULL_SUPPRESS_CASES);
