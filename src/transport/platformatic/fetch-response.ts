@@ -8,7 +8,8 @@
  * object the fetcher then copies into a {@link ConsumerRecord}. In a restore
  * that was a quarter of the CPU. Here the response is copied once into one
  * buffer, the partition fields are read in place, and a batch's records are
- * decoded only when the fetcher takes them, straight into consumer records.
+ * decoded only when the fetcher takes them, straight into consumer records
+ * whose keys and values are views of a copy of their batch.
  * The layout is Kafka's (FetchResponse v12, record batch v2).
  * @module
  */
@@ -137,10 +138,9 @@ class Cursor {
     return s;
   }
 
-  /** Copies `n` bytes into a buffer of their own: a record must not keep the whole response alive. */
-  bytes(n: number): Buffer {
-    const out = Buffer.allocUnsafe(n);
-    this.buf.copy(out, 0, this.pos, this.pos + n);
+  /** A view of the next `n` bytes. */
+  view(n: number): Buffer {
+    const out = this.buf.subarray(this.pos, this.pos + n);
     this.pos += n;
     return out;
   }
@@ -233,9 +233,14 @@ const EMPTY_HEADERS: RecordHeaders = Object.freeze({});
  * batch's max timestamp, as Kafka's consumers do for LogAppendTime topics.
  */
 export function decodeRecords(batch: FetchedBatch, topic: string, partition: number, from: number, logAppendTime: boolean, out: ConsumerRecord[]): void {
-  const c = new Cursor(batch.data, batch.start);
+  // Keys and values are views of one copy of the batch (a decompressed batch is a buffer of its
+  // own already): a record kept for long holds its batch alive, not the whole response, and
+  // one copy per batch costs less than one per key and value.
+  const data = batch.data.length === batch.end - batch.start ? batch.data : Buffer.from(batch.data.subarray(batch.start, batch.end));
+  const c = new Cursor(data, batch.data === data ? batch.start : 0);
+  const end = batch.data === data ? batch.end : data.length;
   const base = logAppendTime ? batch.maxTimestamp : batch.firstTimestamp;
-  for (let i = 0; i < batch.count && c.pos < batch.end; i++) {
+  for (let i = 0; i < batch.count && c.pos < end; i++) {
     const length = c.varint();
     const next = c.pos + length;
     c.pos += 1; // attributes
@@ -246,19 +251,19 @@ export function decodeRecords(batch: FetchedBatch, topic: string, partition: num
       continue;
     }
     const keyLength = c.varint();
-    const key = keyLength < 0 ? null : c.bytes(keyLength);
+    const key = keyLength < 0 ? null : c.view(keyLength);
     const valueLength = c.varint();
-    const value = valueLength < 0 ? null : c.bytes(valueLength);
+    const value = valueLength < 0 ? null : c.view(valueLength);
     const headerCount = c.varint();
     let headers = EMPTY_HEADERS;
     if (headerCount > 0) {
       const h: Record<string, Uint8Array> = {};
       for (let j = 0; j < headerCount; j++) {
         const kl = c.varint();
-        const name = kl < 0 ? null : batch.data.toString('utf8', c.pos, c.pos + kl);
+        const name = kl < 0 ? null : data.toString('utf8', c.pos, c.pos + kl);
         if (kl > 0) c.pos += kl;
         const vl = c.varint();
-        const v = vl < 0 ? new Uint8Array(0) : c.bytes(vl);
+        const v = vl < 0 ? new Uint8Array(0) : c.view(vl);
         if (name !== null) h[name] = v;
       }
       headers = h;
