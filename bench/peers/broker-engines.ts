@@ -95,7 +95,12 @@ const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
 
 function command(deps: BrokerEngineDeps, system: BrokerEngineSystem): { cmd: string; args: string[]; extra: string[] } {
   const jar = join(deps.root, 'bench', 'peers', 'java', 'target', 'peers.jar');
-  const node = (file: string) => ({ cmd: join(deps.root, 'node_modules', '.bin', 'vite-node'), args: [file, '--'] });
+  // PEERS_NODE_CPU_PROF=DIR: Node runners write a V8 CPU profile there when they exit (a profiling run).
+  const prof = process.env['PEERS_NODE_CPU_PROF'];
+  const node = (file: string) =>
+    prof === undefined || prof === ''
+      ? { cmd: join(deps.root, 'node_modules', '.bin', 'vite-node'), args: [file, '--'] }
+      : { cmd: process.execPath, args: ['--cpu-prof', `--cpu-prof-dir=${prof}`, join(deps.root, 'node_modules', 'vite-node', 'vite-node.mjs'), file, '--'] };
   switch (system) {
     case 'rivulet':
       return { ...node('bench/peers/rivulet.ts'), extra: [] };
