@@ -35,6 +35,7 @@ import { deleteTopicIfExists, generateReadings, loadReadings } from './iot-load.
 import { peerSizes, writePeerData } from './peers/data.js';
 import { BROKER_ENGINE_SYSTEMS, BROKER_ENGINE_WORKLOADS, brokerEngineMarkdown, brokerEnginePart, type BrokerEngineRow } from './peers/broker-engines.js';
 import { carriedPipeRows, carriedPipeSection } from './broker-rows.js';
+import { defaultTransport, meanRecordBytes, type PipeKind } from './broker-pipe.js';
 import { benchPlan } from './bench-plan.js';
 import { Progress, withProgress } from './progress.js';
 
@@ -82,7 +83,7 @@ const runId = Date.now().toString(36);
 const ENGINE_WORKLOADS = ['W1', 'W2', 'wordcount', 'join', 'memory'] as const;
 type EngineWorkload = (typeof ENGINE_WORKLOADS)[number];
 const ALL_PROCESSORS = ['rivulet', 'kafka-streams', 'kafkats-flow', 'nodefluent'] as const;
-const ALL_BROKER_SYSTEMS = ['rivulet', 'kafka-streams', 'kafkats-flow', 'kafkajs-consumer', 'java-consumer'] as const;
+const ALL_BROKER_SYSTEMS = ['rivulet', 'rivulet-eos', 'client-pipe', 'kafka-streams', 'kafka-streams-eos', 'kafkats-flow', 'kafkajs-consumer', 'java-consumer'] as const;
 type System = (typeof ALL_PROCESSORS)[number] | (typeof ALL_BROKER_SYSTEMS)[number];
 /** RIVULET_PEERS_SYSTEMS=rivulet,kafkajs-consumer runs only those (the others are left out, not failed). */
 const SELECTED = (process.env['RIVULET_PEERS_SYSTEMS'] ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
@@ -97,7 +98,9 @@ const REPS = plan.peers.reps;
 const BROKER_ENGINE_SECONDS = plan.peers.brokerEngineSeconds;
 const JAVA_WARMUP_SECONDS = plan.peers.javaWarmupSeconds;
 const BARE: readonly System[] = ['kafkajs-consumer', 'java-consumer'];
-const JAVA: readonly System[] = ['kafka-streams', 'java-consumer'];
+const JAVA: readonly System[] = ['kafka-streams', 'kafka-streams-eos', 'java-consumer'];
+/** The same runners under exactly-once (broker mode's --guarantee). */
+const EOS: readonly System[] = ['rivulet-eos', 'kafka-streams-eos'];
 
 interface PeerRow {
   workload: EngineWorkload | 'iot-broker';
@@ -128,6 +131,9 @@ const nodeRunner = (file: string) => ({ file: join(root, file), cmd: VITE_NODE, 
 const javaRunner = (system: string) => ({ file: JAR, cmd: 'java', args: ['-Xms4g', '-Xmx4g', '-jar', JAR, system] });
 const RUNNERS: Record<System, { file: string; cmd: string; args: string[] }> = {
   rivulet: nodeRunner('bench/peers/rivulet.ts'),
+  'rivulet-eos': nodeRunner('bench/peers/rivulet.ts'),
+  'client-pipe': nodeRunner('bench/peers/client-pipe.ts'),
+  'kafka-streams-eos': javaRunner('kafka-streams'),
   'kafkats-flow': nodeRunner('bench/peers/kafkats-flow.ts'),
   nodefluent: nodeRunner('bench/peers/nodefluent.ts'),
   'kafkajs-consumer': nodeRunner('bench/peers/kafkajs-consumer.ts'),
@@ -338,10 +344,29 @@ async function createTopics(admin: Admin, topics: string[]): Promise<void> {
 
 const brokerArgs = (t: Topics, appId: string) => ['broker', '--brokers', brokers.join(','), '--input', t.input, '--windowed', t.windowed, '--alerts', t.alerts, '--status', t.status, '--app-id', appId];
 
+/**
+ * What the client pipe writes per reading: what rivulet's throughput run wrote, kind by kind
+ * (set by {@link measurePipeKinds}); until then, or when that run failed, the figures measured
+ * by the broker benchmark at 200 000 readings.
+ */
+let pipeKinds: PipeKind[] = [
+  { name: 'outputs', perReading: 0.4065, bytes: 151 },
+  { name: 'repartition', perReading: 1, bytes: 108 },
+  { name: 'changelog', perReading: 0.0144, bytes: 36 },
+];
+let pipeKindsSource = 'the broker benchmark\'s figures at 200,000 readings (rivulet\'s run here did not give them)';
+
+/** Arguments a system's runner gets beyond the topics: the guarantee, the pipe's output volume. */
+function systemArgs(system: System): string[] {
+  if (EOS.includes(system)) return ['--guarantee', 'exactly_once'];
+  if (system === 'client-pipe') return ['--kinds', JSON.stringify(pipeKinds)];
+  return [];
+}
+
 /** Starts a broker-mode runner and waits for `{"event":"running"}`; a string is the failure. */
 async function startRunner(system: System, topics: Topics, appId: string): Promise<Child | string> {
   const r = RUNNERS[system];
-  const child = new Child(`${system} broker`, r.cmd, [...r.args, ...brokerArgs(topics, appId)]);
+  const child = new Child(`${system} broker`, r.cmd, [...r.args, ...brokerArgs(topics, appId), ...systemArgs(system)]);
   const running = await child.waitFor((j) => j['event'] === 'running', TIMEOUT_BASE_S * 1000);
   if (running === undefined) {
     const wasDone = child.done;
@@ -514,6 +539,37 @@ async function latencyRun(kafka: Kafka, admin: Admin, system: System): Promise<{
   return { p50Ms: round2(quantile(latencies, 0.5)), p99Ms: round2(quantile(latencies, 0.99)), samples: latencies.length };
 }
 
+/**
+ * Sets {@link pipeKinds} from what rivulet's throughput run (application id and topic prefix
+ * `base`) wrote to its output, repartition and changelog topics, per reading its group
+ * committed by the end (the runner commits as it closes), with mean sizes sampled from each topic.
+ */
+async function measurePipeKinds(admin: Admin, base: string, input: string): Promise<void> {
+  const [offsets] = await withTimeout(admin.fetchOffsets({ groupId: base, topics: [input] }), 30_000, 'fetchOffsets');
+  const readings = (offsets?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+  if (readings === 0) throw new Error(`group ${base} committed no readings`);
+  const kindOf = (t: string) => (t.endsWith('-changelog') ? 'changelog' : t.endsWith('-repartition') ? 'repartition' : 'outputs');
+  const topics = (await withTimeout(admin.listTopics(), 30_000, 'listTopics')).filter((t) => t.startsWith(`${base}-`));
+  const transport = await defaultTransport(brokers, `${base}-sizes`);
+  try {
+    const byKind = new Map<string, { records: number; bytes: number }>();
+    for (const t of topics) {
+      const n = await endOffsetsTotal(admin, [t]);
+      if (n === 0) continue;
+      const k = byKind.get(kindOf(t)) ?? { records: 0, bytes: 0 };
+      k.records += n;
+      k.bytes += n * (await meanRecordBytes(transport, t));
+      byKind.set(kindOf(t), k);
+    }
+    if (byKind.size === 0) throw new Error(`no records in the topics of ${base}`);
+    pipeKinds = [...byKind].map(([name, k]) => ({ name, perReading: k.records / readings, bytes: k.bytes / k.records }));
+    pipeKindsSource = `measured from rivulet's run: ${readings} readings`;
+    console.log(`peers: client-pipe writes per reading ${pipeKinds.map((k) => `${k.name} ${k.perReading.toFixed(4)} × ${Math.round(k.bytes)} B`).join(', ')} (${pipeKindsSource})`);
+  } finally {
+    await transport.close();
+  }
+}
+
 async function brokerPart(javaFailure: string | undefined): Promise<PeerRow[]> {
   const rows: PeerRow[] = [];
   if (brokers.length === 0) return BROKER_SYSTEMS.map((system) => ({ workload: 'iot-broker', system, failed: 'KAFKA_BROKERS is not set (run through scripts/kafka/with-kafka.sh)' }));
@@ -543,7 +599,12 @@ async function brokerPart(javaFailure: string | undefined): Promise<PeerRow[]> {
         continue;
       }
       const row = await throughputRun(admin, system, input).catch((e: unknown): PeerRow => ({ workload: 'iot-broker', system, failed: `orchestrator: ${(e as Error).message}` }));
-      if (row.failed === undefined) {
+      if (system === 'rivulet' && row.failed === undefined) {
+        await measurePipeKinds(admin, `peers-${system}-${runId}`, input).catch((e: unknown) => console.log(`peers: client-pipe volumes not measured (${(e as Error).message}); the pipe writes ${pipeKindsSource}`));
+      }
+      if (system === 'client-pipe' && row.failed === undefined) {
+        row.note = [row.note, `writes per reading what rivulet wrote (${pipeKinds.map((k) => `${k.name} ${k.perReading.toFixed(4)} × ${Math.round(k.bytes)} B`).join(', ')}; ${pipeKindsSource}); no latency: its outputs are synthetic records of those sizes`].filter((n) => n !== undefined).join('; ');
+      } else if (row.failed === undefined) {
         const lat = await withProgress(`peers: iot-broker ${system}: latency run (${LATENCY_RATE} readings/s for ${LATENCY_WARMUP_SECONDS} s of warm-up and ${LATENCY_SECONDS} s measured)`, () => latencyRun(kafka, admin, system).catch((e: unknown) => `orchestrator: ${(e as Error).message}`));
         if (typeof lat === 'string') row.latencyFailed = lat;
         else Object.assign(row, { p50Ms: lat.p50Ms, p99Ms: lat.p99Ms, latencySamples: lat.samples });
@@ -615,7 +676,7 @@ function peersMarkdown(rows: readonly PeerRow[], meta: { scale: number; when: st
     out.push(`| ${s} | ${cell(r, (x) => fmtMB(x.rssBytes))} | ${cell(r, (x) => fmtMB(x.heapBytes))} | ${cell(r, (x) => fmt(x.recordsPerSec))} | ${s === 'rivulet' || r.failed !== undefined || rivMem?.failed !== undefined ? '' : ratio(rivMem?.rssBytes, r.heapBytes ?? r.rssBytes)} |`);
   }
   if (meta.brokerEngines !== '') out.push('', meta.brokerEngines.trimEnd());
-  out.push('', `On the broker: the IoT topology (examples/iot-anomaly) over ${fmt(meta.brokerRecords)} readings on one Kafka broker, one instance, at-least-once, commit every 1 s; bare consumers only read and JSON-parse. Throughput: from partitions assigned until the group's committed offsets reach the input's end, for at most ${BROKER_SECONDS} s (a system still behind then is rated on the readings it committed). Latency: ${meta.latency}; processors: alert received − reading's timestamp; bare consumers: record received − timestamp.`, '');
+  out.push('', `On the broker: the IoT topology (examples/iot-anomaly) over ${fmt(meta.brokerRecords)} readings on one Kafka broker, one instance, commit every 1 s, at-least-once; rivulet-eos and kafka-streams-eos: the same under exactly-once (rivulet's exactly_once, Kafka Streams' exactly_once_v2; one transaction per commit; their outputs are end offsets, transaction markers included); client-pipe: a consume → JSON.parse → produce pipe on rivulet's default client (bench/broker-pipe.ts) writing per reading as many records of each kind and mean size as rivulet wrote in this run, idempotent producer, offsets committed every 1 s; bare consumers only read and JSON-parse. Throughput: from partitions assigned until the group's committed offsets reach the input's end, for at most ${BROKER_SECONDS} s (a system still behind then is rated on the readings it committed). Latency: ${meta.latency}; processors: alert received − reading's timestamp; bare consumers: record received − timestamp.`, '');
   out.push('| system | records/s | outputs | p50 ms | p99 ms | latency samples | rivulet / system (records/s) |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   const rivB = find('iot-broker', 'rivulet');
   for (const s of BROKER_SYSTEMS) {

@@ -12,6 +12,8 @@ export type BrokerArgs = {
   readonly alerts: string;
   readonly status: string;
   readonly appId: string;
+  /** `--guarantee` (at-least-once unless given): rivulet-eos and kafka-streams-eos are the same runners under exactly-once. */
+  readonly guarantee: 'at_least_once' | 'exactly_once';
 };
 /**
  * `broker-engine`: an engine workload (not memory) as a real instance on topics
@@ -37,7 +39,7 @@ export function parseRunnerArgs(argv: readonly string[]): EngineArgs | BrokerArg
   const opt = (name: string): string => {
     const i = args.indexOf(`--${name}`);
     const v = i >= 0 ? args[i + 1] : undefined;
-    if (v === undefined || v.startsWith('--')) throw new Error(`missing --${name} (usage: engine --workload W1|W2|wordcount|join|memory --data DIR | broker --brokers HOST:PORT --input T --windowed T --alerts T --status T --app-id ID | broker-engine --workload W1|W2|wordcount|join --brokers HOST:PORT --inputs T[,T] --output T --app-id ID [--guarantee at_least_once|exactly_once])`);
+    if (v === undefined || v.startsWith('--')) throw new Error(`missing --${name} (usage: engine --workload W1|W2|wordcount|join|memory --data DIR | broker --brokers HOST:PORT --input T --windowed T --alerts T --status T --app-id ID [--guarantee at_least_once|exactly_once] | broker-engine --workload W1|W2|wordcount|join --brokers HOST:PORT --inputs T[,T] --output T --app-id ID [--guarantee at_least_once|exactly_once])`);
     return v;
   };
   if (mode === 'engine') {
@@ -45,6 +47,11 @@ export function parseRunnerArgs(argv: readonly string[]): EngineArgs | BrokerArg
     if (!(WORKLOADS as readonly string[]).includes(workload)) throw new Error(`unknown workload ${workload} (one of ${WORKLOADS.join(', ')})`);
     return { mode, workload: workload as EngineArgs['workload'], data: opt('data') };
   }
+  const guaranteeOpt = (): 'at_least_once' | 'exactly_once' => {
+    const guarantee = args.includes('--guarantee') ? opt('guarantee') : 'at_least_once';
+    if (guarantee !== 'at_least_once' && guarantee !== 'exactly_once') throw new Error(`--guarantee must be at_least_once or exactly_once (got ${guarantee})`);
+    return guarantee;
+  };
   if (mode === 'broker') {
     return {
       mode,
@@ -54,6 +61,7 @@ export function parseRunnerArgs(argv: readonly string[]): EngineArgs | BrokerArg
       alerts: opt('alerts'),
       status: opt('status'),
       appId: opt('app-id'),
+      guarantee: guaranteeOpt(),
     };
   }
   if (mode === 'broker-engine') {
@@ -61,10 +69,7 @@ export function parseRunnerArgs(argv: readonly string[]): EngineArgs | BrokerArg
     if (!['W1', 'W2', 'wordcount', 'join'].includes(workload)) throw new Error(`broker-engine: unknown workload ${workload} (one of W1, W2, wordcount, join)`);
     const inputs = opt('inputs').split(',').map((t) => t.trim()).filter((t) => t.length > 0);
     if (inputs.length !== (workload === 'join' ? 2 : 1)) throw new Error(`broker-engine: --inputs must name ${workload === 'join' ? 'two topics (impressions,clicks)' : 'one topic'} for ${workload} (got ${inputs.join(',')})`);
-    const i = args.indexOf('--guarantee');
-    const guarantee = i >= 0 ? opt('guarantee') : 'at_least_once';
-    if (guarantee !== 'at_least_once' && guarantee !== 'exactly_once') throw new Error(`--guarantee must be at_least_once or exactly_once (got ${guarantee})`);
-    return { mode, workload: workload as BrokerEngineArgs['workload'], brokers: opt('brokers').split(',').map((b) => b.trim()).filter((b) => b.length > 0), inputs, output: opt('output'), appId: opt('app-id'), guarantee };
+    return { mode, workload: workload as BrokerEngineArgs['workload'], brokers: opt('brokers').split(',').map((b) => b.trim()).filter((b) => b.length > 0), inputs, output: opt('output'), appId: opt('app-id'), guarantee: guaranteeOpt() };
   }
   throw new Error(`first argument must be engine, broker or broker-engine (got ${JSON.stringify(mode)})`);
 }

@@ -165,7 +165,7 @@ async function broker(args: BrokerArgs | BrokerEngineArgs): Promise<void> {
     args.mode === 'broker'
       ? buildIotTopology({ topics: { input: args.input, windowed: args.windowed, alerts: args.alerts, status: args.status } })
       : topologyOf(args.workload, { input: args.inputs[0] as string, impressions: args.inputs[0] as string, clicks: args.inputs[1] ?? '', output: args.output });
-  const processingGuarantee = args.mode === 'broker-engine' ? args.guarantee : 'at_least_once';
+  const processingGuarantee = args.guarantee;
   const app = new KafkaStreams(topology, { applicationId: args.appId, brokers: args.brokers, stateDir, logger: quiet, processingGuarantee });
   let stopping = false;
   const stopped = new Promise<void>((resolve) => {

@@ -15,6 +15,13 @@ describe('peer benchmark runner arguments', () => {
     expect(() => parseRunnerArgs(['broker-engine', '--workload', 'memory', '--brokers', 'h:1', '--inputs', 'in', '--output', 'o', '--app-id', 'id'])).toThrow(/unknown workload memory/);
   });
 
+  it('parses broker (the IoT topology) with an optional guarantee, refusing an unknown one', () => {
+    const base = ['broker', '--brokers', 'h:1,h:2', '--input', 'in', '--windowed', 'w', '--alerts', 'a', '--status', 's', '--app-id', 'id'];
+    expect(parseRunnerArgs(base)).toEqual({ mode: 'broker', brokers: ['h:1', 'h:2'], input: 'in', windowed: 'w', alerts: 'a', status: 's', appId: 'id', guarantee: 'at_least_once' });
+    expect(parseRunnerArgs([...base, '--guarantee', 'exactly_once'])).toMatchObject({ mode: 'broker', guarantee: 'exactly_once' });
+    expect(() => parseRunnerArgs([...base, '--guarantee', 'exactly_twice'])).toThrow(/--guarantee must be at_least_once or exactly_once \(got exactly_twice\)/);
+  });
+
   it('keeps the memory workload at 1 000 000 real keys at every scale', () => {
     expect(peerSizes(0.01).memory).toBe(1_000_000);
     expect(peerSizes(0.01).W1).toBe(20_000);

@@ -5,7 +5,7 @@ import java.util.List;
 /** Command line of the runners: {@code SYSTEM engine|broker --name value ...}. */
 final class Args {
   static final String USAGE = "kafka-streams|java-consumer engine --workload W1|W2|wordcount|join|memory --data DIR [--verify]"
-      + " | kafka-streams|java-consumer broker --brokers HOST:PORT --input T --windowed T --alerts T --status T --app-id ID";
+      + " | kafka-streams|java-consumer broker --brokers HOST:PORT --input T --windowed T --alerts T --status T --app-id ID [--guarantee at_least_once|exactly_once]";
   static final List<String> WORKLOADS = List.of("W1", "W2", "wordcount", "join", "memory");
 
   final String system;

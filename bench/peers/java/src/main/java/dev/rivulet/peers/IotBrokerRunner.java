@@ -34,7 +34,8 @@ import org.apache.kafka.streams.state.WindowStore;
 
 /**
  * Broker mode: the IoT topology of examples/iot-anomaly/topology.ts in a real
- * KafkaStreams instance (one thread, at-least-once, commit interval 1 s, RocksDB
+ * KafkaStreams instance (one thread, at-least-once or with --guarantee
+ * exactly_once exactly_once_v2, commit interval 1 s under both, RocksDB
  * stores), until SIGTERM.
  */
 final class IotBrokerRunner {
@@ -151,13 +152,16 @@ final class IotBrokerRunner {
     String brokers = args.opt("brokers");
     String input = args.opt("input"), windowed = args.opt("windowed"), alerts = args.opt("alerts"), status = args.opt("status");
     String appId = args.opt("app-id");
+    String guarantee = args.optional("guarantee") == null ? "at_least_once" : args.opt("guarantee");
+    if (!guarantee.equals("at_least_once") && !guarantee.equals("exactly_once")) throw new UsageException("--guarantee must be at_least_once or exactly_once (got " + guarantee + ")");
     Path stateDir = Files.createTempDirectory("peers-kstreams-broker-");
 
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
     p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
-    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee.equals("exactly_once") ? StreamsConfig.EXACTLY_ONCE_V2 : StreamsConfig.AT_LEAST_ONCE);
+    // The same commit interval as rivulet under both guarantees (Kafka Streams' EOS default is 100 ms).
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");

@@ -5,7 +5,7 @@ package dev.rivulet.peers;
  *
  * <pre>
  * java -jar peers.jar kafka-streams engine --workload W1|W2|wordcount|join|memory --data DIR [--verify]
- * java -jar peers.jar kafka-streams broker --brokers H:P --input T --windowed T --alerts T --status T --app-id ID
+ * java -jar peers.jar kafka-streams broker --brokers H:P --input T --windowed T --alerts T --status T --app-id ID [--guarantee at_least_once|exactly_once]
  * java -jar peers.jar kafka-streams broker-engine --workload W1|W2|wordcount|join --brokers H:P --inputs T[,T] --output T --app-id ID
  *     [--guarantee at_least_once|exactly_once] [--stores rocksdb|memory] [--warmup-output T] [--warmup-seconds S]
  * java -jar peers.jar java-consumer broker --brokers H:P --input T --app-id ID [...]
