@@ -14,7 +14,7 @@ describe('npm run bench sizes (bench/bench-plan.ts)', () => {
       engineScale: 0.005,
       brokerEngineSystems: ['rivulet', 'rivulet-eos', 'kafka-streams', 'kafkats-flow'],
       memoryKeys: 100_000,
-      brokerEngineScale: 0.02,
+      brokerEngineScale: 0.05,
       brokerEngineSeconds: 6,
       javaWarmupSeconds: 2,
       reps: 1,
@@ -39,7 +39,7 @@ describe('npm run bench sizes (bench/bench-plan.ts)', () => {
       engineScale: 0.01,
       brokerEngineSystems: [...BROKER_ENGINE_SYSTEMS],
       memoryKeys: 1_000_000,
-      brokerEngineScale: 0.05,
+      brokerEngineScale: 0.2,
       brokerEngineSeconds: 20,
       javaWarmupSeconds: 10,
       reps: 3,
@@ -59,7 +59,7 @@ describe('npm run bench sizes (bench/bench-plan.ts)', () => {
     expect([p.peers.reps, p.broker.records, p.peers.memoryKeys, p.suppress.cases]).toEqual([2, 50_000, 1_000_000, 'driver:50:4000:1']);
     expect(benchPlan({ RIVULET_PEERS_ENGINE_WORKLOADS: 'memory, W1' }).peers.engineWorkloads).toEqual(['W1', 'memory']);
     const s = benchPlan({ RIVULET_BENCH_SCALE: '0.25' });
-    expect([s.kernel.scale, s.peers.engineScale, s.peers.brokerEngineScale, s.peers.brokerRecords]).toEqual([0.25, 0.01, 0.05, 500_000]);
+    expect([s.kernel.scale, s.peers.engineScale, s.peers.brokerEngineScale, s.peers.brokerRecords]).toEqual([0.25, 0.01, 0.2, 500_000]);
   });
 
   it('rejects a flag or size it cannot read, naming the variable', () => {
