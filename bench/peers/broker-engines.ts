@@ -33,7 +33,7 @@ export type BrokerEngineSystem = (typeof BROKER_ENGINE_SYSTEMS)[number];
 
 /** How each system is configured: written into peers.md next to the rows. */
 export const BROKER_ENGINE_CONFIG: Record<BrokerEngineSystem, string> = {
-  rivulet: 'one KafkaStreams instance (kafkajs transport), at-least-once, commit interval 1 s, LevelDB stores with its write-back cache (defaults)',
+  rivulet: 'one KafkaStreams instance (its default client, @platformatic/kafka), at-least-once, commit interval 1 s, LevelDB stores with its write-back cache (defaults)',
   'rivulet-eos': 'as rivulet, processingGuarantee exactly_once (one transaction per commit interval, 1 s)',
   'kafka-streams': 'Kafka Streams 4.2.0, one stream thread, at-least-once, commit.interval.ms 1000, statestore.cache.max.bytes 64 MB (every store cached; stream-stream join stores cannot be), RocksDB stores (its default), -Xms2g -Xmx2g, warmed up first by running the same topology over the same input under another application id for up to WARMUP s (same JVM)',
   'kafka-streams-inmem': 'as kafka-streams with in-memory stores (dsl.store.suppliers.class InMemoryDslStoreSuppliers)',
