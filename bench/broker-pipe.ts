@@ -39,6 +39,19 @@ export interface PipeOptions {
   readonly maxPollRecords?: number;
 }
 
+/** What the pipe writes per reading when no rivulet run measured it: the figures measured at 200 000 readings. */
+export const DEFAULT_PIPE_KINDS: readonly PipeKind[] = [
+  { name: 'outputs', perReading: 0.4065, bytes: 151 },
+  { name: 'repartition', perReading: 1, bytes: 108 },
+  { name: 'changelog', perReading: 0.0144, bytes: 36 },
+];
+
+/** The kind of a topic rivulet's application `applicationId` wrote: outputs (not its own), changelog, repartition, or other. */
+export function topicKind(topic: string, applicationId: string): string {
+  if (!topic.startsWith(`${applicationId}-`)) return 'outputs';
+  return topic.endsWith('-changelog') ? 'changelog' : topic.endsWith('-repartition') ? 'repartition' : 'other';
+}
+
 /** The default client's transport for a broker list (what a KafkaStreams instance would get). */
 export async function defaultTransport(brokers: readonly string[], applicationId: string): Promise<Transport> {
   const config = resolveConfig({ applicationId, brokers: [...brokers] });

@@ -55,7 +55,7 @@ import type { Logger } from '../src/runtime/streams-config.js';
 import type { KafkaClient } from '../src/transport/kafka-client.js';
 import { EmbeddedBroker } from '../src/transport/embedded/embedded-broker.js';
 import { generateReadings, loadReadings } from './iot-load.js';
-import { ClientPipe, defaultTransport, meanRecordBytes, type PipeKind } from './broker-pipe.js';
+import { ClientPipe, DEFAULT_PIPE_KINDS, defaultTransport, meanRecordBytes, topicKind, type PipeKind } from './broker-pipe.js';
 import { mergeIntoPeers, type BrokerRow } from './broker-rows.js';
 import { benchPlan } from './bench-plan.js';
 import { withProgress } from './progress.js';
@@ -258,7 +258,7 @@ async function rivulet(admin: Admin, eos: boolean, kafkaClient?: KafkaClient): P
     console.log(`${system} metrics: processed ${m.processed} (input + status repartition), produced ${m.produced}, late dropped ${m.dropped.late}, dead-lettered ${m.deadLettered}, kernel ${Math.round(m.kernelMs)} ms, ${m.commits} commits (mean ${m.commitLatencyAvgMs.toFixed(0)} ms, max ${m.commitLatencyMaxMs} ms)`);
     // What the instance wrote by the end of the timed run, by kind: the work the bare consumer does not do.
     const after = await writtenRecords(admin, applicationId);
-    const kindOf = (t: string) => (!t.startsWith(`${applicationId}-`) ? 'outputs' : t.endsWith('-changelog') ? 'changelog' : t.endsWith('-repartition') ? 'repartition' : 'other');
+    const kindOf = (t: string) => topicKind(t, applicationId);
     const kinds = new Map<string, Map<string, number>>();
     for (const [t, x] of after) {
       const n = x - (before.get(t) ?? 0);
@@ -286,11 +286,7 @@ async function rivulet(admin: Admin, eos: boolean, kafkaClient?: KafkaClient): P
  */
 async function pipeKinds(written: Written | undefined): Promise<PipeKind[]> {
   if (written === undefined) {
-    return [
-      { name: 'outputs', perReading: 0.4065, bytes: 151 },
-      { name: 'repartition', perReading: 1, bytes: 108 },
-      { name: 'changelog', perReading: 0.0144, bytes: 36 },
-    ];
+    return [...DEFAULT_PIPE_KINDS];
   }
   const transport = await defaultTransport(brokers, `pipe-sizes-${runId}`);
   try {

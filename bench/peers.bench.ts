@@ -35,7 +35,7 @@ import { deleteTopicIfExists, generateReadings, loadReadings } from './iot-load.
 import { peerSizes, writePeerData } from './peers/data.js';
 import { BROKER_ENGINE_SYSTEMS, BROKER_ENGINE_WORKLOADS, brokerEngineMarkdown, brokerEnginePart, type BrokerEngineRow } from './peers/broker-engines.js';
 import { carriedPipeRows, carriedPipeSection } from './broker-rows.js';
-import { defaultTransport, meanRecordBytes, type PipeKind } from './broker-pipe.js';
+import { DEFAULT_PIPE_KINDS, defaultTransport, meanRecordBytes, topicKind, type PipeKind } from './broker-pipe.js';
 import { benchPlan } from './bench-plan.js';
 import { Progress, withProgress } from './progress.js';
 
@@ -349,11 +349,7 @@ const brokerArgs = (t: Topics, appId: string) => ['broker', '--brokers', brokers
  * (set by {@link measurePipeKinds}); until then, or when that run failed, the figures measured
  * by the broker benchmark at 200 000 readings.
  */
-let pipeKinds: PipeKind[] = [
-  { name: 'outputs', perReading: 0.4065, bytes: 151 },
-  { name: 'repartition', perReading: 1, bytes: 108 },
-  { name: 'changelog', perReading: 0.0144, bytes: 36 },
-];
+let pipeKinds: readonly PipeKind[] = DEFAULT_PIPE_KINDS;
 let pipeKindsSource = 'the broker benchmark\'s figures at 200,000 readings (rivulet\'s run here did not give them)';
 
 /** Arguments a system's runner gets beyond the topics: the guarantee, the pipe's output volume. */
@@ -548,7 +544,9 @@ async function measurePipeKinds(admin: Admin, base: string, input: string): Prom
   const [offsets] = await withTimeout(admin.fetchOffsets({ groupId: base, topics: [input] }), 30_000, 'fetchOffsets');
   const readings = (offsets?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
   if (readings === 0) throw new Error(`group ${base} committed no readings`);
-  const kindOf = (t: string) => (t.endsWith('-changelog') ? 'changelog' : t.endsWith('-repartition') ? 'repartition' : 'outputs');
+  // The output topics carry the application id as a prefix too: they are named, not matched.
+  const outputs = new Set(['windowed', 'alerts', 'status'].map((n) => `${base}-${n}`));
+  const kindOf = (t: string) => (outputs.has(t) ? 'outputs' : topicKind(t, base));
   const topics = (await withTimeout(admin.listTopics(), 30_000, 'listTopics')).filter((t) => t.startsWith(`${base}-`));
   const transport = await defaultTransport(brokers, `${base}-sizes`);
   try {
